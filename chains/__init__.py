@@ -1,0 +1,1 @@
+"""Chain-family plugins: each module exposes ``plugin`` (see ``indexer.plugins.ChainPlugin``)."""

@@ -1,0 +1,47 @@
+"""secp256k1 public-key recovery with the rules every OKX ECDSA family shares (SPEC §3.0).
+
+One place decides what a well-formed recoverable signature is, so the EVM,
+OKX-ECDSA, TRX, EOS and UTXO verifiers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from coincurve import PublicKey
+
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+HALF_N = N // 2
+
+
+class SignatureError(ValueError):
+    """The signature is malformed or does not recover to a key; the message says which."""
+
+
+def parse_hex_signature(text: str) -> bytes:
+    """65 bytes ``r‖s‖v`` from hex with or without ``0x``."""
+    body = text[2:] if text[:2] in ("0x", "0X") else text
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise SignatureError("signature is not valid hex") from None
+    if len(raw) != 65:
+        raise SignatureError(f"signature is {len(raw)} bytes, expected 65")
+    return raw
+
+
+def recover(digest: bytes, r_s: bytes, v: int) -> PublicKey:
+    """Recover the public key from a 32-byte digest, ``r‖s`` (64 bytes) and a header byte v in 27..34."""
+    if not 27 <= v <= 34:
+        raise SignatureError(f"recovery byte {v} is outside 27..34")
+    r = int.from_bytes(r_s[:32], "big")
+    s = int.from_bytes(r_s[32:], "big")
+    if not (0 < r < N and 0 < s < N):
+        raise SignatureError("r or s is zero or not below the curve order")
+    recid = (v - 27) % 4
+    try:
+        return PublicKey.from_signature_and_message(r_s + bytes([recid]), digest, hasher=None)
+    except Exception as exc:  # coincurve raises bare Exception on failed recovery
+        raise SignatureError(f"public key recovery failed: {exc}") from None
+
+
+def is_high_s(r_s: bytes) -> bool:
+    return int.from_bytes(r_s[32:64], "big") > HALF_N

@@ -1,0 +1,103 @@
+"""Plain, frozen value types shared by ingest, verification and fetching.
+
+They carry no behaviour beyond trivial derived properties so that they pickle
+cheaply into worker processes and can be built from Arrow rows without ceremony.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SignatureStatus = Literal["verified", "signature_only", "failed", "unsupported"]
+AsOf = Literal["snapshot", "latest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A chain as the registry names it (the name OKX's Network column uses)."""
+
+    name: str
+    adapter: str  # balance adapter family ("evm", "utxo", ...); "" when none exists yet
+    chain_id: int | None
+    native_asset: str
+    native_decimals: int
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """One coin key of a PoR file: what it counts toward and how it is signed."""
+
+    key: str
+    asset: str  # "" for network-name keys whose asset comes from the row (audit layout)
+    network: str  # registry network name; "" when the coin has no network of its own
+    family: str  # signature family: UTXO, EVM, ECDSA, ED25519, TRX, BETH, STARK, EOS, ALGO
+    address_type: str  # OKX address-type tag; selects the address derivation
+    header: str  # OKX message-header constant name (BTC, LTC, ETH32, OKX, ...)
+    decimals: int | None
+    contract: str = ""  # token contract / mint / jetton master; "" for a native coin
+
+    @property
+    def is_token(self) -> bool:
+        return bool(self.contract)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRow:
+    """The cells of one published row that a signature verifier needs.
+
+    Cells are already stripped and null markers (``""``, ``null``, ``\\N``) are
+    normalised to ``""``; ``raw`` keeps the original cells for OKX-compatible
+    checks whose quirks depend on the exact text.
+    """
+
+    row_no: int
+    coin: str
+    address: str
+    message: str
+    signature1: str
+    signature2: str = ""
+    script_or_pubkey: str = ""
+    eoa1: str = ""
+    eoa2: str = ""
+    row_type: str = ""
+    audit: bool = False  # from the audit layout, whose rules differ (SPEC §3.10: no ED25519 owner mode, ...)
+    raw: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a verifier proved about one row, and why."""
+
+    status: SignatureStatus
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status in ("verified", "signature_only")
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRequest:
+    """One balance to read: an address's holding of a coin at a block (None = tip)."""
+
+    address: str
+    contract: str  # "" for the native coin
+    block: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceResult:
+    """The outcome of one BalanceRequest: exact base units, or an error, never both."""
+
+    request: BalanceRequest
+    base_units: int | None
+    block_height: int | None
+    error: str = ""
+    source: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.base_units is not None and not self.error

@@ -1,0 +1,111 @@
+"""The chain-plugin contract and its discovery through the ``por.chains`` entry-point group.
+
+A chain family is one module in ``chains/`` exposing ``plugin = ChainPlugin(...)``
+and one line under ``[project.entry-points."por.chains"]`` in ``pyproject.toml``;
+a third-party package adds a chain the same way from its own distribution.
+
+Verifiers are plain module-level functions so a process pool can call them by
+reference; fetchers are built per network from the user's configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any, Protocol
+
+from indexer.models import BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
+
+ENTRY_POINT_GROUP = "por.chains"
+
+# verify(row, coin, compat=False) -> Verdict. With compat=True it returns the
+# verdict OKX's own tool would give (its quirks included) instead of ours.
+VerifyFn = Callable[..., Verdict]
+
+# sign(coin, message, seed) -> dict of the row cells a verifier needs
+# (address, signature1, signature2, script_or_pubkey, eoa1, eoa2): a real,
+# valid signature by a fresh key derived deterministically from ``seed``.
+SignFn = Callable[[Coin, str, bytes], dict[str, str]]
+
+
+class FetchBlocked(Exception):
+    """The network cannot answer for the requested height at all (one sentence, for the user)."""
+
+
+class BalanceFetcher(Protocol):
+    """Reads exact balances from one configured network."""
+
+    source: str  # endpoint name recorded in balances.source (never a URL with credentials)
+
+    async def preflight(self, blocks: set[int | None]) -> None:
+        """Raise FetchBlocked if the node cannot serve these blocks (not archive, behind, ...)."""
+
+    async def tip(self) -> int:
+        """The current block height (used for ``--at latest``)."""
+
+    async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
+        """One result per request, in order; failures are results with ``error`` set."""
+
+    async def close(self) -> None: ...
+
+
+FetcherFactory = Callable[[Network, Any], BalanceFetcher]
+
+
+@dataclass(frozen=True)
+class ChainPlugin:
+    name: str
+    verifiers: Mapping[str, VerifyFn] = field(default_factory=dict)  # signature family -> verify
+    signers: Mapping[str, SignFn] = field(default_factory=dict)  # signature family -> synth signer
+    adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
+    make_fetcher: FetcherFactory | None = None
+
+
+@cache
+def _load() -> tuple[tuple[ChainPlugin, ...], dict[str, str]]:
+    found: list[ChainPlugin] = []
+    errors: dict[str, str] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # a broken third-party plugin must not take the tool down
+            errors[ep.name] = f"{type(exc).__name__}: {exc}"
+            continue
+        if not isinstance(plugin, ChainPlugin):
+            errors[ep.name] = f"entry point {ep.value} is not a ChainPlugin"
+            continue
+        found.append(plugin)
+    return tuple(sorted(found, key=lambda p: p.name)), errors
+
+
+def plugins() -> tuple[ChainPlugin, ...]:
+    """Every installed plugin that loaded, once per process."""
+    return _load()[0]
+
+
+def plugin_errors() -> dict[str, str]:
+    """Entry points that failed to load, with the reason (shown by ``por networks``)."""
+    return _load()[1]
+
+
+def verifier_for(family: str) -> VerifyFn | None:
+    for plugin in plugins():
+        if family in plugin.verifiers:
+            return plugin.verifiers[family]
+    return None
+
+
+def signer_for(family: str) -> SignFn | None:
+    for plugin in plugins():
+        if family in plugin.signers:
+            return plugin.signers[family]
+    return None
+
+
+def fetcher_factory(adapter: str) -> FetcherFactory | None:
+    for plugin in plugins():
+        if plugin.adapter == adapter and plugin.make_fetcher is not None:
+            return plugin.make_fetcher
+    return None

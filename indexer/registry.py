@@ -1,0 +1,94 @@
+"""Loads the network and coin registry from ``data/`` into typed objects, once.
+
+The registry is data, not code: adding a coin key or a network is a line in
+``data/coins.csv`` or ``data/networks.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from indexer.models import Coin, Network
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Registry:
+    coins: dict[str, Coin]
+    networks: dict[str, Network]
+    network_aliases: dict[str, str]
+
+    def coin(self, key: str) -> Coin | None:
+        """Look a coin key up the way OKX does: upper-cased, falling back to the exact text."""
+        return self.coins.get(key.upper()) or self.coins.get(key)
+
+    def network(self, name: str) -> Network | None:
+        canonical = self.network_aliases.get(name.strip().upper())
+        return self.networks.get(canonical) if canonical else None
+
+    def resolve_network(self, coin_key: str, published_network: str) -> str:
+        """The row's network: the coin key decides; the file's column is a fallback."""
+        coin = self.coin(coin_key)
+        if coin and coin.network:
+            return coin.network
+        found = self.network(published_network) if published_network else None
+        if found:
+            return found.name
+        return (published_network or coin_key).strip().upper()
+
+    def asset_of(self, coin_key: str, fallback: str = "") -> str:
+        coin = self.coin(coin_key)
+        if coin and coin.asset:
+            return coin.asset
+        return fallback.strip().upper()
+
+
+def _int_or_none(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text else None
+
+
+def load_registry(data_dir: Path = DATA_DIR) -> Registry:
+    networks: dict[str, Network] = {}
+    aliases: dict[str, str] = {}
+    with open(data_dir / "networks.csv", newline="") as f:
+        for rec in csv.DictReader(f):
+            names = tuple(a.strip().upper() for a in rec["aliases"].split("|") if a.strip())
+            net = Network(
+                name=rec["network"],
+                adapter=rec["adapter"],
+                chain_id=_int_or_none(rec["chain_id"]),
+                native_asset=rec["native_asset"],
+                native_decimals=int(rec["native_decimals"]),
+                aliases=names,
+                description=rec["description"],
+            )
+            networks[net.name] = net
+            for alias in (net.name, *names):
+                aliases.setdefault(alias, net.name)
+    coins: dict[str, Coin] = {}
+    with open(data_dir / "coins.csv", newline="") as f:
+        for rec in csv.DictReader(f):
+            if rec["network"] and rec["network"] not in networks:
+                raise ValueError(f"coins.csv: {rec['coin_key']} names unknown network {rec['network']}")
+            coins[rec["coin_key"]] = Coin(
+                key=rec["coin_key"],
+                asset=rec["asset"],
+                network=rec["network"],
+                family=rec["family"],
+                address_type=rec["address_type"],
+                header=rec["header"],
+                decimals=_int_or_none(rec["decimals"]),
+                contract=rec["contract"],
+            )
+    return Registry(coins=coins, networks=networks, network_aliases=aliases)
+
+
+@cache
+def registry() -> Registry:
+    """The process-wide registry (the data files are read once)."""
+    return load_registry()

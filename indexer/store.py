@@ -1,0 +1,243 @@
+"""The DuckDB store: schema migrations, the SQL views, and bulk writes through Arrow.
+
+Everything a run knows lives here as ordinary tables, so resuming is a query:
+rows that have no ``signatures``/``balances`` row yet are the work left to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+DEFAULT_DB = "por.duckdb"
+
+# Numbered, append-only. Never edit a migration that has shipped: add a new one.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_core_tables",
+        """
+        create sequence if not exists snapshot_ids start 1;
+        create table snapshots (
+            snapshot_id      integer primary key,
+            exchange         varchar not null,
+            label            varchar,
+            source_file      varchar not null,
+            file_sha256      varchar not null,
+            layout           varchar not null,
+            snapshot_heights bigint[],
+            loaded_at        timestamptz not null default current_timestamp,
+            row_count        bigint not null,
+            error_count      bigint not null
+        );
+        create table addresses (
+            snapshot_id          integer not null,
+            row_no               bigint not null,
+            coin                 varchar not null,
+            asset                varchar not null,
+            network              varchar not null,
+            row_type             varchar,
+            snapshot_height      bigint,
+            address              varchar not null,
+            published_amount     varchar,
+            published_base_units hugeint,
+            message              varchar,
+            signature1           varchar,
+            signature2           varchar,
+            script_or_pubkey     varchar,
+            eoa1                 varchar,
+            eoa2                 varchar,
+            network_published    varchar,
+            coin_known           boolean not null,
+            audit_status         varchar,
+            primary key (snapshot_id, row_no)
+        );
+        create table ingest_errors (
+            snapshot_id integer not null,
+            row_no      bigint not null,
+            line_text   varchar,
+            reason      varchar not null
+        );
+        create table published_totals (
+            snapshot_id     integer not null,
+            row_no          bigint not null,
+            coin            varchar not null,
+            snapshot_height varchar,
+            amount          varchar not null,
+            scale           integer,
+            base_units      hugeint
+        );
+        create table signatures (
+            snapshot_id integer not null,
+            row_no      bigint not null,
+            family      varchar,
+            status      varchar not null,
+            reason      varchar,
+            okx_status  varchar,
+            okx_reason  varchar,
+            verified_at timestamptz not null default current_timestamp,
+            primary key (snapshot_id, row_no)
+        );
+        create table balances (
+            snapshot_id  integer not null,
+            row_no       bigint not null,
+            as_of        varchar not null,
+            block_height bigint,
+            amount       varchar,
+            base_units   hugeint,
+            status       varchar not null,
+            error        varchar,
+            source       varchar,
+            fetched_at   timestamptz not null default current_timestamp,
+            primary key (snapshot_id, row_no, as_of)
+        );
+        create table liabilities (
+            snapshot_id integer,
+            asset       varchar not null,
+            amount      varchar not null,
+            base_units  hugeint not null,
+            scale       integer not null,
+            source      varchar not null
+        );
+        create table coins (
+            coin_key     varchar primary key,
+            asset        varchar,
+            network      varchar,
+            family       varchar,
+            address_type varchar,
+            header       varchar,
+            decimals     integer,
+            contract     varchar
+        );
+        create table networks (
+            network         varchar primary key,
+            adapter         varchar,
+            chain_id        bigint,
+            native_asset    varchar,
+            native_decimals integer
+        );
+        """,
+    ),
+]
+
+
+def db_path(path: str | os.PathLike[str] | None) -> str:
+    """The database to use: the flag, else ``POR_DB``, else ``por.duckdb`` here."""
+    return str(path or os.environ.get("POR_DB") or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, bring its schema up to date, and (re)apply the views."""
+    con = duckdb.connect(db_path(path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table if not exists schema_migrations (name varchar primary key, applied_at timestamptz default current_timestamp)"
+    )
+    applied = {r[0] for r in con.execute("select name from schema_migrations").fetchall()}
+    for name, sql in MIGRATIONS:
+        if name in applied:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("insert into schema_migrations (name) values (?)", [name])
+    sync_registry(con)
+    apply_views(con)
+
+
+def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
+    """Mirror the registry into the database so views can join on decimals and assets."""
+    from indexer.registry import registry
+
+    reg = registry()
+    coins = pa.table(
+        {
+            "coin_key": [c.key for c in reg.coins.values()],
+            "asset": [c.asset for c in reg.coins.values()],
+            "network": [c.network for c in reg.coins.values()],
+            "family": [c.family for c in reg.coins.values()],
+            "address_type": [c.address_type for c in reg.coins.values()],
+            "header": [c.header for c in reg.coins.values()],
+            "decimals": pa.array([c.decimals for c in reg.coins.values()], pa.int32()),
+            "contract": [c.contract for c in reg.coins.values()],
+        }
+    )
+    nets = pa.table(
+        {
+            "network": [n.name for n in reg.networks.values()],
+            "adapter": [n.adapter for n in reg.networks.values()],
+            "chain_id": pa.array([n.chain_id for n in reg.networks.values()], pa.int64()),
+            "native_asset": [n.native_asset for n in reg.networks.values()],
+            "native_decimals": pa.array([n.native_decimals for n in reg.networks.values()], pa.int32()),
+        }
+    )
+    with transaction(con):
+        con.execute("delete from coins")
+        con.register("_coins", coins)
+        con.execute("insert into coins select * from _coins")
+        con.unregister("_coins")
+        con.execute("delete from networks")
+        con.register("_networks", nets)
+        con.execute("insert into networks select * from _networks")
+        con.unregister("_networks")
+
+
+def view_files() -> list[Path]:
+    return sorted(QUERIES_DIR.glob("*.sql"))
+
+
+def apply_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply every ``queries/NN_name.sql`` in order; each is a ``create or replace`` statement."""
+    for path in view_files():
+        con.execute(path.read_text())
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One all-or-nothing unit: a failure inside leaves the database exactly as it was."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    else:
+        con.execute("commit")
+
+
+def append_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*") -> None:
+    """Bulk-insert an Arrow table or batch by name-matched columns (never row by row).
+
+    ``select`` may cast columns on the way in, e.g. ``* replace (cast(base_units as hugeint) as base_units)``.
+    """
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    name = f"_arrow_{table}"
+    con.register(name, data)
+    try:
+        cols = ", ".join(data.column_names)
+        con.execute(f"insert into {table} ({cols}) select {select} from {name}")
+    finally:
+        con.unregister(name)
+
+
+def upsert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*") -> None:
+    """Like ``append_arrow`` but replaces rows with the same primary key (idempotent re-runs)."""
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    name = f"_arrow_{table}"
+    con.register(name, data)
+    try:
+        cols = ", ".join(data.column_names)
+        con.execute(f"insert or replace into {table} ({cols}) select {select} from {name}")
+    finally:
+        con.unregister(name)
