@@ -1,0 +1,436 @@
+"""The one HTTP layer: a shared aiohttp session, JSON-RPC calls and batches, rate limits,
+concurrency, retries with backoff and failover between a network's endpoints.
+
+Why one module: every adapter needs the same hard parts (429s, flaky load
+balancers, truncated bodies, batch limits), and getting them right once is the
+only way a nightly job survives a bad provider. Adapters never open sessions.
+
+Error model (all subclasses of :class:`RpcError`):
+
+* ``RpcError`` itself — the node answered with a JSON-RPC error object (``code``,
+  ``message``, ``data``). Deterministic, not retried (except rate-limit errors).
+* :class:`TransportError` and subclasses (:class:`RpcTimeout`, :class:`RateLimited`,
+  :class:`ServerError`, :class:`MalformedResponse`, :class:`ConnectionFailed`) —
+  transient; retried with exponential backoff + jitter, moving to the next endpoint.
+* :class:`RequestTooLarge` — HTTP 413 or "batch too large"/"response size" errors:
+  not retried at the same size; :meth:`JsonRpcClient.batch` halves and resends, other
+  callers (multi-read ``eth_call``) halve their own chunk.
+* :class:`HttpError` — any other non-2xx answer without a JSON-RPC body (401, 403, 404 …): not retried.
+
+Messages never contain URLs with credentials: the endpoint appears as its label
+(``host:port`` or ``NAME#n``) and any text from the server goes through ``settings.redact``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from indexer.config import NetworkSettings
+
+DEFAULT_BATCH_SIZE = 100
+
+
+class RpcError(Exception):
+    """A JSON-RPC error object from the node, or the base of every failure below."""
+
+    def __init__(self, message: str, code: int | None = None, data: Any = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.data = data
+        self.endpoint = endpoint
+
+    def __str__(self) -> str:
+        where = f"{self.endpoint}: " if self.endpoint else ""
+        code = f" (code {self.code})" if self.code is not None else ""
+        return f"{where}{self.message}{code}"
+
+
+class TransportError(RpcError):
+    """Transient: the request may succeed if sent again (retried, with failover)."""
+
+
+class RpcTimeout(TransportError):
+    pass
+
+
+class ConnectionFailed(TransportError):
+    pass
+
+
+class ServerError(TransportError):
+    """HTTP 5xx (or 5xx carrying only error objects)."""
+
+
+class MalformedResponse(TransportError):
+    """The body is not the JSON-RPC answer we asked for (truncated, not JSON, missing ids)."""
+
+
+class RateLimited(TransportError):
+    def __init__(self, message: str, code: int | None = None, data: Any = None, endpoint: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, code, data, endpoint)
+        self.retry_after = retry_after
+
+
+class RequestTooLarge(RpcError):
+    """The request or its answer is over a node/provider limit: send less per request."""
+
+
+class HttpError(RpcError):
+    """A non-retriable HTTP status without a JSON-RPC body (authentication, wrong path …)."""
+
+    def __init__(self, message: str, status: int, endpoint: str = "") -> None:
+        super().__init__(message, code=status, endpoint=endpoint)
+        self.status = status
+
+
+_RATE_LIMIT_MSG = re.compile(r"rate.?limit|too many requests|request limit|limit exceeded|exceeded .*(rate|quota|capacity)|capacity exceeded|throttl", re.I)
+_TOO_LARGE_MSG = re.compile(
+    r"batch (size )?(is )?too large|batch limit|too many (requests|calls|items) in (a |the )?batch|response (size|is too|too)|"
+    r"request entity too large|payload too large|body (is )?too large|exceeds? .*(batch|size) limit|response too big",
+    re.I,
+)
+
+
+def is_rate_limit(code: int | None, message: str) -> bool:
+    return code in (429, -32029) or bool(_RATE_LIMIT_MSG.search(message or ""))
+
+
+def is_too_large(code: int | None, message: str) -> bool:
+    return code == 413 or bool(_TOO_LARGE_MSG.search(message or ""))
+
+
+def classify_error(obj: Any, endpoint: str, redact: Any = str) -> RpcError:
+    """A JSON-RPC ``error`` member as the matching exception (rate limits and size limits are typed)."""
+    if not isinstance(obj, dict):
+        return RpcError(redact(str(obj))[:300], endpoint=endpoint)
+    code = obj.get("code")
+    message = redact(str(obj.get("message", "")))[:500]
+    data = obj.get("data")
+    if isinstance(code, int) and is_rate_limit(code, message):
+        return RateLimited(message, code, data, endpoint)
+    if is_too_large(code if isinstance(code, int) else None, message):
+        return RequestTooLarge(message, code if isinstance(code, int) else None, data, endpoint)
+    return RpcError(message, code if isinstance(code, int) else None, data, endpoint)
+
+
+# --------------------------------------------------------------------------- the shared session
+
+_sessions: dict[int, aiohttp.ClientSession] = {}
+
+
+def shared_session() -> aiohttp.ClientSession:
+    """The run's HTTP session (one per event loop), created on first use."""
+    loop = asyncio.get_running_loop()
+    sess = _sessions.get(id(loop))
+    if sess is None or sess.closed:
+        connector = aiohttp.TCPConnector(limit=256, limit_per_host=64, ttl_dns_cache=300, enable_cleanup_closed=True)
+        sess = aiohttp.ClientSession(connector=connector, json_serialize=json.dumps)
+        _sessions[id(loop)] = sess
+    return sess
+
+
+async def close_shared_session() -> None:
+    loop = asyncio.get_running_loop()
+    sess = _sessions.pop(id(loop), None)
+    if sess is not None and not sess.closed:
+        await sess.close()
+
+
+@asynccontextmanager
+async def run_session() -> AsyncIterator[aiohttp.ClientSession]:
+    """``async with run_session():`` — everything inside shares one session, closed at the end."""
+    try:
+        yield shared_session()
+    finally:
+        await close_shared_session()
+
+
+# --------------------------------------------------------------------------- rate limiting
+
+class TokenBucket:
+    """``rate`` tokens per second, bursts up to ``capacity``; ``acquire`` waits for a token."""
+
+    def __init__(self, rate: float, capacity: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = capacity if capacity is not None else max(1.0, rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+@dataclass
+class Endpoint:
+    url: str
+    label: str
+    bucket: TokenBucket | None
+
+
+@dataclass
+class RpcStats:
+    requests: int = 0
+    items: int = 0
+    retries: int = 0
+    failovers: int = 0
+    halvings: int = 0
+
+
+# --------------------------------------------------------------------------- the client
+
+class JsonRpcClient:
+    """JSON-RPC over HTTP to one network, with the network's endpoints tried in order.
+
+    ``call`` and ``batch`` are safe to use concurrently; at most ``settings.concurrency``
+    HTTP requests are in flight, each endpoint is held to ``settings.rps`` requests/s.
+    """
+
+    def __init__(self, settings: NetworkSettings, *, session: aiohttp.ClientSession | None = None) -> None:
+        if not settings.rpc:
+            raise ValueError(f"network {settings.name} has no rpc endpoint configured")
+        self.settings = settings
+        self.endpoints = [
+            Endpoint(url, settings.endpoint_label(i), TokenBucket(settings.rps) if settings.rps else None)
+            for i, url in enumerate(settings.rpc)
+        ]
+        self._active = 0
+        self._session = session
+        self._sem = asyncio.Semaphore(settings.concurrency)
+        self._ids = itertools.count(1)
+        self.batch_size = settings.batch_size or DEFAULT_BATCH_SIZE
+        self.stats = RpcStats()
+        auth = settings.auth
+        self._auth = aiohttp.BasicAuth(auth.user, auth.password) if auth else None
+        self._headers = {"Content-Type": "application/json", **settings.headers}
+        self._timeout = aiohttp.ClientTimeout(total=settings.timeout)
+
+    @property
+    def source(self) -> str:
+        """Label of the endpoint currently in use (what ``balances.source`` records)."""
+        return self.endpoints[self._active].label
+
+    async def close(self) -> None:
+        """Nothing to release: the session belongs to the run (see :func:`run_session`)."""
+
+    # -- public API ---------------------------------------------------------
+
+    async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """One request; returns ``result`` or raises the typed error."""
+        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+
+        async def once(ep: Endpoint) -> Any:
+            body = await self._post(ep, payload)
+            if not isinstance(body, dict) or ("result" not in body and "error" not in body):
+                raise MalformedResponse("answer is not a JSON-RPC response object", endpoint=ep.label)
+            if body.get("error") is not None:
+                err = classify_error(body["error"], ep.label, self.settings.redact)
+                raise err
+            return body["result"]
+
+        return await self._with_retries(once)
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Many calls as JSON-RPC batches of ``self.batch_size``; one entry per call, in order:
+        the result, or an :class:`RpcError` for that item. Items that come back rate-limited are
+        resent; a batch over the node's size limit is halved (and the smaller size kept).
+        Raises only when a whole batch keeps failing in transport after all retries.
+        """
+        out: list[Any] = [None] * len(calls)
+        pending = list(range(len(calls)))
+        tasks = []
+        size = max(1, self.batch_size)
+        for start in range(0, len(pending), size):
+            tasks.append(self._batch_chunk(calls, pending[start : start + size], out))
+        await asyncio.gather(*tasks)
+        return out
+
+    # -- internals ----------------------------------------------------------
+
+    async def _batch_chunk(self, calls: Sequence[tuple[str, Sequence[Any]]], idx: list[int], out: list[Any]) -> None:
+        attempts = 0
+        while idx:
+            if len(idx) > self.batch_size:
+                half = max(1, self.batch_size)
+                await asyncio.gather(*(self._batch_chunk(calls, idx[i : i + half], out) for i in range(0, len(idx), half)))
+                return
+            try:
+                results = await self._send_batch([calls[i] for i in idx])
+            except RequestTooLarge:
+                if len(idx) == 1:
+                    raise
+                self.batch_size = max(1, min(self.batch_size, len(idx) // 2))
+                self.stats.halvings += 1
+                continue
+            limited = []
+            for i, res in zip(idx, results):
+                if isinstance(res, RateLimited):
+                    limited.append(i)
+                out[i] = res
+            if not limited:
+                return
+            attempts += 1
+            if attempts > self.settings.retries:
+                return  # the items keep their RateLimited errors
+            self.stats.retries += 1
+            await asyncio.sleep(self._backoff(attempts, None))
+            idx = limited
+
+    async def _send_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        ids = [next(self._ids) for _ in calls]
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in zip(ids, calls)]
+
+        async def once(ep: Endpoint) -> list[Any]:
+            body = await self._post(ep, payload)
+            if isinstance(body, dict) and body.get("error") is not None:
+                # the node refused the batch as a whole (e.g. batch limit) with one error object
+                err = classify_error(body["error"], ep.label, self.settings.redact)
+                raise err
+            if not isinstance(body, list):
+                raise MalformedResponse("batch answer is not a JSON array", endpoint=ep.label)
+            by_id: dict[Any, Any] = {}
+            for item in body:
+                if isinstance(item, dict) and "id" in item:
+                    by_id[item["id"]] = item
+            if any(i not in by_id for i in ids):
+                raise MalformedResponse(f"batch answer lacks {sum(i not in by_id for i in ids)} of {len(ids)} ids", endpoint=ep.label)
+            results: list[Any] = []
+            for i in ids:
+                item = by_id[i]
+                if item.get("error") is not None:
+                    results.append(classify_error(item["error"], ep.label, self.settings.redact))
+                elif "result" in item:
+                    results.append(item["result"])
+                else:
+                    raise MalformedResponse("batch item has neither result nor error", endpoint=ep.label)
+            if results and all(isinstance(r, RequestTooLarge) for r in results):
+                raise results[0]
+            return results
+
+        self.stats.items += len(calls)
+        return await self._with_retries(once)
+
+    async def _with_retries(self, once: Any) -> Any:
+        """Run ``once(endpoint)`` under tenacity: transient failures move to the next endpoint
+        (free within the first lap through them) and back off exponentially with jitter per lap."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(TransportError),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                ep = self.endpoints[self._active]
+                try:
+                    return await once(ep)
+                except TransportError:
+                    self._failover(ep)
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failover(self, failed: Endpoint) -> None:
+        """Move to the next endpoint of the network (once per failure, even under concurrency)."""
+        if len(self.endpoints) > 1 and self.endpoints[self._active] is failed:
+            self._active = (self._active + 1) % len(self.endpoints)
+            self.stats.failovers += 1
+
+    def _wait(self, state: RetryCallState) -> float:
+        self.stats.retries += 1
+        n = len(self.endpoints)
+        if n > 1 and state.attempt_number % n:
+            return 0.0
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        return self._backoff(max(1, state.attempt_number // n), retry_after)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with full jitter (AWS style), never shorter than Retry-After."""
+        s = self.settings
+        cap = min(s.backoff_max, s.backoff * (2 ** (attempt - 1)))
+        wait = random.uniform(cap / 2, cap) if cap > 0 else 0.0
+        if retry_after:
+            wait = max(wait, min(retry_after, s.backoff_max * 6))
+        return wait
+
+    async def _post(self, ep: Endpoint, payload: Any) -> Any:
+        """One HTTP POST, its failures mapped onto the typed errors."""
+        session = self._session or shared_session()
+        if ep.bucket is not None:
+            await ep.bucket.acquire()
+        async with self._sem:
+            self.stats.requests += 1
+            try:
+                async with session.post(ep.url, json=payload, headers=self._headers, auth=self._auth, timeout=self._timeout) as resp:
+                    status = resp.status
+                    raw = await resp.read()
+                    retry_after = _retry_after(resp.headers.get("Retry-After"))
+            except asyncio.TimeoutError:
+                raise RpcTimeout(f"no answer within {self.settings.timeout:g} s", endpoint=ep.label) from None
+            except aiohttp.ClientPayloadError as exc:
+                raise MalformedResponse(f"truncated answer ({type(exc).__name__})", endpoint=ep.label) from None
+            except (aiohttp.ClientConnectionError, aiohttp.ClientOSError, ConnectionError) as exc:
+                raise ConnectionFailed(f"connection failed ({type(exc).__name__})", endpoint=ep.label) from None
+            except aiohttp.ClientError as exc:
+                raise ConnectionFailed(f"HTTP client error ({type(exc).__name__})", endpoint=ep.label) from None
+        if status == 429:
+            raise RateLimited("HTTP 429 Too Many Requests", 429, endpoint=ep.label, retry_after=retry_after)
+        if status == 413:
+            raise RequestTooLarge("HTTP 413 request entity too large", 413, endpoint=ep.label)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+            if status >= 500:
+                raise ServerError(f"HTTP {status}", status, endpoint=ep.label) from None
+            if status >= 400:
+                snippet = self.settings.redact(raw[:120].decode("utf-8", "replace")).strip()
+                raise HttpError(f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}", status, endpoint=ep.label) from None
+            raise MalformedResponse(f"answer is not JSON ({len(raw)} bytes)", endpoint=ep.label) from None
+        if status >= 500 and _all_errors(body):
+            raise ServerError(f"HTTP {status}", status, endpoint=ep.label)
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            err = body["error"]
+            if is_rate_limit(err.get("code") if isinstance(err.get("code"), int) else None, str(err.get("message", ""))):
+                raise RateLimited(self.settings.redact(str(err.get("message", "rate limited")))[:300], err.get("code"), endpoint=ep.label, retry_after=retry_after)
+        if status >= 400 and not isinstance(body, (dict, list)):
+            raise HttpError(f"HTTP {status}", status, endpoint=ep.label)
+        return body
+
+
+def _all_errors(body: Any) -> bool:
+    if isinstance(body, dict):
+        return body.get("error") is not None or "result" not in body
+    if isinstance(body, list):
+        return all(not isinstance(b, dict) or b.get("error") is not None for b in body)
+    return True
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
