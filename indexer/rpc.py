@@ -207,7 +207,9 @@ class JsonRpcClient:
     HTTP requests are in flight, each endpoint is held to ``settings.rps`` requests/s.
     """
 
-    def __init__(self, settings: NetworkSettings, *, session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(self, settings: NetworkSettings, *, session: aiohttp.ClientSession | None = None, parse_float: Any = None) -> None:
+        # parse_float=decimal.Decimal keeps coin-unit amounts (Bitcoin Core's JSON numbers) exact.
+        self._parse_float = parse_float
         if not settings.rpc:
             raise ValueError(f"network {settings.name} has no rpc endpoint configured")
         self.settings = settings
@@ -399,7 +401,7 @@ class JsonRpcClient:
         if status == 413:
             raise RequestTooLarge("HTTP 413 request entity too large", 413, endpoint=ep.label)
         try:
-            body = json.loads(raw)
+            body = json.loads(raw, parse_float=self._parse_float)
         except (ValueError, UnicodeDecodeError):
             body = None
             if status >= 500:
