@@ -25,6 +25,8 @@ def parse_hex_signature(text: str) -> bytes:
         raise SignatureError("signature is not valid hex") from None
     if len(raw) != 65:
         raise SignatureError(f"signature is {len(raw)} bytes, expected 65")
+    if len(body) != 130:  # bytes.fromhex skips spaces; a Go hex decoder does not
+        raise SignatureError("signature hex contains whitespace")
     return raw
 
 
@@ -45,3 +47,16 @@ def recover(digest: bytes, r_s: bytes, v: int) -> PublicKey:
 
 def is_high_s(r_s: bytes) -> bool:
     return int.from_bytes(r_s[32:64], "big") > HALF_N
+
+
+def key_from_seed(seed: bytes, domain: bytes):
+    """A fresh, deterministic private key for synthetic rows (``por synth``, tests): never a real wallet key.
+
+    ``domain`` separates families so one seed never yields the same key twice.
+    """
+    from coincurve import PrivateKey
+
+    from chains.common.hashes import sha256
+
+    secret = int.from_bytes(sha256(domain + b"\0" + seed), "big") % (N - 1) + 1
+    return PrivateKey(secret.to_bytes(32, "big"))

@@ -1,0 +1,128 @@
+"""EVM ownership signatures: personal_sign over keccak(message), one key recovery per row (SPEC §3.1, §3.10).
+
+The digest ``keccak(ETH32 ‖ keccak(message))`` is the same for every row of a
+file, so it is computed once per distinct message. The recovered key's 20-byte
+account is compared as bytes/lower-case text; EIP-55 is computed only when a
+mixed-case claim has to be checked or a failure has to be explained.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chains.common.encoding import bech32_encode
+from chains.common.ethaddr import checksum_problem, parse_hex_account, to_checksum
+from chains.common.filaddr import f4_eth_address
+from chains.common.hashes import keccak256
+from chains.common.messages import ETH32
+from chains.common.owners import plan_checks, run_plan
+from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover
+from indexer.models import Coin, SignedRow, Verdict
+
+__all__ = ["evm_digest", "verify_evm", "sign_evm", "evm_address_text"]
+
+
+@lru_cache(maxsize=256)
+def evm_digest(message: str) -> bytes:
+    return keccak256(ETH32 + keccak256(message.encode()))
+
+
+def evm_address_text(account: bytes, address_type: str) -> str:
+    """How OKX prints a recovered account for this address type (f410f…, lat1…, or lower-case 0x…)."""
+    if address_type == "FIL":
+        return f4_eth_address(account)
+    if address_type == "LAT":
+        return bech32_encode("lat", account)
+    return "0x" + account.hex()
+
+
+def _recover_account(signature: str, digest: bytes, reject_high_s: bool) -> bytes | str:
+    """The signer's 20-byte account, or the problem as text."""
+    try:
+        sig = parse_hex_signature(signature)
+        if reject_high_s and is_high_s(sig):
+            return "high-S signature (s > n/2; EIP-2 signers never produce it)"
+        pub = recover(digest, sig[:64], sig[64]).format(compressed=False)
+    except SignatureError as exc:
+        return str(exc)
+    return keccak256(pub[1:])[12:]
+
+
+def _mismatch(account: bytes, claimed: str, address_type: str) -> str:
+    shown = to_checksum(account) if address_type not in ("FIL", "LAT") else evm_address_text(account, address_type)
+    if address_type == "FIL" and claimed[:2] in ("0x", "0X"):
+        shown = to_checksum(account)
+    return f"signed by {shown}, not {claimed}"
+
+
+def _check_strict(signature: str, claimed: str, digest: bytes, address_type: str) -> str:
+    if address_type not in ("FIL", "LAT") or (address_type == "FIL" and claimed[:2] in ("0x", "0X")):
+        want = parse_hex_account(claimed)
+        if want is None:
+            return f"address {claimed!r} is not 0x + 40 hex digits"
+        problem = checksum_problem(claimed)
+        if problem:
+            return problem
+        got = _recover_account(signature, digest, True)
+        if isinstance(got, str):
+            return got
+        return "" if got == want else _mismatch(got, claimed, address_type)
+    if claimed != claimed.lower() and claimed != claimed.upper():
+        return f"address {claimed!r} mixes upper and lower case"
+    got = _recover_account(signature, digest, True)
+    if isinstance(got, str):
+        return got
+    return "" if evm_address_text(got, address_type) == claimed.lower() else _mismatch(got, claimed, address_type)
+
+
+def _check_compat(signature: str, claimed: str, digest: bytes, address_type: str) -> str:
+    """OKX's VerifyEvmCoin: EqualFold against the printed form; high-S refused only for type ETH."""
+    got = _recover_account(signature, digest, address_type == "ETH")
+    if isinstance(got, str):
+        return got
+    if address_type == "FIL" and claimed[:2] not in ("0x", "0X"):
+        rec = f4_eth_address(got)
+    elif address_type == "LAT":
+        rec = bech32_encode("lat", got)
+    else:
+        rec = "0x" + got.hex()
+    return "" if claimed.lower() == rec else _mismatch(got, claimed, address_type)
+
+
+def _same_account(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+def verify_evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+    """Strict: the address (or, in owner mode, each owner EOA) must be the signer.
+
+    Owner-mode rows whose address is not itself an owner come back
+    ``signature_only``: the file never ties a contract or validator key to the EOAs.
+    """
+    digest = evm_digest(row.message if not compat else _compat_message(row))
+    address_type = coin.address_type or "ETH"
+    check = _check_compat if compat else _check_strict
+    plan = plan_checks(row, compat, audit_owners=True, same=_same_account)
+    return run_plan(plan, compat, lambda sig, claimed: check(sig, claimed, digest, address_type))
+
+
+def _compat_message(row: SignedRow) -> str:
+    raw = row.raw.get("message")
+    if raw is None:
+        return row.message
+    return raw.strip() if row.audit else raw
+
+
+def sign_evm(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A real personal_sign signature (v = 27/28, low-S) by a key derived from ``seed``."""
+    key = key_from_seed(seed, b"evm")
+    sig = key.sign_recoverable(evm_digest(message), hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {
+        "address": evm_address_text(account, coin.address_type or "ETH"),
+        "signature1": "0x" + sig[:64].hex() + bytes([27 + sig[64]]).hex(),
+        "signature2": "",
+        "script_or_pubkey": "",
+        "eoa1": "",
+        "eoa2": "",
+    }
