@@ -55,6 +55,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             network_published    varchar,
             coin_known           boolean not null,
             audit_status         varchar,
+            null_cells           varchar,
             primary key (snapshot_id, row_no)
         );
         create table ingest_errors (

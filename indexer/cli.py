@@ -1,0 +1,473 @@
+"""The ``por`` command: a thin typer layer over the ``indexer`` library.
+
+Each command opens the database, calls one library function and renders the
+result with rich. Errors become one sentence and exit code 2 (1 when a check
+the user asked for fails); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Check an exchange's Proof of Reserves against the chains themselves.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+# Piped output is for machines and logs: do not wrap it at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one sentence, exit code 2."""
+
+
+class CheckFailed(Exception):
+    """A check the user asked to be told about found a problem; exit code 1."""
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class AsOf(str, Enum):
+    snapshot = "snapshot"
+    latest = "latest"
+
+
+DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default: $POR_DB or ./por.duckdb).")]
+SnapshotOption = Annotated[Optional[int], typer.Option("--snapshot", help="Snapshot id (default: the latest).")]
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _connect(db: Path | None):
+    from indexer.store import connect
+
+    return connect(db)
+
+
+def _snapshot(con, snapshot: int | None) -> int:
+    if snapshot is not None:
+        if not con.execute("select 1 from snapshots where snapshot_id = ?", [snapshot]).fetchall():
+            raise UserError(f"there is no snapshot {snapshot} in this database")
+        return snapshot
+    row = con.execute("select max(snapshot_id) from snapshots").fetchall()
+    if not row or row[0][0] is None:
+        raise UserError("the database has no snapshot yet: run `por ingest FILE` first")
+    return int(row[0][0])
+
+
+# ---------------------------------------------------------------------------------------- ingest
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="PoR files: CSV, .gz or .zip.", show_default=False)],
+    db: DbOption = None,
+    exchange: Annotated[str, typer.Option(help="Exchange that published the files.")] = "okx",
+    label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
+) -> None:
+    """Load PoR files into the database, one all-or-nothing transaction per file.
+
+    Example: por ingest okx_por_2026-11.csv --label "November 2026"
+    """
+    from indexer.ingest import IngestError
+
+    con = _connect(db)
+    failed = []
+    for path in files:
+        try:
+            reports = _ingest_with_progress(con, path, exchange, label)
+        except IngestError as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            failed.append(path)
+            continue
+        for r in reports:
+            if r.duplicate_of is not None:
+                console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
+            else:
+                console.print(
+                    f"{r.source_file}: snapshot {r.snapshot_id} ({r.layout}): {r.rows:,} rows loaded, "
+                    f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
+                )
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _ingest_with_progress(con, path: Path, exchange: str, label: str | None):
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from indexer.ingest import ingest_file
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn()]
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task(f"ingest {path.name}", total=None)
+        return ingest_file(con, path, exchange=exchange, label=label, on_progress=lambda n: progress.advance(task, n))
+
+
+# ---------------------------------------------------------------------------------------- verify
+@app.command()
+def verify(
+    db: DbOption = None,
+    snapshot: SnapshotOption = None,
+    workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+    okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
+    fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
+) -> None:
+    """Verify every row's ownership signature, strictly; resumable.
+
+    Example: por verify --okx-compat && por sql "select * from signature_disagreements"
+    """
+    from indexer.verify import verify_snapshot
+
+    con = _connect(db)
+    sid = _snapshot(con, snapshot)
+    summary = verify_snapshot(con, sid, workers=workers, okx_compat=okx_compat, show_progress=err_console.is_terminal)
+    _print_verify_summary(con, sid)
+    console.print(f"{summary}")
+    if fail_on_failed and _count(con, "select count(*) from signatures where snapshot_id = ? and status = 'failed'", sid):
+        raise CheckFailed("some signatures failed verification")
+
+
+def _count(con, sql: str, *params: Any) -> int:
+    return int(con.execute(sql, list(params)).fetchall()[0][0])
+
+
+def _print_verify_summary(con, sid: int) -> None:
+    table = Table(title=f"signatures, snapshot {sid}")
+    for col in ("family", "verified", "signature_only", "failed", "unsupported"):
+        table.add_column(col, justify="right" if col != "family" else "left")
+    rows = con.execute(
+        """select coalesce(family, '-'),
+                  count(*) filter (where status = 'verified'), count(*) filter (where status = 'signature_only'),
+                  count(*) filter (where status = 'failed'), count(*) filter (where status = 'unsupported')
+           from signatures where snapshot_id = ? group by 1 order by 1""",
+        [sid],
+    ).fetchall()
+    for r in rows:
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in r])
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------------------- fetch
+@app.command()
+def fetch(
+    db: DbOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+    snapshot: SnapshotOption = None,
+    at: Annotated[AsOf, typer.Option("--at", help="Balances at the snapshot height or at the current tip.")] = AsOf.snapshot,
+    network: Annotated[Optional[list[str]], typer.Option("--network", help="Only these networks (repeatable).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Refetch rows that already have a balance.")] = False,
+    rewind: Annotated[bool, typer.Option("--rewind", help="UTXO: roll a dedicated node back to the snapshot height.")] = False,
+    utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file.")] = None,
+) -> None:
+    """Fetch on-chain balances for every row an installed adapter serves; resumable.
+
+    Example: por fetch --config por.toml --network ETH --at snapshot
+    """
+    from indexer.config import load_config
+    from indexer.fetch import fetch_snapshot
+
+    cfg = load_config(config)
+    con = _connect(db)
+    sid = _snapshot(con, snapshot)
+    summary = fetch_snapshot(
+        con, cfg, sid, at=at.value, networks=network, refresh=refresh, rewind=rewind, utxo_dump=utxo_dump,
+        show_progress=err_console.is_terminal,
+    )  # fmt: skip
+    console.print(f"{summary}")
+
+
+@app.command()
+def networks(
+    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+) -> None:
+    """List every network in the registry, its balance adapter, and whether it is configured.
+
+    Example: por networks --config por.toml
+    """
+    from indexer.config import load_config
+    from indexer.fetch import network_status
+    from indexer.plugins import plugin_errors
+
+    rows = network_status(load_config(config))
+    _render(rows, Format.table, title="networks")
+    for name, error in plugin_errors().items():
+        err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
+
+
+# ---------------------------------------------------------------------------------------- liabilities
+@app.command()
+def liabilities(
+    file: Annotated[Path, typer.Argument(help="asset,amount CSV, or OKX's Merkle v1 proof / v2 tree file.")],
+    db: DbOption = None,
+    snapshot: SnapshotOption = None,
+) -> None:
+    """Load what the exchange owes per asset; Merkle files are verified first.
+
+    Example: por liabilities merkle_proof_file.json --snapshot 3
+    """
+    from indexer.liabilities import LiabilityError, load_liabilities
+
+    con = _connect(db)
+    sid = _snapshot(con, snapshot)
+    try:
+        totals = load_liabilities(con, file, sid)
+    except LiabilityError as exc:
+        raise UserError(f"{file} was refused: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{file} could not be read: {exc.strerror}") from None
+    console.print(f"snapshot {sid}: liabilities for {', '.join(totals.amounts)} loaded from {totals.source}.")
+
+
+# ---------------------------------------------------------------------------------------- report / sql
+REPORT_SQL = """
+select asset,
+       onchain_verified_reserves, onchain_reserves, published_reserves, liabilities,
+       ratio_onchain_verified, ratio_onchain, ratio_published,
+       rows, rows_fetched
+from reserve_ratios where snapshot_id = ?
+order by liabilities is null, published_reserves desc nulls last, asset
+"""
+
+
+@app.command()
+def report(
+    db: DbOption = None,
+    snapshot: SnapshotOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    min_ratio: Annotated[Optional[float], typer.Option(help="Exit 1 if any asset's best available ratio is below this.")] = None,
+) -> None:
+    """Print reserves and reserve ratios per asset — signature-verified on-chain totals first.
+
+    Example: por report --format json --min-ratio 1.0
+    """
+    con = _connect(db)
+    sid = _snapshot(con, snapshot)
+    cur = con.execute(REPORT_SQL, [sid])
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    _render(rows, format, title=f"reserves, snapshot {sid}")
+    if min_ratio is not None:
+        low = [r["asset"] for r in rows if _best_ratio(r) is not None and _best_ratio(r) < min_ratio]
+        if low:
+            raise CheckFailed(f"reserve ratio below {min_ratio} for {', '.join(low)}")
+
+
+def _best_ratio(row: dict[str, Any]) -> float | None:
+    for key in ("ratio_onchain_verified", "ratio_onchain", "ratio_published"):
+        if row.get(key) is not None:
+            return row[key]
+    return None
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the database.")],
+    db: DbOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+) -> None:
+    """Run SQL over the tables and views.
+
+    Example: por sql "select asset, onchain_verified_amount from reserves order by 2 desc"
+    """
+    import duckdb
+
+    con = _connect(db)
+    try:
+        cur = con.execute(query)
+    except duckdb.Error as exc:
+        raise UserError(f"the query failed: {str(exc).splitlines()[0]}") from None
+    if cur.description is None:
+        return
+    names = [d[0] for d in cur.description]
+    _render([dict(zip(names, r)) for r in cur.fetchall()], format)
+
+
+# ---------------------------------------------------------------------------------------- synth / run
+@app.command()
+def synth(
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Detail rows to write.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
+    liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
+) -> None:
+    """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
+
+    Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv
+    """
+    from indexer.synth import write_synth_file
+
+    counts = write_synth_file(out, rows, seed, liabilities_out)
+    console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
+
+
+@app.command()
+def run(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="PoR files (default: a 2,000-row synthetic demo).")] = None,
+    db: DbOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml; without it no network is touched.")] = None,
+    liabilities_file: Annotated[Optional[Path], typer.Option("--liabilities", help="Liabilities file to load.")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
+) -> None:
+    """Everything the installed plugins can do: ingest, verify, fetch (with --config), report.
+
+    Example: por run okx_por.csv --config por.toml --liabilities liabilities.csv
+    """
+    from indexer.ingest import IngestError
+    from indexer.plugins import plugins
+
+    con = _connect(db)
+    if not files:
+        from indexer.synth import write_synth_file
+
+        demo = Path("por-demo.csv")
+        demo_liabilities = Path("por-demo-liabilities.csv")
+        console.print(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
+        write_synth_file(demo, 2000, 1, demo_liabilities)
+        files = [demo]
+        liabilities_file = liabilities_file or demo_liabilities
+    snapshot_ids = []
+    for path in files:
+        try:
+            reports = _ingest_with_progress(con, path, "okx", label)
+        except IngestError as exc:
+            raise UserError(str(exc)) from None
+        for r in reports:
+            sid = r.snapshot_id if r.snapshot_id is not None else r.duplicate_of
+            snapshot_ids.append(sid)
+            state = f"already ingested as snapshot {sid}" if r.duplicate_of else f"snapshot {sid}: {r.rows:,} rows, {r.errors:,} rejected"
+            console.print(f"ingest {r.source_file}: {state}")
+    have_verifiers = any(p.verifiers for p in plugins())
+    for sid in snapshot_ids:
+        if have_verifiers:
+            from indexer.verify import verify_snapshot
+
+            verify_snapshot(con, sid, show_progress=err_console.is_terminal)
+            _print_verify_summary(con, sid)
+        else:
+            console.print("skipped verify: no signature plugin is installed")
+        if config is not None:
+            from indexer.config import load_config
+            from indexer.fetch import fetch_snapshot
+
+            console.print(fetch_snapshot(con, load_config(config), sid, show_progress=err_console.is_terminal))
+        else:
+            console.print("skipped fetch: no --config given, so no network was touched")
+        if liabilities_file is not None:
+            from indexer.liabilities import LiabilityError, load_liabilities
+
+            try:
+                load_liabilities(con, liabilities_file, sid)
+            except LiabilityError as exc:
+                raise UserError(f"{liabilities_file} was refused: {exc}") from None
+        cur = con.execute(REPORT_SQL, [sid])
+        names = [d[0] for d in cur.description]
+        _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
+
+
+# ---------------------------------------------------------------------------------------- rendering
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _cell(value)  # exact decimal as a string: JSON numbers would round
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _render(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        buf = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: "" if v is None else (_cell(v).replace(",", "") if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v) for k, v in r.items()})
+        sys.stdout.write(buf.getvalue())
+        return
+    table = Table(title=title)
+    if not rows:
+        console.print(f"{title or 'result'}: no rows")
+        return
+    for name in rows[0]:
+        table.add_column(name, justify="right" if isinstance(rows[0][name], (int, float, Decimal)) else "left", overflow="fold")
+    for r in rows:
+        table.add_row(*[_cell(v) for v in r.values()])
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected errors into one sentence and an exit code."""
+    debug = "--debug" in sys.argv
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except CheckFailed as exc:
+        err_console.print(f"[yellow]check failed:[/yellow] {exc}.")
+        sys.exit(EXIT_CHECK_FAILED)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; committed work is kept and the next run resumes from it.")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
+        if debug:
+            raise
+        _report_error(exc)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _report_error(exc: Exception) -> None:
+    import click
+
+    if isinstance(exc, click.exceptions.UsageError):
+        exc.show()
+        return
+    if isinstance(exc, click.exceptions.Abort):
+        err_console.print("aborted.")
+        return
+    message = str(exc).strip().rstrip(".") or type(exc).__name__
+    if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
+        message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
+    err_console.print(f"[red]error:[/red] {message}.")

@@ -1,0 +1,97 @@
+"""Recognises a PoR file's layout from its header text (SPEC §1), never from column counts.
+
+Column counts lie: trailing empty cells are often dropped and the 11- and
+12-column layouts differ by one inserted column, so the header names decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Normalised header text -> canonical field name.
+_ALIASES: dict[str, str] = {
+    "coin": "coin",
+    "type": "row_type",
+    "network": "network",
+    "snapshotheight": "snapshot_height",
+    "address": "address",
+    "amount": "amount",
+    "balance": "amount",
+    "message": "message",
+    "signature1": "signature1",
+    "signature2": "signature2",
+    "redeemscript/publickey": "script_or_pubkey",
+    "redeemscript": "script_or_pubkey",
+    "publickey": "script_or_pubkey",
+    "eoa1": "eoa1",
+    "eoa2": "eoa2",
+    # audit layout
+    "digitalasset": "asset",
+    "signedmessage": "signature1",
+    "signedmessage2": "signature2",
+    "owner1": "eoa1",
+    "owner2": "eoa2",
+    "status": "audit_status",
+}
+
+DETAIL_FIELDS = (
+    "coin",
+    "row_type",
+    "network",
+    "snapshot_height",
+    "address",
+    "amount",
+    "message",
+    "signature1",
+    "signature2",
+    "script_or_pubkey",
+    "eoa1",
+    "eoa2",
+    "asset",
+    "audit_status",
+)
+
+
+def normalise_header_cell(cell: str) -> str:
+    return re.sub(r"[\s\"']+", "", cell).lower()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A detail-section layout: its name, where each field sits, and what a row must have."""
+
+    name: str  # detail11 | detail12 | legacy7 | audit
+    columns: dict[str, int]  # canonical field -> cell index
+    width: int  # cells in the header
+    required: tuple[str, ...]  # fields that must be non-empty
+    min_cells: int  # a row with fewer cells is malformed
+    amounts_in_base_units: bool = False
+
+
+def is_summary_header(cells: list[str]) -> bool:
+    return [normalise_header_cell(c) for c in cells] == ["coin", "snapshotheight", "amount"]
+
+
+def detect_detail_layout(cells: list[str]) -> Layout | None:
+    """The layout this header announces, or None when it is not a PoR header at all."""
+    names = [normalise_header_cell(c) for c in cells]
+    columns: dict[str, int] = {}
+    for i, name in enumerate(names):
+        field = _ALIASES.get(name)
+        if field and field not in columns:
+            columns[field] = i
+    fields = set(columns)
+    if {"asset", "network", "address", "signature1", "message"} <= fields and "digitalasset" in names:
+        required = ("asset", "network", "address")
+        # Rows may omit the optional owner/status cells; the public key is the last one needed (SPEC §1.3).
+        return Layout("audit", columns, len(names), required, min_cells=columns["script_or_pubkey"] + 1 if "script_or_pubkey" in columns else 7)
+    if not {"coin", "address", "amount", "message", "signature1"} <= fields:
+        return None
+    if "snapshot_height" in fields:
+        name = "detail12" if "row_type" in fields else "detail11"
+        last_needed = columns["signature1"]
+        return Layout(name, columns, len(names), ("coin", "address", "amount"), min_cells=last_needed + 1)
+    return Layout(
+        "legacy7", columns, len(names), ("coin", "address", "amount"), min_cells=columns["signature1"] + 1, amounts_in_base_units=True
+    )

@@ -1,0 +1,377 @@
+"""Turns one PoR text into column batches: detail rows, summary totals and rejected rows.
+
+Pure: no database here. The caller decides what to do with each batch, which
+keeps this testable on strings and lets the loader stream into DuckDB.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+import pyarrow as pa
+
+from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
+from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, is_summary_header
+from indexer.registry import Registry
+
+NULL_MARKERS = frozenset({"null", "\\n"})  # compared lower-cased, after stripping
+BATCH_ROWS = 100_000
+SNIFF_BYTES = 8192
+
+ADDRESS_SCHEMA = pa.schema(
+    [
+        ("row_no", pa.int64()),
+        ("coin", pa.string()),
+        ("asset", pa.string()),
+        ("network", pa.string()),
+        ("row_type", pa.string()),
+        ("snapshot_height", pa.int64()),
+        ("address", pa.string()),
+        ("published_amount", pa.string()),
+        ("published_base_units", pa.string()),  # exact integer text; CAST to HUGEINT on insert
+        ("message", pa.string()),
+        ("signature1", pa.string()),
+        ("signature2", pa.string()),
+        ("script_or_pubkey", pa.string()),
+        ("eoa1", pa.string()),
+        ("eoa2", pa.string()),
+        ("network_published", pa.string()),
+        ("coin_known", pa.bool_()),
+        ("audit_status", pa.string()),
+        ("null_cells", pa.string()),
+    ]
+)
+ERROR_SCHEMA = pa.schema([("row_no", pa.int64()), ("line_text", pa.string()), ("reason", pa.string())])
+TOTALS_SCHEMA = pa.schema(
+    [
+        ("row_no", pa.int64()),
+        ("coin", pa.string()),
+        ("snapshot_height", pa.string()),
+        ("amount", pa.string()),
+        ("scale", pa.int32()),
+        ("base_units", pa.string()),
+    ]
+)
+
+
+class NotAPorFile(ValueError):
+    """The input is not a PoR file at all; the message is one sentence for the user."""
+
+
+@dataclass
+class ParseStats:
+    layout: str = ""
+    rows: int = 0
+    errors: int = 0
+    totals: int = 0
+    heights: set[int] = field(default_factory=set)
+
+
+Sink = Callable[[str, pa.RecordBatch], None]  # ("addresses" | "ingest_errors" | "published_totals", batch)
+
+
+class _Lines:
+    """Feeds csv.reader while remembering each record's physical lines and first line number."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self.line_no = 0
+        self.buffer: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._text:
+            self.line_no += 1
+            self.buffer.append(line)
+            yield line
+
+    def take(self) -> tuple[int, str]:
+        """(first line number, raw text) of the record csv.reader just produced."""
+        raw = "".join(self.buffer)
+        start = self.line_no - len(self.buffer) + 1
+        self.buffer.clear()
+        return start, raw.rstrip("\r\n")
+
+
+def open_text(binary: IO[bytes]) -> IO[str]:
+    head = binary.peek(SNIFF_BYTES) if hasattr(binary, "peek") else b""
+    if b"\x00" in head[:SNIFF_BYTES]:
+        raise NotAPorFile("it is a binary file, not a CSV text")
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+class _CoinInfo:
+    __slots__ = ("key", "asset", "network", "decimals", "known")
+
+    def __init__(self, key: str, asset: str, network: str, decimals: int | None, known: bool) -> None:
+        self.key, self.asset, self.network, self.decimals, self.known = key, asset, network, decimals, known
+
+
+class PorReader:
+    """Parses one member. Call ``run(text, sink)``; read ``stats`` afterwards."""
+
+    def __init__(self, reg: Registry, batch_rows: int = BATCH_ROWS) -> None:
+        self.reg = reg
+        self.batch_rows = batch_rows
+        self.stats = ParseStats()
+        self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
+        self._audit_keys = self._index_audit_keys(reg)
+
+    # ---- public -------------------------------------------------------------------------
+    def run(self, text: IO[str], sink: Sink) -> ParseStats:
+        lines = _Lines(text)
+        reader = csv.reader(lines)
+        try:
+            first = self._next_nonblank(reader, lines)
+        except UnicodeDecodeError:
+            raise NotAPorFile("it is not UTF-8 text") from None
+        if first is None:
+            raise NotAPorFile("it is empty")
+        _, _, header = first
+        layout_prefix = ""
+        if is_summary_header(header):
+            layout_prefix = "summary+"
+            detail_header = self._read_summary(reader, lines, sink)
+            if detail_header is None:
+                self.stats.layout = "summary"
+                return self.stats
+            header = detail_header
+        layout = detect_detail_layout(header)
+        if layout is None:
+            shown = ",".join(header)[:80]
+            raise NotAPorFile(f"its header {shown!r} is not a known PoR layout")
+        self.stats.layout = layout_prefix + layout.name
+        try:
+            self._read_detail(reader, lines, layout, sink)
+        except UnicodeDecodeError as exc:
+            raise NotAPorFile(f"it is not UTF-8 text (after line {lines.line_no}: {exc.reason})") from None
+        except csv.Error as exc:
+            raise NotAPorFile(f"its CSV is unreadable at line {lines.line_no}: {exc}") from None
+        return self.stats
+
+    # ---- sections -----------------------------------------------------------------------
+    @staticmethod
+    def _next_nonblank(reader: Iterator[list[str]], lines: _Lines) -> tuple[int, str, list[str]] | None:
+        for cells in reader:
+            row_no, raw = lines.take()
+            if any(c.strip() for c in cells):
+                return row_no, raw, cells
+        return None
+
+    def _read_summary(self, reader: Iterator[list[str]], lines: _Lines, sink: Sink) -> list[str] | None:
+        cols: dict[str, list] = {n: [] for n in TOTALS_SCHEMA.names}
+        errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
+        detail_header = None
+        for cells in reader:
+            row_no, raw = lines.take()
+            if not any(c.strip() for c in cells):
+                if cols["row_no"] or errors["row_no"]:
+                    nxt = self._next_nonblank(reader, lines)
+                    detail_header = nxt[2] if nxt else None
+                    break
+                continue
+            if detect_detail_layout(cells) is not None:  # a detail header without the blank line
+                detail_header = cells
+                break
+            self._summary_row(row_no, raw, [c.strip() for c in cells], cols, errors)
+        self._flush(sink, "published_totals", TOTALS_SCHEMA, cols)
+        self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
+        return detail_header
+
+    def _summary_row(self, row_no: int, raw: str, cells: list[str], cols: dict, errors: dict) -> None:
+        def reject(reason: str) -> None:
+            errors["row_no"].append(row_no)
+            errors["line_text"].append(raw)
+            errors["reason"].append(reason)
+            self.stats.errors += 1
+
+        cells = cells + [""] * (3 - len(cells))
+        if len([c for c in cells[3:] if c]):
+            return reject(f"summary row has {len(cells)} cells, expected 3 (coin, snapshot height, amount)")
+        coin, height, amount = cells[:3]
+        if not coin:
+            return reject("summary row has an empty coin")
+        try:
+            split_decimal(amount)
+        except AmountError as exc:
+            return reject(f"bad amount: {exc}")
+        scale = self._summary_scale(coin)
+        units = None
+        if scale is not None:
+            try:
+                units = str(to_base_units(amount, scale))
+            except AmountError as exc:
+                return reject(f"bad amount: {exc}")
+        cols["row_no"].append(row_no)
+        cols["coin"].append(coin.upper())
+        cols["snapshot_height"].append(height)
+        cols["amount"].append(amount)
+        cols["scale"].append(scale)
+        cols["base_units"].append(units)
+        self.stats.totals += 1
+
+    def _summary_scale(self, coin: str) -> int | None:
+        """Decimals of a summary row: the coin's own, or for ``ASSET(ALL)`` the finest among the asset's coins."""
+        upper = coin.upper()
+        if upper.endswith("(ALL)"):
+            asset = upper[: -len("(ALL)")]
+            scales = [c.decimals for c in self.reg.coins.values() if c.asset == asset and c.decimals is not None]
+            return max(scales) if scales else None
+        found = self.reg.coin(upper)
+        return found.decimals if found else None
+
+    def _read_detail(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
+        cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
+        errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
+        index = layout.columns
+        fields = [(f, index[f]) for f in DETAIL_FIELDS if f in index]
+        width, min_cells = layout.width, layout.min_cells
+        required = layout.required
+        stats = self.stats
+        for cells in reader:
+            row_no, raw = lines.take()
+            n = len(cells)
+            if n == 0 or not any(cells):
+                continue
+            if n < min_cells:
+                if not any(c.strip() for c in cells):
+                    continue
+                self._reject(errors, row_no, raw, f"too few cells: {n}, the {layout.name} layout needs at least {min_cells}")
+                continue
+            if n > width and any(c.strip() for c in cells[width:]):
+                self._reject(errors, row_no, raw, f"too many cells: {n}, the header has {width}")
+                continue
+            values: dict[str, str] = {}
+            nulls: list[str] = []
+            for name, i in fields:
+                cell = cells[i].strip() if i < n else ""
+                if cell and cell.lower() in NULL_MARKERS:
+                    nulls.append(name)
+                    cell = ""
+                values[name] = cell
+            missing = [f for f in required if not values.get(f)]
+            if missing:
+                self._reject(errors, row_no, raw, "empty " + ", ".join(m.replace("_", " ") for m in missing))
+                continue
+            reason = self._detail_row(row_no, values, nulls, layout, cols)
+            if reason:
+                self._reject(errors, row_no, raw, reason)
+                continue
+            stats.rows += 1
+            if len(cols["row_no"]) >= self.batch_rows:
+                self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
+            if len(errors["row_no"]) >= self.batch_rows:
+                self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
+        self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
+        self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
+
+    # ---- one detail row -----------------------------------------------------------------
+    def _detail_row(self, row_no: int, v: dict[str, str], nulls: list[str], layout: Layout, cols: dict) -> str:
+        """Append the row to ``cols`` and return "", or return the reason it is rejected."""
+        published_network = v.get("network", "")
+        if layout.name == "audit":
+            info = self._audit_coin(v["asset"], published_network)
+        else:
+            info = self._coin(v["coin"], published_network)
+        height_text = v.get("snapshot_height", "")
+        height = None
+        if height_text and height_text != "-":
+            if not height_text.isdigit():
+                return f"bad snapshot height: {height_text!r}"
+            height = int(height_text)
+            self.stats.heights.add(height)
+        amount_text = v.get("amount", "")
+        amount: str | None = amount_text or None
+        units: str | None = None
+        if layout.name != "audit":
+            try:
+                if layout.amounts_in_base_units:
+                    if not amount_text.isdigit():
+                        return f"bad amount: {amount_text!r} is not an integer number of base units"
+                    units = str(int(amount_text))
+                    amount = from_base_units(int(amount_text), info.decimals) if info.decimals is not None else None
+                elif info.decimals is not None:
+                    units = str(to_base_units(amount_text, info.decimals))
+                else:
+                    split_decimal(amount_text)
+            except AmountError as exc:
+                return f"bad amount: {exc}" if "decimals" not in str(exc) else f"amount {exc} ({info.key})"
+        row_type = v.get("row_type", "") or None
+        cols["row_no"].append(row_no)
+        cols["coin"].append(info.key)
+        cols["asset"].append(info.asset)
+        cols["network"].append(info.network)
+        cols["row_type"].append(row_type)
+        cols["snapshot_height"].append(height)
+        cols["address"].append(v["address"])
+        cols["published_amount"].append(amount)
+        cols["published_base_units"].append(units)
+        cols["message"].append(v.get("message", ""))
+        cols["signature1"].append(v.get("signature1", ""))
+        cols["signature2"].append(v.get("signature2", ""))
+        cols["script_or_pubkey"].append(v.get("script_or_pubkey", ""))
+        cols["eoa1"].append(v.get("eoa1", ""))
+        cols["eoa2"].append(v.get("eoa2", ""))
+        cols["network_published"].append(published_network or None)
+        cols["coin_known"].append(info.known)
+        cols["audit_status"].append(v.get("audit_status") or None)
+        cols["null_cells"].append(",".join(nulls) or None)
+        return ""
+
+    def _coin(self, coin_text: str, published_network: str) -> _CoinInfo:
+        cache_key = (coin_text, published_network, "")
+        info = self._coin_cache.get(cache_key)
+        if info is None:
+            coin = self.reg.coin(coin_text)
+            network = self.reg.resolve_network(coin_text, published_network)
+            if coin is None:
+                info = _CoinInfo(coin_text.upper(), coin_text.upper(), network, None, False)
+            else:
+                info = _CoinInfo(coin.key, coin.asset or coin.key, network, coin.decimals, True)
+            self._coin_cache[cache_key] = info
+        return info
+
+    def _audit_coin(self, asset_text: str, network_text: str) -> _CoinInfo:
+        """Audit rows name an asset and a network; the coin key is the registry coin for that pair.
+
+        OKX's audit verifier keys the algorithm on the network column; when no coin
+        matches the pair we keep that column as the key, which selects the same family.
+        """
+        cache_key = (asset_text, network_text, "audit")
+        info = self._coin_cache.get(cache_key)
+        if info is None:
+            asset = asset_text.upper()
+            network = self.reg.resolve_network(network_text, network_text)
+            candidates = self._audit_keys.get((asset, network), [])
+            key = network_text if network_text in candidates else (candidates[0] if candidates else network_text)
+            coin = self.reg.coin(key)
+            decimals = coin.decimals if coin and coin.asset == asset else None
+            info = _CoinInfo(coin.key if coin else key, asset, network, decimals, coin is not None)
+            self._coin_cache[cache_key] = info
+        return info
+
+    @staticmethod
+    def _index_audit_keys(reg: Registry) -> dict[tuple[str, str], list[str]]:
+        index: dict[tuple[str, str], list[str]] = {}
+        for coin in reg.coins.values():
+            if coin.asset and coin.network:
+                index.setdefault((coin.asset, coin.network), []).append(coin.key)
+        return {k: sorted(v, key=len) for k, v in index.items()}
+
+    # ---- plumbing -----------------------------------------------------------------------
+    def _reject(self, errors: dict, row_no: int, raw: str, reason: str) -> None:
+        errors["row_no"].append(row_no)
+        errors["line_text"].append(raw)
+        errors["reason"].append(reason)
+        self.stats.errors += 1
+
+    @staticmethod
+    def _flush(sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
+        if not cols[schema.names[0]]:
+            return
+        sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
+        for values in cols.values():
+            values.clear()
