@@ -1,0 +1,109 @@
+"""TRON ownership signatures: two digest styles, exact base58check address (SPEC §3.3).
+
+OKX accepts either ``keccak(TRON32 ‖ keccak(msg))`` or the TIP-191 form
+``keccak("\\x19TRON Signed Message:\\n" ‖ len ‖ msg)``. Trying both costs two key
+recoveries, so the style that last succeeded for a message is tried first: a
+file signs every row the same way, so almost every row needs one recovery.
+
+The claimed address is decoded once (payload compare ⇔ exact string compare,
+since base58check is a bijection on valid strings).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chains.common.encoding import b58check_decode, b58check_encode
+from chains.common.hashes import keccak256
+from chains.common.messages import TRON32, TRON_V2_PREFIX
+from chains.common.owners import raw_cell
+from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
+from indexer.models import Coin, SignedRow, Verdict
+from indexer.plugins import ChainPlugin
+
+__all__ = ["tron_digests", "tron_address", "verify_tron", "sign_tron", "plugin"]
+
+_TRON_VERSION = 0x41
+
+
+@lru_cache(maxsize=256)
+def tron_digests(message: str) -> tuple[bytes, bytes]:
+    """(TRON32-over-keccak digest, TIP-191 digest) for one message."""
+    data = message.encode()
+    return (
+        keccak256(TRON32 + keccak256(data)),
+        keccak256(TRON_V2_PREFIX + str(len(data)).encode() + data),
+    )
+
+
+_first_style: dict[str, int] = {}  # message -> index of the digest that last verified
+
+
+def tron_address(account: bytes) -> str:
+    return b58check_encode(bytes([_TRON_VERSION]) + account)
+
+
+def _claimed_account(address: str) -> bytes | str:
+    try:
+        payload = b58check_decode(address)
+    except ValueError as exc:
+        return f"address {address!r} is not base58check ({exc})"
+    if len(payload) != 21 or payload[0] != _TRON_VERSION:
+        return f"address {address!r} is not a TRON address (version 0x41, 20 bytes)"
+    return payload[1:]
+
+
+def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+    """The same check in both modes: OKX's exact, case-sensitive comparison is already strict."""
+    if compat:
+        trim = row.audit
+        cells = [raw_cell(row, n) for n in ("address", "message", "signature1")]
+        address, message, signature = (c.strip() for c in cells) if trim else cells
+    else:
+        address, message, signature = row.address, row.message, row.signature1
+    for name, value in (("address", address), ("message", message), ("signature1", signature)):
+        if value == "":
+            return Verdict("failed", f"{name} is empty")
+    want = _claimed_account(address)
+    if isinstance(want, str):
+        return Verdict("failed", want)
+    try:
+        sig = parse_hex_signature(signature)
+    except SignatureError as exc:
+        return Verdict("failed", str(exc))
+    digests = tron_digests(message)
+    first = _first_style.get(message, 0)
+    got: dict[int, str] = {}
+    for style in (first, 1 - first):
+        try:
+            pub = recover(digests[style], sig[:64], sig[64]).format(compressed=False)
+        except SignatureError as exc:
+            got[style] = str(exc)
+            continue
+        account = keccak256(pub[1:])[12:]
+        if account == want:
+            if style != first:
+                _first_style[message] = style
+                if len(_first_style) > 1024:
+                    _first_style.clear()
+            return Verdict("verified")
+        got[style] = tron_address(account)
+    return Verdict("failed", f"signed by {got[0]} (TRON32 digest) / {got[1]} (TIP-191 digest), not {address}")
+
+
+def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A real TRON32-style signature (v = 27/28), the first digest OKX tries."""
+    key = key_from_seed(seed, b"tron")
+    sig = key.sign_recoverable(tron_digests(message)[0], hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {
+        "address": tron_address(account),
+        "signature1": "0x" + sig[:64].hex() + bytes([27 + sig[64]]).hex(),
+        "signature2": "",
+        "script_or_pubkey": "",
+        "eoa1": "",
+        "eoa2": "",
+    }
+
+
+plugin = ChainPlugin(name="tron", verifiers={"TRX": verify_tron}, signers={"TRX": sign_tron})
