@@ -173,3 +173,56 @@ def base32_nopad_decode(text: str, alphabet: str = "abcdefghijklmnopqrstuvwxyz23
     except KeyError:
         raise ValueError("invalid base32 character") from None
     return bytes(convertbits(words, 5, 8, pad=False))
+
+
+# --- CashAddr (Bitcoin Cash; spec: bitcoincashorg "cashaddr.md") ---------------------
+_CASHADDR_GEN = (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470)
+
+
+def _cashaddr_polymod(values: list[int]) -> int:
+    c = 1
+    for d in values:
+        c0 = c >> 35
+        c = ((c & 0x07FFFFFFFF) << 5) ^ d
+        for i in range(5):
+            if (c0 >> i) & 1:
+                c ^= _CASHADDR_GEN[i]
+    return c ^ 1
+
+
+def _cashaddr_prefix(prefix: str) -> list[int]:
+    return [ord(ch) & 0x1F for ch in prefix] + [0]
+
+
+def cashaddr_encode(prefix: str, version: int, payload: bytes) -> str:
+    words = convertbits(bytes([version]) + payload, 8, 5)
+    mod = _cashaddr_polymod(_cashaddr_prefix(prefix) + words + [0] * 8)
+    checksum = [(mod >> 5 * (7 - i)) & 31 for i in range(8)]
+    return prefix + ":" + "".join(BECH32_CHARSET[d] for d in words + checksum)
+
+
+def cashaddr_decode(prefix: str, text: str) -> tuple[int, bytes]:
+    """(version byte, hash) of a CashAddr with or without its ``prefix:``; ValueError otherwise.
+
+    The prefix takes part in the checksum, so an address of another network
+    (``bchtest:``, ``ecash:``) fails here even when written without a prefix.
+    """
+    if text.lower() != text and text.upper() != text:
+        raise ValueError("mixed-case cashaddr")
+    text = text.lower()
+    if ":" in text:
+        got, _, text = text.partition(":")
+        if got != prefix:
+            raise ValueError(f"cashaddr prefix {got!r}, expected {prefix!r}")
+    try:
+        words = [_BECH32_INDEX[c] for c in text]
+    except KeyError:
+        raise ValueError("invalid cashaddr character") from None
+    if len(words) < 9 or _cashaddr_polymod(_cashaddr_prefix(prefix) + words) != 0:
+        raise ValueError("bad cashaddr checksum")
+    raw = bytes(convertbits(words[:-8], 5, 8, pad=False))
+    version, payload = raw[0], raw[1:]
+    sizes = (20, 24, 28, 32, 40, 48, 56, 64)
+    if len(payload) != sizes[version & 7] or version & 0x80:
+        raise ValueError("cashaddr hash length does not match its version byte")
+    return version, payload
