@@ -459,15 +459,18 @@ def main() -> None:
 
 
 def _report_error(exc: Exception) -> None:
-    import click
-
-    if isinstance(exc, click.exceptions.UsageError):
+    # typer vendors click; recognise its exceptions by shape rather than importing a private module.
+    if hasattr(exc, "show") and hasattr(exc, "exit_code"):
         exc.show()
         return
-    if isinstance(exc, click.exceptions.Abort):
+    if type(exc).__name__ == "Abort":
         err_console.print("aborted.")
         return
     message = str(exc).strip().rstrip(".") or type(exc).__name__
     if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
         message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
     err_console.print(f"[red]error:[/red] {message}.")
+
+
+if __name__ == "__main__":
+    main()

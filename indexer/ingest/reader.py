@@ -113,9 +113,9 @@ class _CoinInfo:
 class PorReader:
     """Parses one member. Call ``run(text, sink)``; read ``stats`` afterwards."""
 
-    def __init__(self, reg: Registry, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(self, reg: Registry, batch_rows: int | None = None) -> None:
         self.reg = reg
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or BATCH_ROWS
         self.stats = ParseStats()
         self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
         self._audit_keys = self._index_audit_keys(reg)

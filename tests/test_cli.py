@@ -1,0 +1,87 @@
+"""The ``por`` command as a user runs it: a real process, a real DuckDB file, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_ingest import SUMMARY_11
+
+COMMANDS = ["ingest", "verify", "fetch", "networks", "liabilities", "report", "sql", "synth", "run"]
+
+
+def por(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "indexer.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = por(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Example:" in result.stdout
+
+
+def test_ingest_report_sql_round_trip(tmp_path):
+    db = str(tmp_path / "x.duckdb")
+    csv_path = tmp_path / "por.csv"
+    csv_path.write_text(SUMMARY_11)
+    result = por("ingest", str(csv_path), "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "3 rows loaded, 0 rejected" in result.stdout
+    again = por("ingest", str(csv_path), "--db", db)
+    assert again.returncode == 0 and "already ingested as snapshot 1" in again.stdout
+    report = json.loads(por("report", "--db", db, "--format", "json").stdout)
+    eth = next(r for r in report if r["asset"] == "ETH")
+    assert eth["published_reserves"] == "1.000000000000000001"  # exact, as a string
+    assert eth["onchain_reserves"] is None
+    out = por("sql", "select count(*) as n from addresses", "--db", db, "--format", "csv").stdout
+    assert out.splitlines() == ["n", "3"]
+
+
+def test_bad_file_exits_2_with_one_sentence_and_no_traceback(tmp_path):
+    db = str(tmp_path / "x.duckdb")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    result = por("ingest", str(bad), "--db", db)
+    assert result.returncode == 2
+    assert "not a Proof-of-Reserves file" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    debug = por("--debug", "sql", "select nope", "--db", db)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert por("ingest").returncode == 2
+    assert por("report", "--db", str(tmp_path / "empty.duckdb")).returncode == 2
+    assert por("report", "--format", "xml").returncode == 2
+
+
+def test_liabilities_and_min_ratio_check(tmp_path):
+    db = str(tmp_path / "x.duckdb")
+    csv_path = tmp_path / "por.csv"
+    csv_path.write_text(SUMMARY_11)
+    por("ingest", str(csv_path), "--db", db)
+    liab = tmp_path / "liab.csv"
+    liab.write_text("asset,amount\nETH,0.5\nUSDT,5\n")
+    assert por("liabilities", str(liab), "--db", db).returncode == 0
+    assert por("report", "--db", db, "--min-ratio", "0.4").returncode == 0
+    low = por("report", "--db", db, "--min-ratio", "1.0")
+    assert low.returncode == 1 and "USDT" in low.stderr
+    tampered = tmp_path / "t.json"
+    tampered.write_text('{"self": {}, "path": []}')
+    refused = por("liabilities", str(tampered), "--db", db)
+    assert refused.returncode == 2 and "refused" in refused.stderr
+
+
+def test_default_database_honours_por_db(tmp_path):
+    import os
+
+    csv_path = tmp_path / "por.csv"
+    csv_path.write_text(SUMMARY_11)
+    env = dict(os.environ, POR_DB=str(tmp_path / "env.duckdb"))
+    assert por("ingest", str(csv_path), env=env, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "env.duckdb").exists() and not (tmp_path / "por.duckdb").exists()

@@ -1,0 +1,156 @@
+"""The SQL views on hand-checked numbers, including NULL (not zero) wherever nothing was fetched."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from indexer.ingest import ingest_file
+
+# Hand-checked: ETH rows 1.5 + 0.25 (ETH) and 2 (ARBITRUM) = 3.75 ETH; USDT 10 (TRON, 6 dp) + 5.5 (OKC20, 18 dp) = 15.5.
+FILE = """coin,snapshot height,amount
+ETH(ALL),-,3.75
+USDT(ALL),-,15.5
+ETH,100,1.7
+USDT-TRC20,200,10
+
+coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2
+ETH,ETH,100,0xaaaa,1.5,m,s,,,,
+ETH,ETH,100,0xbbbb,0.25,m,s,,,,
+ETH-ARBITRUM,ARBITRUM,300,0xcccc,2,m,s,,,,
+USDT-TRC20,TRON,200,Tdddd,10,m,s,,,,
+USDT-OKC20,OKC,400,0xeeee,5.5,m,s,,,,
+"""
+ROW = {"0xaaaa": 8, "0xbbbb": 9, "0xcccc": 10, "Tdddd": 11, "0xeeee": 12}  # file line numbers
+
+
+@pytest.fixture
+def snap(con, tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(FILE)
+    [report] = ingest_file(con, path)
+    return report.snapshot_id
+
+
+def put_balance(con, sid, row_no, as_of, units, block, status="ok", error=None):
+    con.execute(
+        "insert into balances (snapshot_id, row_no, as_of, block_height, base_units, status, error, source) values (?,?,?,?,?,?,?,?)",
+        [sid, row_no, as_of, block, units, status, error, "test"],
+    )
+
+
+def put_signature(con, sid, row_no, status):
+    con.execute("insert into signatures (snapshot_id, row_no, family, status, reason) values (?,?,?,?,?)", [sid, row_no, "EVM", status, ""])
+
+
+def one(con, sql, *params):
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    return [dict(zip(names, r)) for r in rows]
+
+
+def test_reserves_before_anything_is_fetched_are_null_not_zero(con, snap):
+    rows = {r["asset"]: r for r in one(con, "select * from reserves where snapshot_id = ?", snap)}
+    assert rows["ETH"]["published_amount"] == Decimal("3.75")
+    assert rows["USDT"]["published_amount"] == Decimal("15.5")
+    assert rows["USDT"]["published_units"] == 15_500_000_000_000_000_000  # at the asset's finest scale (18)
+    for asset in ("ETH", "USDT"):
+        assert rows[asset]["onchain_amount"] is None
+        assert rows[asset]["onchain_verified_amount"] is None
+        assert rows[asset]["rows_fetched"] == 0
+    assert rows["ETH"]["networks"] == "ARBITRUM,ETH"
+    assert {r["status"] for r in one(con, "select status from reconciliation")} == {"missing"}
+    assert one(con, "select onchain_amount, difference from reconciliation where row_no = 8") == [{"onchain_amount": None, "difference": None}]
+
+
+def test_reserves_sum_only_fetched_rows_and_verified_split(con, snap):
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 1_500_000_000_000_000_000, 100)  # matches
+    put_balance(con, snap, ROW["0xbbbb"], "snapshot", 200_000_000_000_000_000, 100)  # 0.2 instead of 0.25
+    put_balance(con, snap, ROW["0xcccc"], "snapshot", None, None, status="error", error="timeout")
+    put_balance(con, snap, ROW["Tdddd"], "snapshot", 10_000_001, 200)  # 10.000001
+    put_signature(con, snap, ROW["0xaaaa"], "verified")
+    put_signature(con, snap, ROW["0xbbbb"], "failed")
+    put_signature(con, snap, ROW["Tdddd"], "verified")
+    rows = {r["asset"]: r for r in one(con, "select * from reserves where snapshot_id = ?", snap)}
+    eth, usdt = rows["ETH"], rows["USDT"]
+    assert eth["onchain_amount"] == Decimal("1.7")
+    assert eth["onchain_verified_amount"] == Decimal("1.5")
+    assert (eth["rows"], eth["rows_verified"], eth["rows_fetched"], eth["rows_fetch_error"], eth["rows_not_fetched"]) == (3, 1, 2, 1, 0)
+    assert usdt["onchain_amount"] == Decimal("10.000001")
+    assert usdt["onchain_units"] == 10_000_001 * 10**12
+    recon = {r["row_no"]: r for r in one(con, "select * from reconciliation where snapshot_id = ?", snap)}
+    assert recon[ROW['0xaaaa']]["status"] == "match" and recon[ROW['0xaaaa']]["difference"] == 0
+    assert recon[ROW['0xbbbb']]["status"] == "mismatch" and recon[ROW['0xbbbb']]["difference"] == Decimal("-0.05")
+    assert recon[ROW['0xbbbb']]["difference_base_units"] == -50_000_000_000_000_000
+    assert recon[ROW['0xcccc']]["status"] == "missing" and recon[ROW['0xcccc']]["error"] == "timeout" and recon[ROW['0xcccc']]["onchain_amount"] is None
+    assert recon[ROW['Tdddd']]["difference"] == Decimal("0.000001")
+    assert recon[ROW['0xeeee']]["status"] == "missing"
+
+
+def test_reserve_ratios_join_liabilities(con, snap):
+    con.execute("insert into liabilities values (?, 'ETH', '3', 3000, 3, 'test'), (?, 'BTC', '1', 100000000, 8, 'test')", [snap, snap])
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 1_500_000_000_000_000_000, 100)
+    put_signature(con, snap, ROW["0xaaaa"], "verified")
+    rows = {r["asset"]: r for r in one(con, "select * from reserve_ratios where snapshot_id = ?", snap)}
+    assert rows["ETH"]["liabilities"] == Decimal("3")
+    assert rows["ETH"]["ratio_published"] == pytest.approx(1.25)
+    assert rows["ETH"]["ratio_onchain"] == pytest.approx(0.5)
+    assert rows["ETH"]["ratio_onchain_verified"] == pytest.approx(0.5)
+    assert rows["BTC"]["published_reserves"] == 0 and rows["BTC"]["ratio_published"] == 0  # owed but never listed
+    assert rows["BTC"]["onchain_reserves"] is None and rows["BTC"]["ratio_onchain"] is None
+    assert rows["USDT"]["liabilities"] is None and rows["USDT"]["ratio_published"] is None
+
+
+def test_snapshot_vs_latest(con, snap):
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 10**18, 100)
+    put_balance(con, snap, ROW["0xaaaa"], "latest", 3 * 10**18, 999)
+    put_balance(con, snap, ROW["0xbbbb"], "snapshot", 10**18, 100)
+    rows = {r["row_no"]: r for r in one(con, "select * from snapshot_vs_latest where snapshot_id = ?", snap)}
+    assert (rows[ROW['0xaaaa']]["snapshot_amount"], rows[ROW['0xaaaa']]["latest_amount"], rows[ROW['0xaaaa']]["change"], rows[ROW['0xaaaa']]["latest_block"]) == (1, 3, 2, 999)
+    assert rows[ROW['0xbbbb']]["latest_amount"] is None and rows[ROW['0xbbbb']]["change"] is None
+    by_asset = {r["asset"]: r for r in one(con, "select * from snapshot_vs_latest_by_asset where snapshot_id = ?", snap)}
+    assert by_asset["ETH"]["change"] == 2 and by_asset["ETH"]["rows_compared"] == 1
+    assert by_asset["USDT"]["snapshot_amount"] is None
+
+
+def test_coverage(con, snap):
+    put_signature(con, snap, ROW["0xaaaa"], "verified")
+    put_signature(con, snap, ROW["0xbbbb"], "signature_only")
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 1, 100)
+    put_balance(con, snap, ROW["0xbbbb"], "snapshot", None, None, status="error", error="x")
+    rows = {(r["network"], r["coin"]): r for r in one(con, "select * from coverage where snapshot_id = ?", snap)}
+    eth = rows[("ETH", "ETH")]
+    assert (eth["rows"], eth["signatures_verified"], eth["signatures_signature_only"], eth["balances_ok"], eth["balances_error"]) == (2, 1, 1, 1, 1)
+    assert eth["adapter"] == "evm" and rows[("TRON", "USDT-TRC20")]["adapter"] == "tron"
+
+
+def test_published_totals_check(con, snap):
+    rows = {r["coin"]: r for r in one(con, "select * from published_totals_check where snapshot_id = ?", snap)}
+    assert rows["ETH(ALL)"]["difference"] == 0 and rows["ETH(ALL)"]["detail_rows"] == 3
+    assert rows["USDT(ALL)"]["difference"] == 0
+    assert rows["ETH"]["detail_sum"] == Decimal("1.75") and rows["ETH"]["difference"] == Decimal("0.05")
+    assert rows["USDT-TRC20"]["difference"] == 0
+
+
+def test_signature_disagreements(con, snap):
+    con.execute(
+        "insert into signatures values (?, 8, 'UTXO', 'failed', 'threshold not met', 'verified', '', now()), "
+        "(?, 9, 'EVM', 'verified', '', 'verified', '', now())",
+        [snap, snap],
+    )
+    rows = one(con, "select row_no, strict_status, okx_status, strict_reason from signature_disagreements")
+    assert rows == [{"row_no": 8, "strict_status": "failed", "okx_status": "verified", "strict_reason": "threshold not met"}]
+
+
+def test_amounts_beyond_decimal_range_stay_exact_in_units(con, tmp_path):
+    big = "123456789012345678901"  # > 1e20 coins: DECIMAL(38,18) cannot hold it, the units column can
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2\n"
+        f"USDT-TRC20,TRON,1,Tbig,{big}.123456,m,s,,,,\n"
+    )
+    [report] = ingest_file(con, path)
+    assert one(con, "select published_base_units from addresses")[0]["published_base_units"] == int(big + "123456")
+    assert one(con, "select published_units from reserves")[0]["published_units"] == int(big + "123456") * 10**12
