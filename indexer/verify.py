@@ -1,0 +1,392 @@
+"""``por verify``: every row's ownership signature, checked in parallel and stored resumably.
+
+The database is the work queue: a row without a ``signatures`` row (or, with
+``--okx-compat``, without ``okx_status``) is still to do. Rows stream out of DuckDB
+as Arrow batches, worker processes (which never open the database) turn each batch
+into a batch of verdicts, and the main process upserts them in committed chunks, so
+an interrupted run loses at most the chunk in flight and a re-run never duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import duckdb
+import pyarrow as pa
+
+from indexer.models import Coin, SignedRow, Verdict
+from indexer.plugins import VerifyFn, plugin_errors, verifier_for
+from indexer.registry import registry
+from indexer.store import transaction, upsert_arrow
+
+BATCH_ROWS = 2_000  # rows per worker task: ~0.1 s of curve math, small enough to keep both cores busy to the end
+COMMIT_ROWS = 50_000  # results per committed chunk
+COMMIT_SECONDS = 5.0  # ... or at least this often, so an interrupt loses little
+
+# SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
+OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
+# Families for which OKX publishes no algorithm at all (SPEC §3.9).
+NO_SCHEME = {"ALGO": "OKX publishes no signature scheme for this family (USDT-ALGO is unverifiable in its own tools)"}
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("snapshot_id", pa.int32()),
+        ("row_no", pa.int64()),
+        ("family", pa.string()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("okx_status", pa.string()),
+        ("okx_reason", pa.string()),
+    ]
+)
+_ROW_COLUMNS = ("row_no", "coin", "address", "message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2", "row_type")
+
+
+# --- one row ------------------------------------------------------------------------------
+_DISPATCH: dict[tuple[str, bool], tuple[str, Coin | None, VerifyFn | None, str]] = {}
+
+
+def _dispatch(key: str, audit: bool) -> tuple[str, Coin | None, VerifyFn | None, str]:
+    """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup."""
+    found = _DISPATCH.get((key, audit))
+    if found is not None:
+        return found
+    coin = registry().coin(key) if key else None
+    if coin is None and audit:
+        # OKX's audit verifier keys on the network column and treats an unknown network as ECDSA
+        # (SPEC §2.1, §3.10); its public-key path then proves the signature, never the address.
+        coin = Coin(key=key, asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
+    if coin is None:
+        found = ("", None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
+    else:
+        fn = verifier_for(coin.family)
+        why = ""
+        if fn is None:
+            why = NO_SCHEME.get(coin.family) or f"no installed plugin verifies the {coin.family} family"
+            broken = plugin_errors()
+            if coin.family not in NO_SCHEME and broken:
+                why += " (plugins that failed to load: " + ", ".join(sorted(broken)) + ")"
+        found = (coin.family, coin, fn, why)
+    _DISPATCH[(key, audit)] = found
+    return found
+
+
+def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
+    try:
+        verdict = fn(row, coin, compat) if compat else fn(row, coin)
+    except Exception as exc:  # a malformed row must never stop a run: it fails, with the error as reason
+        return Verdict("failed", f"verifier error: {type(exc).__name__}: {exc}")
+    if not isinstance(verdict, Verdict):
+        return Verdict("failed", f"verifier returned {type(verdict).__name__}, not a Verdict")
+    return verdict
+
+
+def verify_row(row: SignedRow) -> tuple[str, Verdict]:
+    """(family, strict verdict) of one row, through the plugin that owns the coin's family."""
+    family, coin, fn, why = _dispatch(row.coin, row.audit)
+    if fn is None or coin is None:
+        return family, Verdict("unsupported", why)
+    return family, _run(fn, row, coin, False)
+
+
+def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
+    """(family, the verdict OKX's own tool would give) of one row."""
+    family, coin, fn, why = _dispatch(row.coin, row.audit)
+    if not row.audit and row.coin.upper() in OKX_BLACKLIST:
+        return family, Verdict("unsupported", f"OKX's VerifyAddress skips {row.coin.upper()} rows (blacklist)")
+    if coin is None:
+        return family, Verdict("failed", "invalid coin name")
+    if fn is None:
+        return family, Verdict("failed" if family not in NO_SCHEME else "unsupported", why)
+    return family, _run(fn, row, coin, True)
+
+
+# --- one batch (runs in a worker process) -----------------------------------------------------
+def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compat: bool) -> pa.RecordBatch:
+    """Arrow rows in, Arrow verdicts out (RESULT_SCHEMA); pure, so it runs anywhere."""
+    cols = [batch.column(name).to_pylist() for name in _ROW_COLUMNS]
+    families: list[str] = []
+    statuses: list[str] = []
+    reasons: list[str | None] = []
+    okx_statuses: list[str | None] = []
+    okx_reasons: list[str | None] = []
+    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type in zip(*cols):
+        row = SignedRow(
+            row_no=row_no,
+            coin=coin or "",
+            address=address or "",
+            message=message or "",
+            signature1=sig1 or "",
+            signature2=sig2 or "",
+            script_or_pubkey=script or "",
+            eoa1=eoa1 or "",
+            eoa2=eoa2 or "",
+            row_type=row_type or "",
+            audit=audit,
+        )
+        family, verdict = verify_row(row)
+        families.append(family or None)
+        statuses.append(verdict.status)
+        reasons.append(verdict.reason or None)
+        if okx_compat:
+            okx = verify_row_compat(row)[1]
+            okx_statuses.append(okx.status)
+            okx_reasons.append(okx.reason or None)
+        else:
+            okx_statuses.append(None)
+            okx_reasons.append(None)
+    n = len(statuses)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([snapshot_id] * n, pa.int32()),
+            pa.array(cols[0], pa.int64()),
+            pa.array(families, pa.string()),
+            pa.array(statuses, pa.string()),
+            pa.array(reasons, pa.string()),
+            pa.array(okx_statuses, pa.string()),
+            pa.array(okx_reasons, pa.string()),
+        ],
+        schema=RESULT_SCHEMA,
+    )
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's business: it stops submitting, commits what came back, and shuts us down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from indexer.plugins import plugins
+
+    plugins()
+
+
+# --- a snapshot -------------------------------------------------------------------------------
+@dataclass
+class VerifySummary:
+    snapshot_id: int
+    rows_done: int = 0  # verified by this run
+    elapsed: float = 0.0
+    by_status: dict[str, int] = field(default_factory=dict)  # whole snapshot, after the run
+    by_family: dict[str, dict[str, int]] = field(default_factory=dict)
+    okx_by_status: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows_done / self.elapsed if self.elapsed > 0 else 0.0
+
+    def __str__(self) -> str:
+        statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_status.items())) or "nothing stored"
+        text = f"snapshot {self.snapshot_id}: {self.rows_done:,} rows verified in {self.elapsed:.1f} s ({self.rows_per_s:,.0f} rows/s); {statuses}"
+        if self.okx_by_status:
+            text += "; OKX-compatible: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.okx_by_status.items()))
+        return text + (" (interrupted: re-run to continue)" if self.interrupted else "")
+
+
+def latest_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
+    found = con.execute("select max(snapshot_id) from snapshots").fetchone()
+    return found[0] if found else None
+
+
+def _todo_sql(okx_compat: bool) -> str:
+    missing = "s.row_no is null or s.okx_status is null" if okx_compat else "s.row_no is null"
+    cols = ", ".join(f"a.{c}" for c in _ROW_COLUMNS)
+    return f"""
+        select {cols} from addresses a
+        left join signatures s on s.snapshot_id = a.snapshot_id and s.row_no = a.row_no
+        where a.snapshot_id = $sid and ({missing})
+    """
+
+
+def verify_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_id: int | None = None,
+    *,
+    workers: int | None = None,
+    okx_compat: bool = False,
+    show_progress: bool = True,
+    limit: int | None = None,
+) -> VerifySummary:
+    """Verify the rows of a snapshot that have no verdict yet; ``limit`` stops after that many (resume later).
+
+    ``workers`` 0 or 1 verifies in this process; otherwise a process pool of that many
+    (default: every core). On Ctrl-C the finished results are committed and
+    KeyboardInterrupt is re-raised.
+    """
+    sid = latest_snapshot(con) if snapshot_id is None else snapshot_id
+    if sid is None:
+        raise ValueError("the database holds no snapshot: run `por ingest` first")
+    found = con.execute("select layout from snapshots where snapshot_id = ?", [sid]).fetchone()
+    if found is None:
+        raise ValueError(f"snapshot {sid} does not exist")
+    audit = found[0] == "audit"
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    summary = VerifySummary(snapshot_id=sid)
+
+    total = con.execute(f"select count(*) from ({_todo_sql(okx_compat)})", {"sid": sid}).fetchone()[0]
+    if limit is not None:
+        total = min(total, limit)
+    started = time.perf_counter()
+    reader_con = con.cursor()  # streams the queue while `con` commits results
+    try:
+        reader = reader_con.sql(_todo_sql(okx_compat), params={"sid": sid}).to_arrow_reader(BATCH_ROWS)
+        with _progress(show_progress, total) as advance:
+            writer = _ChunkWriter(con, advance)
+            try:
+                if total:
+                    batches = _take(reader, limit)
+                    if workers <= 1:
+                        for batch in batches:
+                            writer.add(verify_batch(batch, sid, audit, okx_compat))
+                    else:
+                        _fan_out(batches, workers, writer, sid, audit, okx_compat)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            finally:
+                writer.flush()
+                summary.rows_done = writer.rows
+    finally:
+        reader_con.close()
+    summary.elapsed = time.perf_counter() - started
+    _fill_counts(con, summary)
+    if summary.interrupted:
+        raise KeyboardInterrupt(str(summary))
+    return summary
+
+
+def _take(reader: pa.RecordBatchReader, limit: int | None):
+    left = limit
+    for batch in reader:
+        if left is not None:
+            if left <= 0:
+                return
+            if batch.num_rows > left:
+                batch = batch.slice(0, left)
+            left -= batch.num_rows
+        if batch.num_rows:
+            yield batch
+
+
+def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool, okx_compat: bool) -> None:
+    """At most 3 batches per worker in flight: memory stays bounded whatever the file size."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
+    in_flight: set[Future] = set()
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < workers * 3:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                else:
+                    in_flight.add(pool.submit(verify_batch, batch, sid, audit, okx_compat))
+            if not in_flight:
+                break
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                writer.add(fut.result())
+    except KeyboardInterrupt:
+        for fut in in_flight:
+            fut.cancel()
+        for fut in in_flight:  # already running: let them finish (a batch is a fraction of a second) and keep them
+            if not fut.cancelled():
+                try:
+                    writer.add(fut.result())
+                except Exception:
+                    pass
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _ChunkWriter:
+    """Collects result batches and upserts them in committed chunks."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, advance) -> None:
+        self.con = con
+        self.advance = advance
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = 0
+        self.rows = 0
+        self.last_commit = time.monotonic()
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.pending_rows += batch.num_rows
+        self.advance(batch.num_rows)
+        if self.pending_rows >= COMMIT_ROWS or time.monotonic() - self.last_commit >= COMMIT_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        table = pa.Table.from_batches(self.pending, schema=RESULT_SCHEMA)
+        with transaction(self.con):
+            upsert_arrow(self.con, "signatures", table)
+        self.rows += self.pending_rows
+        self.pending = []
+        self.pending_rows = 0
+        self.last_commit = time.monotonic()
+
+
+class _progress:
+    """A rich progress bar (rate and ETA) or nothing; yields ``advance(n)``."""
+
+    def __init__(self, show: bool, total: int) -> None:
+        self.show = show
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if not self.show:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("verify"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("verify", total=self.total, rate="")
+        started = time.perf_counter()
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            rate = done[0] / max(time.perf_counter() - started, 1e-9)
+            self.bar.update(task, advance=n, rate=f"{rate:,.0f} rows/s")
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _fill_counts(con: duckdb.DuckDBPyConnection, summary: VerifySummary) -> None:
+    rows = con.execute(
+        "select coalesce(family, ''), status, okx_status, count(*) from signatures where snapshot_id = ? group by all",
+        [summary.snapshot_id],
+    ).fetchall()
+    by_status: Counter[str] = Counter()
+    okx: Counter[str] = Counter()
+    by_family: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for family, status, okx_status, n in rows:
+        by_status[status] += n
+        by_family[family or "-"][status] += n
+        if okx_status is not None:
+            okx[okx_status] += n
+    summary.by_status = dict(by_status)
+    summary.by_family = {k: dict(v) for k, v in sorted(by_family.items())}
+    summary.okx_by_status = dict(okx)
