@@ -71,6 +71,8 @@ def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
         sig = parse_hex_signature(signature)
     except SignatureError as exc:
         return Verdict("failed", str(exc))
+    if not 27 <= sig[64] <= 34:
+        return Verdict("failed", f"recovery byte {sig[64]} is outside 27..34")
     digests = tron_digests(message)
     first = _first_style.get(message, 0)
     got: dict[int, str] = {}
@@ -88,7 +90,9 @@ def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
                     _first_style.clear()
             return Verdict("verified")
         got[style] = tron_address(account)
-    return Verdict("failed", f"signed by {got[0]} (TRON32 digest) / {got[1]} (TIP-191 digest), not {address}")
+    if got[0][:1] == got[1][:1] == "T":
+        return Verdict("failed", f"signed by {got[0]} (TRON32 digest) / {got[1]} (TIP-191 digest), not {address}")
+    return Verdict("failed", f"TRON32 digest: {got[0]}; TIP-191 digest: {got[1]}; claimed {address}")
 
 
 def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
