@@ -6,7 +6,9 @@ control this address?": the address is decoded as its own chain decodes it
 signatures (or OKX's ``0x`` r‖s‖v form), and the link is proven per script type:
 P2PKH / P2WPKH / P2SH-P2WPKH by the key hash, P2SH / P2WSH / P2SH-P2WSH multisig by
 the redeem script plus m distinct signers from that script, P2TR only for a BIP-86
-key-path output of the signing key.
+key-path output of the signing key. There is no ``signature_only`` verdict here: a
+recoverable signature is checked against no independent key, so a signature that
+links to nothing proves nothing and fails.
 
 ``compat=True`` reproduces OKX's ``VerifyUtxoCoin`` step by step, quirks included
 (undecodable addresses pass, m is never checked, keys are always compressed, real
@@ -256,12 +258,14 @@ def _verify_strict(row: SignedRow, coin: Coin) -> Verdict:
             return Verdict("verified", "taproot output is the BIP-86 key-path tweak of the signing key")
         if "untweaked" in links:
             return Verdict("verified", "taproot output key is the signing key itself (untweaked)")
+        # Not signature_only: a recoverable signature is checked against no independent key (any
+        # 64 bytes recover *some* key), so without a link to the address it proves nothing at all.
         return Verdict(
-            "signature_only",
-            "taproot output key cannot be linked from a recoverable signature: it is not the BIP-86 tweak "
-            "of the signing key, and a script-tree commitment would need the merkle root (BIP-322 proves this)",
+            "failed",
+            "taproot output key cannot be linked from a recoverable signature: it is not the BIP-86 key-path "
+            "tweak of the recovered key (a script-tree output needs a BIP-322 proof)",
         )
-    return Verdict("signature_only", f"no message-signature scheme links a key to the witness program of {row.address}")
+    return Verdict("failed", f"no message-signature scheme links a recovered key to the witness program of {row.address}")
 
 
 def _check_key_hash(signers: list[_Signer], h: bytes, render: Callable[[bytes], str], *, allow_uncompressed: bool) -> Verdict:
