@@ -244,7 +244,7 @@ def liabilities(
 # ---------------------------------------------------------------------------------------- report / sql
 REPORT_SQL = """
 select asset,
-       onchain_verified_reserves, onchain_reserves, published_reserves, liabilities,
+       onchain_verified_reserves, published_verified_reserves, onchain_reserves, published_reserves, liabilities,
        ratio_onchain_verified, ratio_onchain, ratio_published,
        rows, rows_fetched
 from reserve_ratios where snapshot_id = ?

@@ -11,6 +11,7 @@ select
     por_amount(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale)) as published_reserves,
     r.onchain_amount as onchain_reserves,
     r.onchain_verified_amount as onchain_verified_reserves,
+    r.published_verified_amount as published_verified_reserves,
     (cast(case when r.asset is null then 0 else r.published_units end as double) / 10 ** coalesce(r.scale, l.scale))
         / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_published,
     (cast(r.onchain_units as double) / 10 ** r.scale) / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain,
