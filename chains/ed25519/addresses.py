@@ -277,9 +277,13 @@ def _check_cspr(claimed: str, pub: bytes) -> Link:
 
 
 def _check_any_ss58(claimed: str, pub: bytes) -> Link:
+    looks_ss58 = False
     try:
+        looks_ss58 = len(b58decode(claimed)) in (35, 36)
         _, account = ss58_decode(claimed)
-    except ValueError:
+    except ValueError as exc:
+        if looks_ss58:
+            return "failed", f"address is not valid SS58: {exc}"
         return "signature_only", "address is not SS58; no key derivation applied"
     if account == pub:
         return "verified", "SS58 address encodes the public key"
