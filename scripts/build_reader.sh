@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
+# Usage: scripts/build_reader.sh [OUT]  (default OUT: chains/evm/balance_reader.json)
 # Rebuild chains/evm/balance_reader.json from chains/evm/BalanceReader.sol with the pinned
 # solc-js (package.json: solc 0.8.28). Deterministic: same source + same compiler = same bytes,
 # so `scripts/build_reader.sh && git diff --exit-code chains/evm/balance_reader.json` checks the
 # committed bytecode against its source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node - <<'JS'
+OUT="${1:-chains/evm/balance_reader.json}"
+OUT="$OUT" node - <<'JS'
 const fs = require("fs");
 const solc = require("./node_modules/solc");
 const source = fs.readFileSync("chains/evm/BalanceReader.sol", "utf8");
@@ -30,6 +32,6 @@ const result = {
   rebuild: "scripts/build_reader.sh",
   runtime: "0x" + c.evm.deployedBytecode.object,
 };
-fs.writeFileSync("chains/evm/balance_reader.json", JSON.stringify(result, null, 2) + "\n");
-console.log("wrote chains/evm/balance_reader.json (" + c.evm.deployedBytecode.object.length / 2 + " bytes runtime, " + result.compiler + ")");
+fs.writeFileSync(process.env.OUT, JSON.stringify(result, null, 2) + "\n");
+console.log("wrote " + process.env.OUT + " (" + c.evm.deployedBytecode.object.length / 2 + " bytes runtime, " + result.compiler + ")");
 JS
