@@ -291,6 +291,9 @@ class DumpFetcher:
         self.settings = settings
         self.path = Path(settings.utxo_dump)
         self.source = f"utxo-dump:{self.path.name}"
+        self.method = "dumptxoutset file"
+        self.request_chunk = 10**9  # every call is a pass over the whole file: take all requests at once
+        self.workers = 1
         self.header: DumpHeader | None = None
         self.height: int | None = None
         self.chain: str | None = None
@@ -358,9 +361,9 @@ class DumpFetcher:
                 )
 
     async def tip(self) -> int:
+        """A dump has no moving tip: "--at latest" is refused rather than answered at the dump's height."""
         await self._resolve()
-        assert self.height is not None
-        return self.height
+        raise FetchBlocked(f"A UTXO dump answers only at its base height {self.height}, not at the chain tip: use --at snapshot.")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         from chains.utxo.fetch import decode_scripts

@@ -28,7 +28,8 @@ from chains.utxo.scripts import AddressError, script_for_address
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
 
-DEFAULT_CHUNK = 5_000  # descriptors per scan; BitMEX hit "413" above 60,000 on bitcoind
+DEFAULT_CHUNK = 50_000  # descriptors per scan; BitMEX hit "413" above 60,000 on bitcoind (halved on 413 here)
+REQUEST_CHUNK = 250_000  # requests per fetch() call the pipeline should send (each call ends in a commit)
 DEFAULT_SCAN_TIMEOUT = 3_600.0  # seconds: a mainnet scan walks the whole UTXO set (minutes)
 BUSY_WAIT = 0.2  # seconds between polls while another client's scan occupies the node
 BUSY_POLLS = 3_000
@@ -112,6 +113,12 @@ class ScanFetcher:
         self.scanner = JsonRpcClient(dataclasses.replace(settings, timeout=scan_timeout, retries=0), parse_float=Decimal)
         self.chunk = int(settings.batch_size or opts.get("chunk", DEFAULT_CHUNK))
         self.source = self.client.source
+        self.method = "scantxoutset"
+        # every scan is a pass over the whole UTXO set, so the pipeline should hand over big
+        # batches, one at a time (a rewind is also paid once per fetch call)
+        self.request_chunk = int(opts.get("request_chunk", REQUEST_CHUNK))
+        self.workers = 1
+        self._latest: set[int] = set()  # heights tip() reported: "--at latest" reads, answered at the tip
         self.stats = ScanStats()
         self._chain: str | None = None
         self._params: ChainParams | None = None
@@ -123,7 +130,7 @@ class ScanFetcher:
         self._set_chain(info["chain"])
         tip = int(info["blocks"])
         name = self.network.name
-        for block in sorted(b for b in blocks if b is not None):
+        for block in sorted(b for b in blocks if b is not None and b not in self._latest):
             if block > tip:
                 raise FetchBlocked(f"The {name} node is at height {tip}, below the snapshot height {block}: let it sync first.")
             if block < tip and not self.settings.rewind:
@@ -136,7 +143,11 @@ class ScanFetcher:
                 self._check_rewindable(info, block)
 
     async def tip(self) -> int:
-        return int(await self.client.call("getblockcount"))
+        """The tip height; requests at a height reported here are "latest" reads, scanned at whatever the
+        tip is by then and recorded at the height the scan really used (the tip may have moved on)."""
+        height = int(await self.client.call("getblockcount"))
+        self._latest.add(height)
+        return height
 
     async def close(self) -> None:
         for c in (self.client, self.slow, self.scanner):
@@ -176,7 +187,7 @@ class ScanFetcher:
             raise FetchBlocked(f"The {name} node is pruned up to height {info['pruneheight']}, so it cannot rewind to {block}.")
 
     async def _balances_at(self, block: int | None, scripts: list[bytes]) -> dict[bytes, tuple[int, int] | str]:
-        if block is None:  # --at latest: whatever the tip is, recorded per chunk
+        if block is None or block in self._latest:  # --at latest: whatever the tip is, recorded per chunk
             return await self._scan_all(scripts, expect=None)
         info = await self.client.call("getblockchaininfo")
         tip, tip_hash = int(info["blocks"]), info["bestblockhash"]
