@@ -245,7 +245,7 @@ def fetch_snapshot(
 
     plans: dict[str, Any] = {}
     if runnable:
-        plan_tbl = con.execute(
+        plan_tbl = con.sql(
             """
             select a.network, a.row_no, a.coin, a.asset, a.address, a.snapshot_height
             from addresses a
@@ -254,8 +254,8 @@ def fetch_snapshot(
               and (? or b.row_no is null or b.status <> 'ok')
             order by a.network, a.row_no
             """,
-            [at, snapshot_id, sorted(runnable), refresh],
-        ).fetch_arrow_table()
+            params=[at, snapshot_id, sorted(runnable), refresh],
+        ).to_arrow_table()
         cols = {c: plan_tbl.column(c).to_pylist() for c in plan_tbl.column_names}
         for i, net_name in enumerate(cols["network"]):
             plans.setdefault(net_name, []).append(i)
