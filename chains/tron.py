@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chains.common.encoding import b58check_decode, b58check_encode
-from chains.common.hashes import keccak256
+from chains.common.encoding import b58check_decode, b58check_encode, b58decode_int
+from chains.common.hashes import keccak256, sha256d
 from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
@@ -44,6 +44,14 @@ def tron_address(account: bytes) -> str:
 
 
 def _claimed_account(address: str) -> bytes | str:
+    """The 20-byte account a TRON address names, or why it names none."""
+    if len(address) == 34 and address[0] == "T":  # every TRON address; no leading '1' can hide in the integer
+        try:
+            raw = b58decode_int(address).to_bytes(25, "big")
+        except (KeyError, OverflowError):
+            raw = b""
+        if raw[:1] == b"\x41" and sha256d(raw[:21])[:4] == raw[21:]:
+            return raw[1:21]
     try:
         payload = b58check_decode(address)
     except ValueError as exc:

@@ -22,6 +22,9 @@ from indexer.models import Coin, SignedRow, Verdict
 __all__ = ["evm_digest", "verify_evm", "sign_evm", "evm_address_text"]
 
 
+_VERIFIED = Verdict("verified")
+
+
 @lru_cache(maxsize=256)
 def evm_digest(message: str) -> bytes:
     return keccak256(ETH32 + keccak256(message.encode()))
@@ -102,6 +105,11 @@ def verify_evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     digest = evm_digest(row.message if not compat else _compat_message(row))
     address_type = coin.address_type or "ETH"
     check = _check_compat if compat else _check_strict
+    if not (row.audit or row.eoa1 or row.eoa2 or (compat and row.raw)):  # the common row: its own address signs
+        if not (row.address and row.message and row.signature1):
+            return run_plan(plan_checks(row, compat, audit_owners=True, same=_same_account), compat, lambda s, c: "")
+        problem = check(row.signature1, row.address, digest, address_type)
+        return Verdict("failed", problem) if problem else _VERIFIED
     plan = plan_checks(row, compat, audit_owners=True, same=_same_account)
     return run_plan(plan, compat, lambda sig, claimed: check(sig, claimed, digest, address_type))
 
