@@ -326,3 +326,10 @@ def test_signer_produces_rows_that_verify(coin_key):
     if coin.address_type == "ETH":  # an independent library agrees on the signer
         recovered = Account.recover_message(encode_defunct(primitive=keccak(MSG.encode())), signature=cells["signature1"])
         assert recovered.lower() == cells["address"]
+
+
+def test_fil_masked_id_account_prints_as_f0():
+    from chains.common.filaddr import f4_eth_address
+
+    assert f4_eth_address(b"\xff" + b"\0" * 11 + (1234).to_bytes(8, "big")) == "f01234"
+    assert f4_eth_address(b"\xff" + b"\0" * 10 + b"\x01" + (1234).to_bytes(8, "big")).startswith("f410f")

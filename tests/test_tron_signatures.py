@@ -149,3 +149,22 @@ def test_signer_rows_verify():
         sig = bytes.fromhex(cells["signature1"][2:])
         pub = PublicKey.from_signature_and_message(sig[:64] + bytes([sig[64] - 27]), digest_tron32(MSG), hasher=None)
         assert b58check(b"\x41" + keccak(pub.format(compressed=False)[1:])[12:]) == cells["address"]
+
+
+def test_fast_base58_integer_decoder_agrees_with_the_plain_one():
+    import os
+
+    from chains.common.encoding import b58decode, b58decode_int, b58encode
+
+    for _ in range(500):
+        data = os.urandom(1 + os.urandom(1)[0] % 40)
+        text = b58encode(data)
+        assert b58decode_int(text) == int.from_bytes(b58decode(text), "big")
+
+
+def test_leading_one_cannot_smuggle_an_address():
+    k = key(6)
+    sig = sign(k, digest_tron32(MSG))
+    address = tron_address(k)
+    for variant in ("1" + address, "11" + address, address[:-1]):
+        assert verify_tron(row(variant, sig), TRX).status == "failed", variant
