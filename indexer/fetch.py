@@ -373,7 +373,9 @@ class _Runner:
                 elif block is None:
                     failed.append((row_no, "the file gives no snapshot height for this row", None))
                 else:
-                    key = (address.strip().lower(), target.contract.lower(), block)
+                    # only hex (EVM) addresses are case-insensitive; base58/bech32-m text of other chains is not
+                    addr = address.strip().lower() if net.adapter == "evm" else address.strip()
+                    key = (addr, target.contract.lower(), block)
                     reads.setdefault(key, []).append((row_no, target.decimals))
             run.reads = len(reads)
             run.blocks = sorted({k[2] for k in reads if k[2] is not None})
