@@ -268,3 +268,36 @@ def test_real_litecoind_dump_matches_the_node(litecoind, tmp_path: Path) -> None
     _, _, totals = sum_scripts(Path(dump["path"]), set(), base_height=height)
     assert totals.coins == info["txouts"] == dump["coins_written"]
     assert totals.amount == int(info["total_amount"] * 10**8)
+
+
+def test_dump_through_the_pipeline(litecoind, tmp_path: Path, con) -> None:  # noqa: F811
+    """`por fetch --utxo-dump`: snapshot rows in DuckDB -> fetch_snapshot -> balances, no scan on the node."""
+    from indexer.config import PorConfig
+    from indexer.fetch import fetch_snapshot
+    from tests.fixtures.anvil import insert_snapshot
+
+    node = litecoind
+    addrs = address_set(b"pipe")
+    node.pay({a: Decimal("0.5") for a, _ in addrs.values()})
+    node.mine(1)
+    dump = node.rpc("dumptxoutset", str(tmp_path / "pipe.dat"))
+    height = dump["base_height"]
+    node.pay({a: Decimal("0.1") for a, _ in addrs.values()})  # after the dump: must not count
+    node.mine(1)
+    rows = [("LTC", "LTC", "LTC", a, height) for a, _ in addrs.values()] + [("LTC", "LTC", "LTC", "rltc1qbroken", height)]
+    sid = insert_snapshot(con, rows)
+    cfg = PorConfig(networks={"LTC": NetworkSettings(name="LTC", rpc=[node.url], auth=Auth(USER, PASSWORD))})
+    summary = fetch_snapshot(con, cfg, sid, utxo_dump=Path(dump["path"]), show_progress=False)
+    got = con.execute(
+        "select a.address, b.status, b.base_units, b.block_height, b.source from balances b join addresses a using (snapshot_id, row_no) "
+        "where b.snapshot_id = ? order by b.row_no",
+        [sid],
+    ).fetchall()
+    assert [g[1:4] for g in got[:-1]] == [("ok", 50_000_000, height)] * len(addrs)
+    assert got[-1][1] == "error" and got[-1][2] is None
+    assert got[0][4].startswith("utxo-dump:") and summary.networks["LTC"].method == "dumptxoutset file"
+    # a snapshot at another height is refused for every row, never answered from the wrong height
+    sid2 = insert_snapshot(con, [("LTC", "LTC", "LTC", a, height + 1) for a, _ in addrs.values()])
+    summary = fetch_snapshot(con, cfg, sid2, utxo_dump=Path(dump["path"]), show_progress=False)
+    assert "rollback=" in summary.networks["LTC"].blocked
+    assert con.execute("select count(*) from balances where snapshot_id = ? and status = 'error'", [sid2]).fetchall()[0][0] == len(addrs)

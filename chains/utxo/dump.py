@@ -1,7 +1,7 @@
 """Balances from a UTXO-set dump written by Bitcoin Core's ``dumptxoutset`` — one pass, no node time.
 
 Why: ``scantxoutset`` only answers at the tip, and rewinding a node costs hours on
-mainnet. Bitcoin Core ≥ 29/30 writes the UTXO set *as of an older height* with
+mainnet. Bitcoin Core ≥ 30 (NOTES.md) writes the UTXO set *as of an older height* with
 ``dumptxoutset <file> rollback=<height>``; reading that file answers every
 address of a snapshot in one streaming pass.
 
