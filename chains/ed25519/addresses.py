@@ -27,9 +27,9 @@ from chains.common.encoding import (
     b58check_encode,
     b58decode,
     b58encode,
-    base32_nopad,
     bech32_decode,
     bech32_encode,
+    bech32_encode_words,
 )
 from chains.common.hashes import blake2b, sha3_256, sha256
 from chains.ed25519 import ton
@@ -41,7 +41,6 @@ SS58_IDS = {
     "AVAIL": 42, "SDN": 5, "CFG": 36, "EFI": 1110, "KARU": 8,
 }  # fmt: skip
 _STELLAR_TYPES = ("XLM", "PI", "STELLAR")
-_STELLAR_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -79,12 +78,20 @@ def ss58_decode(text: str) -> tuple[bytes, bytes]:
 
 
 def stellar_address(pub: bytes) -> str:
-    body = b"\x30" + pub
-    return base32_nopad(body + ton.crc16_xmodem(body).to_bytes(2, "little"), _STELLAR_ALPHABET)
+    body = b"\x30" + pub  # 35 bytes with the checksum: 56 base32 characters, no padding
+    return base64.b32encode(body + ton.crc16_xmodem(body).to_bytes(2, "little")).decode()
+
+
+def _words(payload: bytes) -> list[int]:
+    """8-bit bytes to zero-padded 5-bit groups in one integer pass (convertbits, faster)."""
+    nbits = len(payload) * 8
+    count = -(-nbits // 5)
+    n = int.from_bytes(payload, "big") << (count * 5 - nbits)
+    return [(n >> (5 * (count - 1 - i))) & 31 for i in range(count)]
 
 
 def ada_enterprise_address(pub: bytes) -> str:
-    return bech32_encode("addr", b"\x61" + blake2b(pub, 28))
+    return bech32_encode_words("addr", _words(b"\x61" + blake2b(pub, 28)))
 
 
 def algorand_address(pub: bytes) -> str:
@@ -193,6 +200,9 @@ def _check_stellar(claimed: str, pub: bytes) -> Link:
 
 
 def _check_ada(claimed: str, pub: bytes) -> Link:
+    enterprise = ada_enterprise_address(pub)
+    if claimed == enterprise or claimed == enterprise.upper():  # bech32 allows either case, never mixed
+        return "verified", ""
     try:
         hrp, payload = bech32_decode(claimed)
     except ValueError as exc:
