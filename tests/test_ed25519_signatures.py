@@ -309,6 +309,11 @@ def test_small_order_key_forgery_passes_go_but_not_strict() -> None:
     assert verify_ed25519(row, near, compat=True).status == "verified"
     strict = verify_ed25519(row, near)
     assert strict.status == "failed"
+    # Go also decodes non-canonical encodings of that point: y = p + 1, and x = "negative zero"
+    for encoding in ((2**255 - 19 + 1).to_bytes(32, "little"), (1 | 1 << 255).to_bytes(32, "little")):
+        odd = SignedRow(row_no=1, coin="NEAR", address="okx.near", message=MSG, signature1=forged.hex(), script_or_pubkey=encoding.hex())
+        assert verify_ed25519(odd, near, compat=True).status == "verified"
+        assert verify_ed25519(odd, near).status == "failed"
 
 
 def test_signer_round_trip_for_every_coin_key() -> None:
