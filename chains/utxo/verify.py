@@ -216,13 +216,29 @@ def _taproot_link(signer: _Signer, program: bytes) -> str:
     return "bip86" if output.format(compressed=True)[1:] == program else ""
 
 
+_STRICT_SETUP: dict[Coin, tuple[ChainParams | None, str]] = {}
+
+
+def _strict_setup(coin: Coin) -> tuple[ChainParams | None, str]:
+    """(chain parameters, why-unsupported) per coin, decided once."""
+    found = _STRICT_SETUP.get(coin)
+    if found is None:
+        if coin.address_type in _NO_STRICT_SCHEME:
+            found = (None, _NO_STRICT_SCHEME[coin.address_type])
+        else:
+            chain = _strict_chain(coin)
+            if coin.address_type not in PARAMS or chain is None or coin.header not in HEADERS:
+                found = (None, f"no Bitcoin-family parameters for coin {coin.key} (address type {coin.address_type!r})")
+            else:
+                found = (chain, "")
+        _STRICT_SETUP[coin] = found
+    return found
+
+
 def _verify_strict(row: SignedRow, coin: Coin) -> Verdict:
-    if coin.address_type in _NO_STRICT_SCHEME:
-        return Verdict("unsupported", _NO_STRICT_SCHEME[coin.address_type])
-    params = PARAMS.get(coin.address_type)
-    chain = _strict_chain(coin)
-    if params is None or chain is None or coin.header not in HEADERS:
-        return Verdict("unsupported", f"no Bitcoin-family parameters for coin {coin.key} (address type {coin.address_type!r})")
+    chain, unsupported = _strict_setup(coin)
+    if chain is None:
+        return Verdict("unsupported", unsupported)
     if not row.address:
         return Verdict("failed", "address is empty")
     if not row.message:
