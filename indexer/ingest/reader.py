@@ -224,102 +224,108 @@ class PorReader:
         return found.decimals if found else None
 
     def _read_detail(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
+        """The hot loop: ~700k rows a file, so cells are read by index and column appends are pre-bound."""
         cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
         errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
         index = layout.columns
         fields = [(f, index[f]) for f in DETAIL_FIELDS if f in index]
-        width, min_cells = layout.width, layout.min_cells
-        required = layout.required
-        stats = self.stats
+        positions = [i for _, i in fields]
+        field_names = [f for f, _ in fields]
+        width, min_cells, required = layout.width, layout.min_cells, layout.required
+        required_at = [(f, field_names.index(f)) for f in required]
+        padding = [""] * len(DETAIL_FIELDS)
+        is_audit = layout.name == "audit"
+        in_base_units = layout.amounts_in_base_units
+        slot = {f: field_names.index(f) if f in field_names else None for f in DETAIL_FIELDS}
+        s_coin, s_type, s_net, s_height, s_addr, s_amount = (slot[f] for f in ("coin", "row_type", "network", "snapshot_height", "address", "amount"))
+        s_msg, s_sig1, s_sig2, s_script, s_eoa1, s_eoa2 = (slot[f] for f in ("message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2"))
+        s_asset, s_status = slot["asset"], slot["audit_status"]
+        out = [cols[n].append for n in ADDRESS_SCHEMA.names]
+        (a_row, a_coin, a_asset, a_net, a_type, a_height, a_addr, a_amount, a_units, a_msg, a_sig1, a_sig2, a_script,
+         a_eoa1, a_eoa2, a_netpub, a_known, a_status, a_nulls) = out  # fmt: skip
+        row_nos = cols["row_no"]
+        stats, heights, batch_rows = self.stats, self.stats.heights, self.batch_rows
+        coin_info = self._audit_coin if is_audit else self._coin
         for cells in reader:
             row_no, raw = lines.take()
             n = len(cells)
-            if n == 0 or not any(cells):
-                continue
-            if n < min_cells:
+            if n < min_cells or n > width:
                 if not any(c.strip() for c in cells):
+                    continue  # a blank line or a row of empty cells carries nothing
+                if n < min_cells:
+                    self._reject(errors, row_no, raw, f"too few cells: {n}, the {layout.name} layout needs at least {min_cells}")
                     continue
-                self._reject(errors, row_no, raw, f"too few cells: {n}, the {layout.name} layout needs at least {min_cells}")
-                continue
-            if n > width and any(c.strip() for c in cells[width:]):
-                self._reject(errors, row_no, raw, f"too many cells: {n}, the header has {width}")
-                continue
-            values: dict[str, str] = {}
-            nulls: list[str] = []
-            for name, i in fields:
-                cell = cells[i].strip() if i < n else ""
-                if cell and cell.lower() in NULL_MARKERS:
-                    nulls.append(name)
-                    cell = ""
-                values[name] = cell
-            missing = [f for f in required if not values.get(f)]
+                if any(c.strip() for c in cells[width:]):
+                    self._reject(errors, row_no, raw, f"too many cells: {n}, the header has {width}")
+                    continue
+            if n < width:
+                cells = cells + padding[: width - n]
+            v = [cells[i].strip() for i in positions]
+            nulls = None
+            lowered = raw.lower()
+            if "null" in lowered or "\\n" in lowered:  # cheap pre-filter before the per-cell check
+                for j, cell in enumerate(v):
+                    if cell and cell.lower() in NULL_MARKERS:
+                        v[j] = ""
+                        nulls = f"{nulls},{field_names[j]}" if nulls else field_names[j]
+            missing = [f for f, j in required_at if not v[j]]
             if missing:
                 self._reject(errors, row_no, raw, "empty " + ", ".join(m.replace("_", " ") for m in missing))
                 continue
-            reason = self._detail_row(row_no, values, nulls, layout, cols)
-            if reason:
-                self._reject(errors, row_no, raw, reason)
-                continue
+            published_network = v[s_net] if s_net is not None else ""
+            info = coin_info(v[s_asset] if is_audit else v[s_coin], published_network)
+            height = None
+            if s_height is not None:
+                height_text = v[s_height]
+                if height_text and height_text != "-":
+                    if not (height_text.isascii() and height_text.isdigit()):
+                        self._reject(errors, row_no, raw, f"bad snapshot height: {height_text!r}")
+                        continue
+                    height = int(height_text)
+                    heights.add(height)
+            amount: str | None = None
+            units: str | None = None
+            if not is_audit:
+                amount = v[s_amount]
+                try:
+                    if in_base_units:
+                        if not (amount.isascii() and amount.isdigit()):
+                            raise AmountError(f"{amount!r} is not an integer number of base units")
+                        units = str(int(amount))
+                        amount = from_base_units(int(amount), info.decimals) if info.decimals is not None else None
+                    elif info.decimals is not None:
+                        units = str(to_base_units(amount, info.decimals))
+                    else:
+                        split_decimal(amount)
+                except AmountError as exc:
+                    self._reject(errors, row_no, raw, f"amount {exc} ({info.key})" if "decimals;" in str(exc) else f"bad amount: {exc}")
+                    continue
+            a_row(row_no)
+            a_coin(info.key)
+            a_asset(info.asset)
+            a_net(info.network)
+            a_type(v[s_type] or None if s_type is not None else None)
+            a_height(height)
+            a_addr(v[s_addr])
+            a_amount(amount)
+            a_units(units)
+            a_msg(v[s_msg] if s_msg is not None else "")
+            a_sig1(v[s_sig1] if s_sig1 is not None else "")
+            a_sig2(v[s_sig2] if s_sig2 is not None else "")
+            a_script(v[s_script] if s_script is not None else "")
+            a_eoa1(v[s_eoa1] if s_eoa1 is not None else "")
+            a_eoa2(v[s_eoa2] if s_eoa2 is not None else "")
+            a_netpub(published_network or None)
+            a_known(info.known)
+            a_status(v[s_status] or None if s_status is not None else None)
+            a_nulls(nulls)
             stats.rows += 1
-            if len(cols["row_no"]) >= self.batch_rows:
+            if len(row_nos) >= batch_rows:
                 self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
-            if len(errors["row_no"]) >= self.batch_rows:
+            if len(errors["row_no"]) >= batch_rows:
                 self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
         self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
         self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
-
-    # ---- one detail row -----------------------------------------------------------------
-    def _detail_row(self, row_no: int, v: dict[str, str], nulls: list[str], layout: Layout, cols: dict) -> str:
-        """Append the row to ``cols`` and return "", or return the reason it is rejected."""
-        published_network = v.get("network", "")
-        if layout.name == "audit":
-            info = self._audit_coin(v["asset"], published_network)
-        else:
-            info = self._coin(v["coin"], published_network)
-        height_text = v.get("snapshot_height", "")
-        height = None
-        if height_text and height_text != "-":
-            if not height_text.isdigit():
-                return f"bad snapshot height: {height_text!r}"
-            height = int(height_text)
-            self.stats.heights.add(height)
-        amount_text = v.get("amount", "")
-        amount: str | None = amount_text or None
-        units: str | None = None
-        if layout.name != "audit":
-            try:
-                if layout.amounts_in_base_units:
-                    if not amount_text.isdigit():
-                        return f"bad amount: {amount_text!r} is not an integer number of base units"
-                    units = str(int(amount_text))
-                    amount = from_base_units(int(amount_text), info.decimals) if info.decimals is not None else None
-                elif info.decimals is not None:
-                    units = str(to_base_units(amount_text, info.decimals))
-                else:
-                    split_decimal(amount_text)
-            except AmountError as exc:
-                return f"bad amount: {exc}" if "decimals" not in str(exc) else f"amount {exc} ({info.key})"
-        row_type = v.get("row_type", "") or None
-        cols["row_no"].append(row_no)
-        cols["coin"].append(info.key)
-        cols["asset"].append(info.asset)
-        cols["network"].append(info.network)
-        cols["row_type"].append(row_type)
-        cols["snapshot_height"].append(height)
-        cols["address"].append(v["address"])
-        cols["published_amount"].append(amount)
-        cols["published_base_units"].append(units)
-        cols["message"].append(v.get("message", ""))
-        cols["signature1"].append(v.get("signature1", ""))
-        cols["signature2"].append(v.get("signature2", ""))
-        cols["script_or_pubkey"].append(v.get("script_or_pubkey", ""))
-        cols["eoa1"].append(v.get("eoa1", ""))
-        cols["eoa2"].append(v.get("eoa2", ""))
-        cols["network_published"].append(published_network or None)
-        cols["coin_known"].append(info.known)
-        cols["audit_status"].append(v.get("audit_status") or None)
-        cols["null_cells"].append(",".join(nulls) or None)
-        return ""
 
     def _coin(self, coin_text: str, published_network: str) -> _CoinInfo:
         cache_key = (coin_text, published_network, "")
