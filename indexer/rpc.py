@@ -24,6 +24,7 @@ Messages never contain URLs with credentials: the endpoint appears as its label
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import random
@@ -224,8 +225,10 @@ class JsonRpcClient:
         self.batch_size = settings.batch_size or DEFAULT_BATCH_SIZE
         self.stats = RpcStats()
         auth = settings.auth
-        self._auth = aiohttp.BasicAuth(auth.user, auth.password) if auth else None
         self._headers = {"Content-Type": "application/json", **settings.headers}
+        if auth:  # sent as a header: aiohttp's BasicAuth/auth= are deprecated
+            token = base64.b64encode(f"{auth.user}:{auth.password}".encode()).decode()
+            self._headers["Authorization"] = f"Basic {token}"
         self._timeout = aiohttp.ClientTimeout(total=settings.timeout)
 
     @property
@@ -384,7 +387,7 @@ class JsonRpcClient:
         async with self._sem:
             self.stats.requests += 1
             try:
-                async with session.post(ep.url, json=payload, headers=self._headers, auth=self._auth, timeout=self._timeout) as resp:
+                async with session.post(ep.url, json=payload, headers=self._headers, timeout=self._timeout) as resp:
                     status = resp.status
                     raw = await resp.read()
                     retry_after = _retry_after(resp.headers.get("Retry-After"))
@@ -410,7 +413,7 @@ class JsonRpcClient:
                 snippet = self.settings.redact(raw[:120].decode("utf-8", "replace")).strip()
                 raise HttpError(f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}", status, endpoint=ep.label) from None
             raise MalformedResponse(f"answer is not JSON ({len(raw)} bytes)", endpoint=ep.label) from None
-        if status >= 500 and _all_errors(body):
+        if status >= 500 and _all_errors(body) and not _node_error(body):
             raise ServerError(f"HTTP {status}", status, endpoint=ep.label)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             err = body["error"]
@@ -419,6 +422,17 @@ class JsonRpcClient:
         if status >= 400 and not isinstance(body, (dict, list)):
             raise HttpError(f"HTTP {status}", status, endpoint=ep.label)
         return body
+
+
+# Bitcoin Core < 28 (and litecoind) answers every RPC error with HTTP 500 and a JSON-RPC error body.
+# Such an answer is the node's verdict (bad parameter, unknown block, ...): surface its code and message
+# instead of retrying it as a transient server fault. -28 ("warming up") is the transient exception.
+_NODE_WARMING_UP = -28
+
+
+def _node_error(body: Any) -> bool:
+    err = body.get("error") if isinstance(body, dict) else None
+    return isinstance(err, dict) and isinstance(err.get("code"), int) and err["code"] != _NODE_WARMING_UP and "message" in err
 
 
 def _all_errors(body: Any) -> bool:

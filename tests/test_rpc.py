@@ -11,6 +11,7 @@ from indexer.config import NetworkSettings
 from indexer.rpc import ConnectionFailed, JsonRpcClient, RateLimited, RpcError, TransportError, run_session
 from tests.fixtures.anvil import Anvil, anvil, free_port  # noqa: F401  (fixture)
 from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.litecoind import litecoind  # noqa: F401  (fixture)
 
 
 def settings(*urls: str, **kw: object) -> NetworkSettings:
@@ -124,3 +125,19 @@ def test_rate_limit_holds_requests_per_second(anvil: Anvil) -> None:
     elapsed, _ = run(go, settings(anvil.url, rps=5.0))
     # a burst of 5, then 5 more at 5/s: at least ~1 s must pass (a lower bound, not a speed limit)
     assert elapsed >= 0.9
+
+
+def test_bitcoin_core_http_500_error_body_is_the_nodes_answer_not_a_retry(litecoind) -> None:
+    """Core < 28 answers RPC errors with HTTP 500 + a JSON-RPC error: surface code and message, once."""
+    from indexer.config import Auth
+    from tests.fixtures.litecoind import PASSWORD, USER
+
+    async def go(c: JsonRpcClient):
+        with pytest.raises(RpcError) as err:
+            await c.call("getblockhash", [10**6])
+        return err.value
+
+    err, client = run(go, settings(litecoind.url, auth=Auth(USER, PASSWORD), retries=3))
+    assert not isinstance(err, TransportError)
+    assert err.code == -8 and "out of range" in str(err).lower()
+    assert client.stats.requests == 1
