@@ -181,6 +181,7 @@ def fetch(
     refresh: Annotated[bool, typer.Option("--refresh", help="Refetch rows that already have a balance.")] = False,
     rewind: Annotated[bool, typer.Option("--rewind", help="UTXO: roll a dedicated node back to the snapshot height.")] = False,
     utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file.")] = None,
+    fail_on_error: Annotated[bool, typer.Option("--fail-on-error", help="Exit 1 if a network was blocked or any balance could not be read.")] = False,
 ) -> None:
     """Fetch on-chain balances for every row an installed adapter serves; resumable.
 
@@ -197,6 +198,8 @@ def fetch(
         show_progress=err_console.is_terminal,
     )  # fmt: skip
     console.print(f"{summary}")
+    if fail_on_error and (summary.blocked or summary.rows_error):
+        raise CheckFailed(f"{summary.rows_error:,} balances could not be read; blocked networks: {', '.join(summary.blocked) or 'none'}")
 
 
 @app.command()
