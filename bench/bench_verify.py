@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -125,6 +126,16 @@ def _baseline_items(con, sid: int) -> list[tuple[bytes, bytes]]:
     return items
 
 
+def _ingest(db: Path, csv_path: Path) -> tuple[int, int, str]:
+    from indexer import store
+    from indexer.ingest import ingest_file
+
+    con = store.connect(db)
+    [report] = ingest_file(con, csv_path)
+    con.close()
+    return report.snapshot_id, report.rows, report.layout
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=700_000)
@@ -134,7 +145,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from indexer import store
-    from indexer.ingest import ingest_file
     from indexer.models import SignedRow
     from indexer.synth import write_synth_file
     from indexer.verify import verify_row, verify_snapshot
@@ -150,18 +160,22 @@ def main() -> None:
     db = args.work_dir / "bench.duckdb"
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
-    con = store.connect(db)
     t = time.perf_counter()
-    [report] = ingest_file(con, csv_path)
-    print(f"ingested {report.rows:,} rows in {time.perf_counter() - t:.1f} s (layout {report.layout})")
-    sid = report.snapshot_id
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:  # keeps ingest memory out of the RSS figures
+        sid, rows, layout = pool.submit(_ingest, db, csv_path).result()
+    print(f"ingested {rows:,} rows in {time.perf_counter() - t:.1f} s (layout {layout}, separate process)")
+    con = store.connect(db)
 
     sampler = RssSampler()
     sampler.start()
+    self0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     summary = verify_snapshot(con, sid, workers=args.workers, show_progress=False)
     wall = time.perf_counter() - t
+    self1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.stop()
+    cpu_main = self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime
+    cpu_workers = kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime
     n_sigs = con.execute(
         "select count(signature1) filter (where signature1 <> '') + count(signature2) filter (where signature2 <> '') from addresses where snapshot_id = ?",
         [sid],
@@ -170,6 +184,7 @@ def main() -> None:
     print()
     print(f"verify_snapshot, {args.workers} workers: {summary.rows_done:,} rows ({n_sigs:,} signatures) in {wall:.2f} s = {summary.rows_done / wall:,.0f} rows/s")
     print(f"  statuses: {summary.by_status}")
+    print(f"  CPU: main process {cpu_main:.1f} s (read, dispatch, upsert), workers {cpu_workers:.1f} s")
     print(f"  peak RSS: {sampler.peak / 2**20:,.0f} MiB (main process {sampler.peak_main / 2**20:,.0f} MiB, rest in workers)")
 
     # Per family: rows in the file, and single-process rate on a sample of that family's rows.
@@ -183,6 +198,8 @@ def main() -> None:
             [sid, family],
         ).fetchall()
         rows = [SignedRow(r[0], r[1], *(c or "" for c in r[2:])) for r in sample]
+        for r in rows[:50]:  # warm: lazy imports and per-coin caches are not per-row cost
+            verify_row(r)
         t = time.perf_counter()
         for r in rows:
             verify_row(r)
@@ -193,13 +210,16 @@ def main() -> None:
     items = _baseline_items(con, sid)
     con.close()
     chunks = [items[i :: args.workers * 8] for i in range(args.workers * 8)]
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
         list(pool.map(_warm, range(args.workers)))
         t = time.perf_counter()
         done = sum(pool.map(_recover_chunk, chunks))
         base = time.perf_counter() - t
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_base = kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime
     print()
-    print(f"baseline: bare coincurve recovery of {done:,} signatures on {args.workers} processes in {base:.2f} s = {done / base:,.0f} recoveries/s")
+    print(f"baseline: bare coincurve recovery of {done:,} signatures on {args.workers} processes in {base:.2f} s = {done / base:,.0f} recoveries/s (CPU {cpu_base:.1f} s)")
     ratio = wall / base
     scaled = wall * 700_000 / max(summary.rows_done, 1)
     print(f"ratio pipeline / bare recovery: {ratio:.2f}x (target <= {TARGET_RATIO}x)")
