@@ -45,7 +45,9 @@ RESULT_SCHEMA = pa.schema(
         ("okx_reason", pa.string()),
     ]
 )
-_ROW_COLUMNS = ("row_no", "coin", "address", "message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2", "row_type")
+_ROW_COLUMNS = (
+    "row_no", "coin", "address", "message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2", "row_type", "null_cells",
+)  # fmt: skip
 
 
 # --- one row ------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
     reasons: list[str | None] = []
     okx_statuses: list[str | None] = []
     okx_reasons: list[str | None] = []
-    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type in zip(*cols):
+    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells in zip(*cols):
         row = SignedRow(
             row_no=row_no,
             coin=coin or "",
@@ -129,6 +131,8 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             eoa2=eoa2 or "",
             row_type=row_type or "",
             audit=audit,
+            # OKX's tool reads a literal null marker as text (SPEC §1.5); ingest recorded which cells held one.
+            raw={name: "null" for name in null_cells.split(",")} if null_cells else {},
         )
         family, verdict = verify_row(row)
         families.append(family or None)

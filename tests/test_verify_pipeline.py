@@ -214,3 +214,31 @@ def test_a_verifier_exception_becomes_a_failed_verdict() -> None:
     row = SignedRow(row_no=1, coin="BTC", address="1x", message=MESSAGE, signature1="x")
     verdict = _run(explodes, row, coin, False)
     assert verdict == Verdict("failed", "verifier error: RuntimeError: boom")
+
+
+def test_literal_null_in_an_eoa_cell_fails_only_the_okx_compatible_verdict(tmp_path):
+    """SPEC §1.5/§3.11.10: OKX's tool treats `null` in EOA columns as an address; we treat it as empty."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    from chains.common.hashes import keccak256
+    from indexer.ingest import ingest_file
+    from indexer.store import connect
+    from indexer.verify import verify_snapshot
+
+    acct = Account.from_key(b"\x11" * 32)
+    msg = "I am an OKX address"
+    sig = acct.sign_message(encode_defunct(primitive=keccak256(msg.encode()))).signature.hex()
+    sig = sig if sig.startswith("0x") else "0x" + sig
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2\n"
+        f"ETH,ETH,1,{acct.address},1,{msg},{sig},,,null,\n"
+        f"ETH,ETH,1,{acct.address},1,{msg},{sig},,,,\n"
+    )
+    con = connect(tmp_path / "db.duckdb")
+    [report] = ingest_file(con, path)
+    verify_snapshot(con, report.snapshot_id, workers=1, okx_compat=True, show_progress=False)
+    rows = con.execute("select row_no, status, okx_status from signatures order by row_no").fetchall()
+    assert rows == [(2, "verified", "failed"), (3, "verified", "verified")]
+    assert con.execute("select row_no from signature_disagreements").fetchall() == [(2,)]
