@@ -12,6 +12,7 @@ signer; milagro-bls-binding was measured too (~4 ms) but is deprecated.
 
 from __future__ import annotations
 
+from chains.common.encoding import fixed_hex
 from chains.common.hashes import keccak256, sha256
 from chains.common.messages import ETH32
 from chains.common.owners import raw_cell
@@ -26,16 +27,6 @@ POP_DST = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_"
 
 def beth_digest(message: str) -> bytes:
     return keccak256(ETH32 + keccak256(message.encode()))
-
-
-def _hex(text: str, size: int) -> bytes | None:
-    body = text[2:] if text[:2] in ("0x", "0X") else text
-    if len(body) != 2 * size:
-        return None
-    try:
-        return bytes.fromhex(body)
-    except ValueError:
-        return None
 
 
 def bls_verify(pub: bytes, message: bytes, sig: bytes) -> bool:
@@ -63,10 +54,10 @@ def verify_beth(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
         address, signature = row.address, row.signature1
     if not address or not row.message or not signature:
         return Verdict("failed", "address, message or signature1 is empty")
-    pub = _hex(address, 48)
+    pub = fixed_hex(address, 48)
     if pub is None:
         return Verdict("failed", "address is not a 48-byte compressed BLS12-381 public key")
-    sig = _hex(signature, 96)
+    sig = fixed_hex(signature, 96)
     if sig is None:
         return Verdict("failed", "signature is not a 96-byte compressed BLS12-381 G2 point")
     if pub == _INFINITY_G1:

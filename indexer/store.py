@@ -215,10 +215,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("commit")
 
 
-def append_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*") -> None:
+def append_arrow(
+    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*", replace: bool = False
+) -> None:
     """Bulk-insert an Arrow table or batch by name-matched columns (never row by row).
 
-    ``select`` may cast columns on the way in, e.g. ``* replace (cast(base_units as hugeint) as base_units)``.
+    ``select`` may cast columns on the way in, e.g. ``* replace (cast(base_units as hugeint) as base_units)``;
+    ``replace=True`` overwrites rows with the same primary key, so re-runs are idempotent.
     """
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
@@ -226,19 +229,12 @@ def append_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa
     con.register(name, data)
     try:
         cols = ", ".join(data.column_names)
-        con.execute(f"insert into {table} ({cols}) select {select} from {name}")
+        verb = "insert or replace" if replace else "insert"
+        con.execute(f"{verb} into {table} ({cols}) select {select} from {name}")
     finally:
         con.unregister(name)
 
 
 def upsert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*") -> None:
-    """Like ``append_arrow`` but replaces rows with the same primary key (idempotent re-runs)."""
-    if isinstance(data, pa.RecordBatch):
-        data = pa.Table.from_batches([data])
-    name = f"_arrow_{table}"
-    con.register(name, data)
-    try:
-        cols = ", ".join(data.column_names)
-        con.execute(f"insert or replace into {table} ({cols}) select {select} from {name}")
-    finally:
-        con.unregister(name)
+    """``append_arrow`` that replaces rows with the same primary key (idempotent re-runs)."""
+    append_arrow(con, table, data, select=select, replace=True)

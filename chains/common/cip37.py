@@ -6,21 +6,9 @@ payload; the alphabet differs from CashAddr's.
 
 from __future__ import annotations
 
-from chains.common.encoding import convertbits
+from chains.common.encoding import cashaddr_polymod, convertbits
 
 CIP37_ALPHABET = "abcdefghjkmnprstuvwxyz0123456789"
-_GEN = (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470)
-
-
-def _polymod(values: list[int]) -> int:
-    c = 1
-    for d in values:
-        c0 = c >> 35
-        c = ((c & 0x07FFFFFFFF) << 5) ^ d
-        for i in range(5):
-            if (c0 >> i) & 1:
-                c ^= _GEN[i]
-    return c ^ 1
 
 
 def network_prefix(network_id: int) -> str:
@@ -31,7 +19,7 @@ def cip37_encode(account: bytes, network_id: int = 1029) -> str:
     """``prefix:`` + base32(version 0x00 ‖ 20-byte account) + 8-character checksum, lower case."""
     prefix = network_prefix(network_id)
     words = convertbits(b"\x00" + account, 8, 5)
-    check = _polymod([ord(ch) & 0x1F for ch in prefix] + [0] + words + [0] * 8)
+    check = cashaddr_polymod([ord(ch) & 0x1F for ch in prefix] + [0] + words + [0] * 8)
     checksum = [(check >> 5 * (7 - i)) & 31 for i in range(8)]
     return prefix + ":" + "".join(CIP37_ALPHABET[w] for w in words + checksum)
 

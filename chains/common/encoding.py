@@ -47,6 +47,17 @@ def b58check_decode(text: str) -> bytes:
     return raw[:-4]
 
 
+def fixed_hex(text: str, size: int) -> bytes | None:
+    """Exactly ``size`` bytes from hex with or without ``0x``; None for anything else (no exception in hot loops)."""
+    body = text[2:] if text[:2] in ("0x", "0X") else text
+    if len(body) != 2 * size:
+        return None
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        return None
+
+
 def varstr(data: bytes) -> bytes:
     """Bitcoin CompactSize length prefix followed by the bytes."""
     n = len(data)
@@ -193,7 +204,7 @@ def base32_nopad_decode(text: str, alphabet: str = "abcdefghijklmnopqrstuvwxyz23
 _CASHADDR_GEN = (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470)
 
 
-def _cashaddr_polymod(values: list[int]) -> int:
+def cashaddr_polymod(values: list[int]) -> int:
     c = 1
     for d in values:
         c0 = c >> 35
@@ -210,7 +221,7 @@ def _cashaddr_prefix(prefix: str) -> list[int]:
 
 def cashaddr_encode(prefix: str, version: int, payload: bytes) -> str:
     words = convertbits(bytes([version]) + payload, 8, 5)
-    mod = _cashaddr_polymod(_cashaddr_prefix(prefix) + words + [0] * 8)
+    mod = cashaddr_polymod(_cashaddr_prefix(prefix) + words + [0] * 8)
     checksum = [(mod >> 5 * (7 - i)) & 31 for i in range(8)]
     return prefix + ":" + "".join(BECH32_CHARSET[d] for d in words + checksum)
 
@@ -232,7 +243,7 @@ def cashaddr_decode(prefix: str, text: str) -> tuple[int, bytes]:
         words = [_BECH32_INDEX[c] for c in text]
     except KeyError:
         raise ValueError("invalid cashaddr character") from None
-    if len(words) < 9 or _cashaddr_polymod(_cashaddr_prefix(prefix) + words) != 0:
+    if len(words) < 9 or cashaddr_polymod(_cashaddr_prefix(prefix) + words) != 0:
         raise ValueError("bad cashaddr checksum")
     raw = bytes(convertbits(words[:-8], 5, 8, pad=False))
     version, payload = raw[0], raw[1:]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from chains.common.encoding import varstr
+from chains.common.encoding import fixed_hex, varstr
 from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
@@ -33,16 +33,6 @@ _APT_NOTE = "coin key has no header in OKX's table (its tool says 'invalid coin 
 def signed_bytes(message: str) -> bytes:
     """The exact bytes the key signs: no hashing for ed25519."""
     return _OKX_PREFIX + varstr(message.encode())
-
-
-def _hex(text: str, size: int) -> bytes | None:
-    body = text[2:] if text[:2] in ("0x", "0X") else text
-    if len(body) != 2 * size:
-        return None
-    try:
-        return bytes.fromhex(body)
-    except ValueError:
-        return None
 
 
 def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
@@ -61,10 +51,10 @@ def verify_ed25519(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
             return Verdict("failed", f"{name} is empty")
     if not row.script_or_pubkey:
         return Verdict("failed", "public key is missing (redeem script/public key column)")
-    pub = _hex(row.script_or_pubkey, 32)
+    pub = fixed_hex(row.script_or_pubkey, 32)
     if pub is None:
         return Verdict("failed", "public key is not 32 bytes of hex")
-    sig = _hex(row.signature1, 64)
+    sig = fixed_hex(row.signature1, 64)
     if sig is None:
         return Verdict("failed", "signature is not 64 bytes of hex")
     if not _libsodium_ok(pub, signed_bytes(row.message), sig):
