@@ -15,7 +15,7 @@ from functools import lru_cache
 from chains.common.c32 import STACKS_MAINNET_SINGLESIG, stacks_address
 from chains.common.cip37 import cip37_encode, conflux_user_account
 from chains.common.encoding import B58_ALPHABET, b58check_encode, bech32_encode
-from chains.common.ethaddr import checksum_problem, parse_hex_account, to_checksum
+from chains.common.ethaddr import strict_hex_account, to_checksum
 from chains.common.filaddr import f1_address
 from chains.common.hashes import hash160, keccak256, sha3_256, sha256d
 from chains.common.messages import okx_preimage
@@ -90,11 +90,8 @@ def _shape_address(claimed: str, pub: bytes) -> str | None:
 def _strict_equal(address_type: str, derived: str, claimed: str) -> str:
     """'' when ``claimed`` names the derived address; else the problem. Case rules follow each encoding."""
     if address_type in ("ETH", "FLOW") and derived[:2] == "0x":
-        want = parse_hex_account(claimed)
+        want, problem = strict_hex_account(claimed)
         if want is None:
-            return f"address {claimed!r} is not 0x + 40 hex digits"
-        problem = checksum_problem(claimed)
-        if problem:
             return problem
         return "" if claimed.lower() == derived.lower() else f"signed by {derived}, not {claimed}"
     if address_type == "ELF" or derived[:1] == "r":  # base58: case is data

@@ -46,3 +46,12 @@ def checksum_problem(text: str) -> str:
     if expected[2:] != body:
         return f"address {text} has a wrong EIP-55 checksum (expected {expected})"
     return ""
+
+
+def strict_hex_account(text: str) -> tuple[bytes | None, str]:
+    """(20-byte account, "") for a well-formed claimed address; (None, why) when malformed or mis-checksummed."""
+    account = parse_hex_account(text)
+    if account is None:
+        return None, f"address {text!r} is not 0x + 40 hex digits"
+    problem = checksum_problem(text)
+    return (None, problem) if problem else (account, "")

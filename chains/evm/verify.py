@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chains.common.encoding import bech32_encode
-from chains.common.ethaddr import checksum_problem, parse_hex_account, to_checksum
+from chains.common.ethaddr import strict_hex_account, to_checksum
 from chains.common.filaddr import f4_eth_address
 from chains.common.hashes import keccak256
 from chains.common.messages import ETH32
@@ -60,11 +60,8 @@ def _mismatch(account: bytes, claimed: str, address_type: str) -> str:
 
 def _check_strict(signature: str, claimed: str, digest: bytes, address_type: str) -> str:
     if address_type not in ("FIL", "LAT") or (address_type == "FIL" and claimed[:2] in ("0x", "0X")):
-        want = parse_hex_account(claimed)
+        want, problem = strict_hex_account(claimed)
         if want is None:
-            return f"address {claimed!r} is not 0x + 40 hex digits"
-        problem = checksum_problem(claimed)
-        if problem:
             return problem
         got = _recover_account(signature, digest, True)
         if isinstance(got, str):
