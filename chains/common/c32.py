@@ -6,6 +6,7 @@ zero byte; c32check appends sha256d(version ‖ data)[:4] before encoding.
 
 from __future__ import annotations
 
+from chains.common.encoding import big_endian_encode
 from chains.common.hashes import sha256d
 
 C32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -15,13 +16,7 @@ STACKS_MAINNET_MULTISIG = 20  # "SM"
 
 
 def c32_encode(data: bytes) -> str:
-    n = int.from_bytes(data, "big")
-    out = []
-    while n:
-        n, r = divmod(n, 32)
-        out.append(C32_ALPHABET[r])
-    zeros = len(data) - len(data.lstrip(b"\0"))
-    return "0" * zeros + "".join(reversed(out))
+    return big_endian_encode(data, C32_ALPHABET)
 
 
 def c32check_encode(version: int, data: bytes) -> str:

@@ -12,14 +12,20 @@ B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(B58_ALPHABET)}
 
 
-def b58encode(data: bytes) -> str:
+def big_endian_encode(data: bytes, alphabet: str) -> str:
+    """Bytes as one big-endian number in ``alphabet``'s base, each leading zero byte as the zero digit (base58, c32)."""
+    base = len(alphabet)
     n = int.from_bytes(data, "big")
     out = []
     while n:
-        n, r = divmod(n, 58)
-        out.append(B58_ALPHABET[r])
+        n, r = divmod(n, base)
+        out.append(alphabet[r])
     pad = len(data) - len(data.lstrip(b"\0"))
-    return "1" * pad + "".join(reversed(out))
+    return alphabet[0] * pad + "".join(reversed(out))
+
+
+def b58encode(data: bytes) -> str:
+    return big_endian_encode(data, B58_ALPHABET)
 
 
 def b58decode(text: str) -> bytes:
