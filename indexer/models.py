@@ -11,6 +11,11 @@ from typing import Literal
 
 SignatureStatus = Literal["verified", "signature_only", "failed", "unsupported"]
 AsOf = Literal["snapshot", "latest"]
+# How a balance value was obtained (balances.method). Only the first three are values *for* the
+# snapshot block; a ``latest`` value never enters a snapshot figure.
+FetchMethod = Literal["state_at_height", "dump", "replayed", "latest"]
+FETCH_METHODS: tuple[str, ...] = ("state_at_height", "dump", "replayed", "latest")
+SNAPSHOT_METHODS: tuple[str, ...] = ("state_at_height", "dump", "replayed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +95,22 @@ class BalanceRequest:
 
 @dataclass(frozen=True, slots=True)
 class BalanceResult:
-    """The outcome of one BalanceRequest: exact base units, or an error, never both."""
+    """The outcome of one BalanceRequest: exact base units, or an error, never both.
+
+    ``block_height`` is the block the value is valid at, in the chain's own reference
+    (height, slot, ledger index, seqno, version): stored as ``balances.read_block``.
+    ``method`` says how it was obtained (one of ``FETCH_METHODS``); an adapter that could only
+    read the current state for a snapshot request returns ``method="latest"`` and says why in
+    ``note``, and the runner never counts that value as the snapshot's.
+    """
 
     request: BalanceRequest
     base_units: int | None
     block_height: int | None
     error: str = ""
     source: str = ""
+    method: str = ""  # "" = the adapter's default method for this kind of read (its capabilities)
+    note: str = ""  # why this method (e.g. "no transfer history API configured: current value")
 
     @property
     def ok(self) -> bool:

@@ -55,12 +55,29 @@ FetcherFactory = Callable[[Network, Any], BalanceFetcher]
 
 
 @dataclass(frozen=True)
+class AdapterCapabilities:
+    """What a balance adapter can read, declared as data so the runner can choose and report.
+
+    Methods are listed in order of preference, from ``indexer.models.FETCH_METHODS``
+    (``state_at_height``, ``dump``, ``replayed``, ``latest``).
+    """
+
+    native_methods: tuple[str, ...]  # how native-coin balances can be obtained
+    token_methods: tuple[str, ...] = ()  # how token balances can be obtained (empty: no tokens)
+    block_reference: str = "height"  # what a block number means here: height, slot, ledger_index, seqno, version, ...
+    max_batch: int = 0  # addresses per request the protocol allows (0 = no fixed limit)
+    token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
+    notes: str = ""  # one line for ``por networks`` / the README table
+
+
+@dataclass(frozen=True)
 class ChainPlugin:
     name: str
     verifiers: Mapping[str, VerifyFn] = field(default_factory=dict)  # signature family -> verify
     signers: Mapping[str, SignFn] = field(default_factory=dict)  # signature family -> synth signer
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
+    capabilities: AdapterCapabilities | None = None  # required with make_fetcher
 
 
 @cache
@@ -101,6 +118,13 @@ def signer_for(family: str) -> SignFn | None:
     for plugin in plugins():
         if family in plugin.signers:
             return plugin.signers[family]
+    return None
+
+
+def capabilities_for(adapter: str) -> AdapterCapabilities | None:
+    for plugin in plugins():
+        if plugin.adapter == adapter and plugin.make_fetcher is not None:
+            return plugin.capabilities
     return None
 
 

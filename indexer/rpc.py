@@ -92,9 +92,10 @@ class RequestTooLarge(RpcError):
 class HttpError(RpcError):
     """A non-retriable HTTP status without a JSON-RPC body (authentication, wrong path …)."""
 
-    def __init__(self, message: str, status: int, endpoint: str = "") -> None:
-        super().__init__(message, code=status, endpoint=endpoint)
+    def __init__(self, message: str, status: int, endpoint: str = "", body: Any = None) -> None:
+        super().__init__(message, code=status, endpoint=endpoint, data=body)
         self.status = status
+        self.body = body  # the decoded JSON error body of a REST answer (Aptos 410, ...), else None
 
 
 _RATE_LIMIT_MSG = re.compile(r"rate.?limit|too many requests|request limit|limit exceeded|exceeded .*(rate|quota|capacity)|capacity exceeded|throttl", re.I)
@@ -271,6 +272,24 @@ class JsonRpcClient:
         await asyncio.gather(*tasks)
         return out
 
+    async def rest(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+        """A plain HTTP JSON call (REST: TRON ``/wallet/*``, Aptos, toncenter, EOS) to ``endpoint + path``,
+        with the same session, rate limits, retries and failover as JSON-RPC calls.
+
+        Returns the decoded JSON body of a 2xx answer. 429 and 5xx (and a 2xx body whose text says
+        the rate limit was hit, as TronGrid's ``{"Error": "request rate exceeded…"}`` does) are
+        retried; any other 4xx raises :class:`HttpError` with the decoded JSON body in ``.body``.
+        Errors a protocol reports inside a 2xx body (``{"Error": …}``, ``{"ok": false}``) are the
+        adapter's to interpret.
+        """
+        verb = method.upper()
+
+        async def once(ep: Endpoint) -> Any:
+            url = ep.url.rstrip("/") + "/" + path.lstrip("/")
+            return await self._request(ep, verb, url, body, params, rest=True)
+
+        return await self._with_retries(once)
+
     # -- internals ----------------------------------------------------------
 
     async def _batch_chunk(self, calls: Sequence[tuple[str, Sequence[Any]]], idx: list[int], out: list[Any]) -> None:
@@ -380,14 +399,23 @@ class JsonRpcClient:
         return wait
 
     async def _post(self, ep: Endpoint, payload: Any) -> Any:
-        """One HTTP POST, its failures mapped onto the typed errors."""
+        """One JSON-RPC HTTP POST, its failures mapped onto the typed errors."""
+        return await self._request(ep, "POST", ep.url, payload, None, rest=False)
+
+    async def _request(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool) -> Any:
+        """One HTTP request, its failures mapped onto the typed errors."""
         session = self._session or shared_session()
         if ep.bucket is not None:
             await ep.bucket.acquire()
         async with self._sem:
             self.stats.requests += 1
             try:
-                async with session.post(ep.url, json=payload, headers=self._headers, timeout=self._timeout) as resp:
+                kwargs: dict[str, Any] = {"headers": self._headers, "timeout": self._timeout}
+                if payload is not None:
+                    kwargs["json"] = payload
+                if params:
+                    kwargs["params"] = {k: str(v) for k, v in params.items() if v is not None}
+                async with session.request(verb, url, **kwargs) as resp:
                     status = resp.status
                     raw = await resp.read()
                     retry_after = _retry_after(resp.headers.get("Retry-After"))
@@ -413,6 +441,8 @@ class JsonRpcClient:
                 snippet = self.settings.redact(raw[:120].decode("utf-8", "replace")).strip()
                 raise HttpError(f"HTTP {status}: {snippet}" if snippet else f"HTTP {status}", status, endpoint=ep.label) from None
             raise MalformedResponse(f"answer is not JSON ({len(raw)} bytes)", endpoint=ep.label) from None
+        if rest:
+            return self._rest_body(ep, status, body, retry_after)
         if status >= 500 and _all_errors(body) and not _node_error(body):
             raise ServerError(f"HTTP {status}", status, endpoint=ep.label)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -421,6 +451,23 @@ class JsonRpcClient:
                 raise RateLimited(self.settings.redact(str(err.get("message", "rate limited")))[:300], err.get("code"), endpoint=ep.label, retry_after=retry_after)
         if status >= 400 and not isinstance(body, (dict, list)):
             raise HttpError(f"HTTP {status}", status, endpoint=ep.label)
+        return body
+
+    def _rest_body(self, ep: Endpoint, status: int, body: Any, retry_after: float | None) -> Any:
+        """Map a decoded REST answer: 5xx retried, other 4xx typed with their body, rate-limit texts retried."""
+        text = ""
+        if isinstance(body, dict):
+            for k in ("Error", "error", "message", "msg"):
+                if isinstance(body.get(k), str):
+                    text = body[k]
+                    break
+        if text and is_rate_limit(None, text) or re.search(r"request rate exceeded|rate exceeded", text, re.I):
+            raise RateLimited(self.settings.redact(text)[:300], status, endpoint=ep.label, retry_after=retry_after)
+        if status >= 500:
+            raise ServerError(f"HTTP {status}" + (f": {self.settings.redact(text)[:200]}" if text else ""), status, endpoint=ep.label)
+        if status >= 400:
+            msg = f"HTTP {status}" + (f": {self.settings.redact(text)[:200]}" if text else "")
+            raise HttpError(msg, status, endpoint=ep.label, body=body)
         return body
 
 
