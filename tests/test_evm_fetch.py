@@ -148,7 +148,7 @@ def test_automatic_fallbacks_are_chosen_per_block_and_reported(world: World) -> 
         results, f = fetch(proxy.url, reqs)
     assert [r.base_units for r in results] == truth
     assert f.used == {"batch": 6, "multicall3": 6}  # no Multicall3 code at the snapshot block
-    assert any("state override unavailable" in n for n in f.fallback_notes) and "multicall3" in f.method
+    assert any("state override unavailable" in n for n in f.fallback_notes) and "multicall3" in f.read_paths
     with FaultyProxy(world.node.url, reject_overrides=True, reject_batches=True) as proxy:
         results, f = fetch(proxy.url, all_requests(world, s)[:6])
     assert [r.base_units for r in results] == truth[:6] and f.used == {"single": 6}

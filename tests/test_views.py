@@ -33,10 +33,14 @@ def snap(con, tmp_path):
     return report.snapshot_id
 
 
-def put_balance(con, sid, row_no, as_of, units, block, status="ok", error=None):
+def put_balance(con, sid, row_no, as_of, units, block, status="ok", error=None, method=None, read_block=None, note=None):
+    """A balances row as the runner writes it; the method defaults to what EVM/UTXO adapters report."""
+    method = method or ("latest" if as_of == "latest" else "state_at_height")
+    read_block = block if read_block is None else read_block
     con.execute(
-        "insert into balances (snapshot_id, row_no, as_of, block_height, base_units, status, error, source) values (?,?,?,?,?,?,?,?)",
-        [sid, row_no, as_of, block, units, status, error, "test"],
+        "insert into balances (snapshot_id, row_no, as_of, block_height, base_units, status, error, source, method, read_block, note)"
+        " values (?,?,?,?,?,?,?,?,?,?,?)",
+        [sid, row_no, as_of, block, units, status, error, "test", method, read_block, note],
     )
 
 
