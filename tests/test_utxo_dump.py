@@ -296,6 +296,9 @@ def test_dump_through_the_pipeline(litecoind, tmp_path: Path, con) -> None:  # n
     assert [g[1:4] for g in got[:-1]] == [("ok", 50_000_000, height)] * len(addrs)
     assert got[-1][1] == "error" and got[-1][2] is None
     assert got[0][4].startswith("utxo-dump:") and summary.networks["LTC"].methods == {"dump": len(addrs)}
+    how = con.execute("select distinct status, method, read_block, run_id from balances where snapshot_id = ?", [sid]).fetchall()
+    assert sorted(how) == [("error", "dump", None, summary.run_id), ("ok", "dump", height, summary.run_id)]
+    assert con.execute("select rows_dump, outcome from runs where run_id = ?", [summary.run_id]).fetchone() == (len(addrs), "errors")
     # a snapshot at another height is refused for every row, never answered from the wrong height
     sid2 = insert_snapshot(con, [("LTC", "LTC", "LTC", a, height + 1) for a, _ in addrs.values()])
     summary = fetch_snapshot(con, cfg, sid2, adapter_options={"utxo": {"utxo_dump": dump["path"]}}, show_progress=False)

@@ -118,6 +118,8 @@ def test_tip_mismatch_is_refused_without_rewind(chain: Chain, con) -> None:
     assert len(got) == len(snapshot_rows(chain))
     assert all(st == "error" and bu is None and err for _, st, bu, _, err, _ in got.values())
     assert chain.node.best() == tip  # nothing was touched
+    run = con.execute("select outcome, reason, rows_planned, rows_error from runs where run_id = ? and network = 'LTC'", [summary.run_id]).fetchone()
+    assert run == ("blocked", summary.networks["LTC"].blocked, len(got), len(got))
 
 
 def test_rewind_reads_the_snapshot_height_and_restores_the_tip(chain: Chain, con) -> None:
@@ -135,6 +137,15 @@ def test_rewind_reads_the_snapshot_height_and_restores_the_tip(chain: Chain, con
             assert Decimal(amount) * SAT == base_units  # coin-unit text agrees exactly
     assert summary.networks["LTC"].ok == len(chain.at_height) + 1
     assert summary.networks["LTC"].methods == {"state_at_height": len(chain.at_height) + 1}
+    ok = con.execute(
+        "select distinct method, read_block, block_height, run_id from balances where snapshot_id = ? and status = 'ok'", [sid]
+    ).fetchall()
+    assert ok == [("state_at_height", chain.height, chain.height, summary.run_id)]
+    run = con.execute(
+        "select outcome, rows_ok, rows_error, rows_state_at_height, read_block_min, read_block_max, notes from runs where run_id = ?", [summary.run_id]
+    ).fetchone()
+    assert run[:6] == ("errors", len(chain.at_height) + 1, len(chain.bad), len(chain.at_height) + 1, chain.height, chain.height)
+    assert "rewound" in run[6]
     assert summary.networks["LTC"].notes == {"scantxoutset on the node rewound to the snapshot block": len(chain.at_height) + 1}
     # the chain is back where it was, with no invalid branch left behind
     assert (node.best(), node.height()) == (tip, tip_height)
