@@ -202,8 +202,10 @@ def test_ctrl_c_mid_scan_restores_the_tip(chain: Chain, tmp_path: Path) -> None:
     assert all(t["status"] == "active" for t in node.rpc("getchaintips"))
     con = connect(db)
     done = con.execute("select count(*) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall()[0][0]
+    run = con.execute("select outcome, finished_at is not null, rows_ok from runs where network = 'LTC'").fetchall()
     con.close()
     assert done < len(h)  # it really was interrupted part-way
+    assert run == [("interrupted", True, done)]  # the runs row says so, with what was committed
 
 
 def _run(coro_factory):
