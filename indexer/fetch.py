@@ -46,15 +46,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from indexer import runs as run_table
 from indexer.config import ConfigError, NetworkSettings, PorConfig
 from indexer.ingest.amounts import from_base_units
-from indexer import runs as run_table
 from indexer.models import FETCH_METHODS, SNAPSHOT_METHODS, BalanceRequest, BalanceResult, Network
 from indexer.plugins import AdapterCapabilities, FeedHints, FetchBlocked, capabilities_for, fetcher_factory, plugin_errors
 from indexer.registry import Registry, registry
