@@ -284,3 +284,33 @@ def test_networks_show_declared_methods() -> None:
 def test_capabilities_refuse_unknown_methods() -> None:
     with pytest.raises(ValueError, match="unknown fetch method"):
         AdapterCapabilities(native_methods=("archive",))
+
+
+def test_feed_hints_come_from_capabilities_and_preflight(con, use_plugins) -> None:
+    from indexer.plugins import FeedHints
+
+    calls: list[int] = []
+
+    class Counted(LedgerFetcher):
+        hints: FeedHints | None = None
+
+        async def preflight(self, blocks: set[int | None]) -> FeedHints | None:
+            return self.hints
+
+        async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
+            calls.append(len(requests))
+            return await super().fetch(requests)
+
+    addresses = [f"T{i:033d}" for i in range(7)]
+    LedgerFetcher.LEDGER = {(a, ""): i for i, a in enumerate(addresses)}
+    sid = insert_snapshot(con, [("TRX", "TRX", "TRON", a, 5) for a in addresses])
+    config = PorConfig(networks={"TRON": NetworkSettings(name="TRON", rpc=["http://127.0.0.1:9"])}, path=Path("por.toml"))
+    caps = AdapterCapabilities(native_methods=("state_at_height",), feed=FeedHints(request_chunk=3, workers=1))
+    use_plugins(ChainPlugin(name="test-counted", adapter="tron", make_fetcher=Counted, capabilities=caps))
+    fetch_snapshot(con, config, sid, show_progress=False)
+    assert calls == [3, 3, 1]  # the adapter's declared feed
+    Counted.hints = FeedHints(request_chunk=100)  # what preflight says for this network wins (a dump: one call)
+    calls.clear()
+    fetch_snapshot(con, config, sid, refresh=True, show_progress=False)
+    assert calls == [7]
+    assert [int(u) for (u,) in con.execute("select base_units from balances order by row_no").fetchall()] == list(range(7))
