@@ -420,8 +420,12 @@ class _Runner:
         try:
             await self._network(run, *args)
             run.outcome = "blocked" if run.blocked else ("errors" if run.errors else "ok")
-        except BaseException:
+        except (asyncio.CancelledError, KeyboardInterrupt):
             run.outcome = "interrupted"
+            raise
+        except Exception as exc:  # a bug or a database error: say so on the row, then let it surface
+            run.outcome = "failed"
+            run.blocked = run.blocked or f"{type(exc).__name__}: {exc}"
             raise
         finally:
             run_table.record_finish(self.con, self.run_id, run, run.outcome)

@@ -9,7 +9,8 @@ names the run that wrote it (``balances.run_id``).
 Outcomes: ``running`` (in progress, or died), ``ok`` (every planned row read), ``errors``
 (finished, some rows are error rows), ``blocked`` (the node cannot serve the blocks; ``reason``
 is the one sentence also written on each row), ``skipped`` (no adapter or not configured; no
-balance row written), ``interrupted`` (Ctrl-C: committed chunks stay, the rest is retried).
+balance row written), ``interrupted`` (Ctrl-C: committed chunks stay, the rest is retried),
+``failed`` (the run stopped on an unexpected error, named in ``reason``).
 """
 
 from __future__ import annotations

@@ -314,3 +314,18 @@ def test_feed_hints_come_from_capabilities_and_preflight(con, use_plugins) -> No
     fetch_snapshot(con, config, sid, refresh=True, show_progress=False)
     assert calls == [7]
     assert [int(u) for (u,) in con.execute("select base_units from balances order by row_no").fetchall()] == list(range(7))
+
+
+def test_a_run_that_stops_on_an_unexpected_error_says_so(con, use_plugins) -> None:
+    class NoSource(LedgerFetcher):  # breaks the contract: no ``source``
+        def __init__(self, network: Network, settings: NetworkSettings) -> None:
+            pass
+
+    use_plugins(ChainPlugin(name="test-nosource", adapter="tron", make_fetcher=NoSource, capabilities=AdapterCapabilities(native_methods=("state_at_height",))))
+    sid = insert_snapshot(con, [("TRX", "TRX", "TRON", "TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW", 5)])
+    config = PorConfig(networks={"TRON": NetworkSettings(name="TRON", rpc=["http://127.0.0.1:9"])}, path=Path("por.toml"))
+    with pytest.raises(AttributeError):
+        fetch_snapshot(con, config, sid, show_progress=False)
+    outcome, reason, finished = con.execute("select outcome, reason, finished_at is not null from runs where network = 'TRON'").fetchone()
+    assert (outcome, finished) == ("failed", True) and "source" in reason
+    assert con.execute("select count(*) from balances").fetchone()[0] == 0
