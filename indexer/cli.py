@@ -179,9 +179,9 @@ def fetch(
     at: Annotated[AsOf, typer.Option("--at", help="Balances at the snapshot height or at the current tip.")] = AsOf.snapshot,
     network: Annotated[Optional[list[str]], typer.Option("--network", help="Only these networks (repeatable).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Refetch rows that already have a balance.")] = False,
-    rewind: Annotated[bool, typer.Option("--rewind", help="UTXO: roll a dedicated node back to the snapshot height.")] = False,
-    utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file.")] = None,
-    fail_on_error: Annotated[bool, typer.Option("--fail-on-error", help="Exit 1 if a network was blocked or any balance could not be read.")] = False,
+    rewind: Annotated[bool, typer.Option("--rewind", help="UTXO: roll a dedicated node back to the snapshot height (sets options.rewind of the named network).")] = False,
+    utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file (sets options.utxo_dump of the named network).")] = None,
+    fail_on_error: Annotated[bool, typer.Option("--fail-on-error", help="Exit 1 if a network was blocked, any balance could not be read, or a snapshot row got only the current value.")] = False,
 ) -> None:
     """Fetch on-chain balances for every row an installed adapter serves; resumable.
 
@@ -193,13 +193,17 @@ def fetch(
     cfg = load_config(config)
     con = _connect(db)
     sid = _snapshot(con, snapshot)
+    utxo_options: dict[str, Any] = ({"rewind": True} if rewind else {}) | ({"utxo_dump": str(utxo_dump)} if utxo_dump else {})
     summary = fetch_snapshot(
-        con, cfg, sid, at=at.value, networks=network, refresh=refresh, rewind=rewind, utxo_dump=utxo_dump,
+        con, cfg, sid, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
         show_progress=err_console.is_terminal,
     )  # fmt: skip
     console.print(f"{summary}")
-    if fail_on_error and (summary.blocked or summary.rows_error):
-        raise CheckFailed(f"{summary.rows_error:,} balances could not be read; blocked networks: {', '.join(summary.blocked) or 'none'}")
+    if fail_on_error and (summary.blocked or summary.rows_error or summary.rows_latest_proxy):
+        raise CheckFailed(
+            f"{summary.rows_error:,} balances could not be read, {summary.rows_latest_proxy:,} only at the current state;"
+            f" blocked networks: {', '.join(summary.blocked) or 'none'}"
+        )
 
 
 @app.command()

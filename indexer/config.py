@@ -25,7 +25,11 @@ Full form::
     headers = { Authorization = "Bearer ${TOKEN}" }
     auth = { user = "rpcuser", password = "${RPC_PASSWORD}" }
 
-    [networks.ETH.options]   # adapter-specific knobs, passed through untouched
+    [networks.ETH.options]   # adapter-specific knobs, passed through untouched to the adapter
+
+Only the adapter reads ``options`` (the UTXO adapter's ``rewind`` and ``utxo_dump``, the EVM
+adapter's ``method`` and ``chunk_size``, ...): the core knows how to reach a node, not how a
+chain's adapter works.
 """
 
 from __future__ import annotations
@@ -54,8 +58,6 @@ _KNOWN_KEYS = {
     "headers",
     "auth",
     "options",
-    "rewind",
-    "utxo_dump",
 }
 
 
@@ -83,8 +85,6 @@ class NetworkSettings:
     batch_size: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     auth: Auth | None = None
-    rewind: bool = False
-    utxo_dump: Path | None = None
     timeout: float = 30.0
     retries: int = 5
     backoff: float = 0.5
@@ -125,8 +125,7 @@ class NetworkSettings:
         return (
             f"NetworkSettings(name={self.name!r}, rpc={self.redacted_rpc()!r}, rps={self.rps!r}, "
             f"concurrency={self.concurrency!r}, batch_size={self.batch_size!r}, "
-            f"headers={redact_headers(self.headers)!r}, auth={self.auth!r}, rewind={self.rewind!r}, "
-            f"utxo_dump={self.utxo_dump!r})"
+            f"headers={redact_headers(self.headers)!r}, auth={self.auth!r}, options={sorted(self.options)!r})"
         )
 
 
@@ -216,7 +215,10 @@ def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> Ne
     at = f"{where}: [networks.{name}]"
     unknown = set(table) - _KNOWN_KEYS
     if unknown:
-        raise ConfigError(f"{at} has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+        raise ConfigError(
+            f"{at} has unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KNOWN_KEYS))}"
+            f" (adapter settings go under [networks.{name}.options])"
+        )
     secrets: list[str] = []
 
     def sub(value: Any, key: str) -> str:
@@ -253,7 +255,6 @@ def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> Ne
         auth = Auth(user=sub(a["user"], "auth.user"), password=sub(a.get("password", ""), "auth.password"))
         if auth.password:
             secrets.append(auth.password)
-    dump = table.get("utxo_dump")
 
     def num(key: str, kind: type, default: Any, minimum: float) -> Any:
         value = table.get(key, default)
@@ -276,8 +277,6 @@ def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> Ne
         batch_size=num("batch_size", int, None, 1),
         headers=headers,
         auth=auth,
-        rewind=bool(table.get("rewind", False)),
-        utxo_dump=Path(sub(dump, "utxo_dump")) if dump else None,
         timeout=num("timeout", float, 30.0, 0.001),
         retries=num("retries", int, 5, 0),
         backoff=num("backoff", float, 0.5, 0.0),

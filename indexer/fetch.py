@@ -17,8 +17,23 @@ Decisions a nightly reconciliation job relies on:
   lost, and coverage views count them; the next run retries them.
 * Rows of networks that are not configured, or have no installed adapter, are not
   touched (no row is written) and are reported in the summary with their counts.
-* Identical reads (same address, contract and block) across rows are fetched once and
-  shared; every row still gets its own ``balances`` row.
+* Identical reads (same address, contract and block, as written) across rows are fetched once
+  and shared; every row still gets its own ``balances`` row. Address and contract text is passed
+  to adapters exactly as the registry and the file write it: only an adapter knows whether its
+  chain's addresses are case-insensitive (EVM lowercases inside its own adapter; base58, bech32-m
+  and TON text must not be folded).
+* **``as_of`` is what was asked, ``method``/``read_block`` what was got.** Each result says how
+  its value was obtained (``BalanceResult.method``; empty = the adapter's first declared method
+  from its ``AdapterCapabilities``). A snapshot request answered with ``method='latest'`` is stored
+  as an ``ok`` row with the adapter's note, is never counted in a snapshot figure by the views,
+  and is planned again on the next run. A snapshot value without a block, or valid at a block
+  after the one asked (for adapters whose block reference is a height), becomes an error row:
+  a value read at the wrong height is never stored as the snapshot value.
+* Every run has a ``run_id``; the ``runs`` table (indexer/runs.py) holds one row per run and
+  network with what the summary prints, updated with every committed chunk.
+* Adapter-specific settings reach adapters only through ``NetworkSettings.options``; command-line
+  flags such as ``--rewind`` arrive here as ``adapter_options`` and are merged into the options of
+  the named network.
 """
 
 from __future__ import annotations
@@ -27,19 +42,20 @@ import asyncio
 import dataclasses
 import difflib
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from indexer import runs as run_table
 from indexer.config import ConfigError, NetworkSettings, PorConfig
 from indexer.ingest.amounts import from_base_units
-from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked, fetcher_factory, plugin_errors
+from indexer.models import FETCH_METHODS, SNAPSHOT_METHODS, BalanceRequest, BalanceResult, Network
+from indexer.plugins import AdapterCapabilities, FeedHints, FetchBlocked, capabilities_for, fetcher_factory, plugin_errors
 from indexer.registry import Registry, registry
 from indexer.store import transaction, upsert_arrow
 
@@ -59,6 +75,10 @@ _BALANCE_SCHEMA = pa.schema(
         ("error", pa.string()),
         ("source", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("method", pa.string()),
+        ("read_block", pa.int64()),
+        ("run_id", pa.int64()),
+        ("note", pa.string()),
     ]
 )
 _CAST = "* replace (cast(base_units as hugeint) as base_units)"
@@ -79,16 +99,33 @@ class NetworkRun:
     ok: int = 0
     errors: int = 0
     blocked: str = ""  # the FetchBlocked sentence, if any
-    method: str = ""
-    blocks: list[int] = field(default_factory=list)
+    methods: Counter[str] = field(default_factory=Counter)  # ok rows by balances.method
+    notes: Counter[str] = field(default_factory=Counter)  # ok rows by the adapter's note (its read path, fallbacks)
+    blocks: list[int] = field(default_factory=list)  # blocks asked for
+    read_min: int | None = None  # range of the blocks the values are valid at (balances.read_block)
+    read_max: int | None = None
     source: str = ""
     seconds: float = 0.0
+    outcome: str = "running"  # see indexer/runs.py
+
+    @property
+    def method(self) -> str:
+        """How the values were obtained, for the summary: ``state_at_height ×12 (override ×12)``."""
+        parts = ", ".join(f"{m} ×{n:,}" for m, n in self.methods.most_common())
+        notes = ", ".join(f"{note} ×{n:,}" for note, n in self.notes.most_common(3))
+        return f"{parts} ({notes})" if parts and notes else parts
+
+    def saw_read_block(self, block: int | None) -> None:
+        if block is not None:
+            self.read_min = block if self.read_min is None else min(self.read_min, block)
+            self.read_max = block if self.read_max is None else max(self.read_max, block)
 
 
 @dataclass
 class FetchSummary:
     snapshot_id: int
     as_of: str
+    run_id: int | None = None  # runs.run_id / balances.run_id (None: nothing was recorded)
     networks: dict[str, NetworkRun] = field(default_factory=dict)
     skipped: dict[str, tuple[int, str]] = field(default_factory=dict)  # network -> (rows, why not fetched)
     seconds: float = 0.0
@@ -102,12 +139,19 @@ class FetchSummary:
         return sum(n.errors for n in self.networks.values())
 
     @property
+    def rows_latest_proxy(self) -> int:
+        """Snapshot rows that got only a current value (stored, never counted as the snapshot's)."""
+        return sum(n.methods["latest"] for n in self.networks.values()) if self.as_of == "snapshot" else 0
+
+    @property
     def blocked(self) -> dict[str, str]:
         return {k: n.blocked for k, n in self.networks.items() if n.blocked}
 
     def __str__(self) -> str:
+        proxies = f" ({self.rows_latest_proxy:,} only at the current state, not counted as the snapshot's)" if self.rows_latest_proxy else ""
+        run = f" (run {self.run_id})" if self.run_id is not None else ""
         lines = [
-            f"fetch snapshot {self.snapshot_id} at {self.as_of}: {self.rows_ok:,} ok, {self.rows_error:,} errors"
+            f"fetch snapshot {self.snapshot_id} at {self.as_of}{run}: {self.rows_ok:,} ok{proxies}, {self.rows_error:,} errors"
             f" in {self.seconds:.1f} s"
         ]
         for n in self.networks.values():
@@ -120,6 +164,8 @@ class FetchSummary:
                 f"  {n.network}: {n.ok:,} ok, {n.errors:,} errors of {n.rows:,} rows ({n.reads:,} reads) at block {blocks or '-'}"
                 f" via {n.method or '-'} from {n.source or '-'}{rate}"
             )
+            if self.as_of == "snapshot" and n.methods["latest"]:
+                lines.append(f"    {n.network}: {n.methods['latest']:,} rows hold only the current value (method latest): retried on the next run")
         for net, (count, why) in sorted(self.skipped.items()):
             lines.append(f"  {net}: {count:,} rows not fetched: {why}")
         if not self.networks and not self.skipped:
@@ -194,12 +240,18 @@ def fetch_snapshot(
     at: str = "snapshot",
     networks: list[str] | None = None,
     refresh: bool = False,
-    rewind: bool = False,
-    utxo_dump: Path | None = None,
+    adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
     show_progress: bool = True,
     commit_chunk: int = COMMIT_CHUNK,
 ) -> FetchSummary:
-    """Fetch every missing balance of a snapshot (see the module docstring for what "missing" means)."""
+    """Fetch every missing balance of a snapshot (see the module docstring for what "missing" means).
+
+    ``adapter_options`` are options given on the command line per adapter name (``por fetch
+    --rewind`` gives ``{"utxo": {"rewind": True}}``), merged over ``[networks.X.options]`` of the
+    networks named in ``networks``; with none named, of the snapshot's only network served by that
+    adapter (several: FetchError asking for ``--network``, since such options name one chain's node
+    or file).
+    """
     if at not in ("snapshot", "latest"):
         raise FetchError(f"--at must be snapshot or latest, not {at!r}")
     if snapshot_id is None:
@@ -214,11 +266,16 @@ def fetch_snapshot(
     summary = FetchSummary(snapshot_id=snapshot_id, as_of=at)
 
     counts = con.execute("select network, count(*) from addresses where snapshot_id = ? group by network order by network", [snapshot_id]).fetchall()
-    utxo_targets = [n for n, _ in counts if (reg.networks.get(n) and reg.networks[n].adapter == "utxo") and (selected is None or n in selected)]
-    if utxo_dump is not None and len(utxo_targets) > 1 and selected is None:
-        raise FetchError(f"--utxo-dump is for one chain but the snapshot has {', '.join(utxo_targets)}: name it with --network")
+    extra = {adapter: dict(opts) for adapter, opts in (adapter_options or {}).items() if opts}
+    for adapter, opts in extra.items():
+        targets = [n for n, _ in counts if n in reg.networks and reg.networks[n].adapter == adapter and (selected is None or n in selected)]
+        if selected is None and len(targets) > 1:
+            raise FetchError(
+                f"the command-line option(s) {', '.join(sorted(opts))} of the {adapter} adapter are for one network, "
+                f"but the snapshot has {', '.join(targets)}: name it with --network"
+            )
 
-    runnable: dict[str, tuple[Network, NetworkSettings, Any]] = {}
+    runnable: dict[str, tuple[Network, NetworkSettings, Any, AdapterCapabilities]] = {}
     for name, count in counts:
         if selected is not None and name not in selected:
             continue
@@ -231,55 +288,67 @@ def fetch_snapshot(
             why = plugin_errors().get(net.adapter)
             summary.skipped[name] = (count, f"the {net.adapter} adapter plugin failed to load: {why}" if why else f"no installed plugin provides the {net.adapter} adapter")
             continue
+        caps = capabilities_for(net.adapter)
+        if caps is None:
+            summary.skipped[name] = (count, f"the {net.adapter} adapter declares no capabilities (fetch contract v2), so its values cannot be classified")
+            continue
         settings = config.networks.get(name)
-        if net.adapter == "utxo" and (rewind or utxo_dump is not None):
-            settings = dataclasses.replace(settings or NetworkSettings(name=name), rewind=rewind or (settings.rewind if settings else False), utxo_dump=utxo_dump or (settings.utxo_dump if settings else None))
-        if settings is None or (not settings.rpc and settings.utxo_dump is None):
+        if net.adapter in extra:
+            base = settings or NetworkSettings(name=name)
+            settings = dataclasses.replace(base, options={**base.options, **extra[net.adapter]})
+        if settings is None or (not settings.rpc and not settings.options):
             summary.skipped[name] = (count, "not configured in por.toml" if config.path else "not configured (no por.toml: pass --config or set POR_CONFIG)")
             continue
-        runnable[name] = (net, settings, factory)
+        runnable[name] = (net, settings, factory, caps)
 
     if selected:
         for name in sorted(selected - {n for n, _ in counts}):
             summary.skipped[name] = (0, "the snapshot has no rows on this network")
 
-    plans: dict[str, Any] = {}
+    rows_by_net: dict[str, list[tuple]] = {}
     if runnable:
+        # a snapshot row counts as done only with an ok value obtained *for* the snapshot block
         plan_tbl = con.sql(
             """
             select a.network, a.row_no, a.coin, a.asset, a.address, a.snapshot_height
             from addresses a
             left join balances b on b.snapshot_id = a.snapshot_id and b.row_no = a.row_no and b.as_of = ?
             where a.snapshot_id = ? and list_contains(?, a.network)
-              and (? or b.row_no is null or b.status <> 'ok')
+              and (? or b.row_no is null or b.status <> 'ok'
+                   or (b.as_of = 'snapshot' and not list_contains(?, coalesce(b.method, ''))))
             order by a.network, a.row_no
             """,
-            params=[at, snapshot_id, sorted(runnable), refresh],
+            params=[at, snapshot_id, sorted(runnable), refresh, list(SNAPSHOT_METHODS)],
         ).to_arrow_table()
         cols = {c: plan_tbl.column(c).to_pylist() for c in plan_tbl.column_names}
+        plans: dict[str, list[int]] = {}
         for i, net_name in enumerate(cols["network"]):
             plans.setdefault(net_name, []).append(i)
         rows_by_net = {
             name: [(cols["row_no"][i], cols["coin"][i], cols["asset"][i], cols["address"][i], cols["snapshot_height"][i]) for i in idx]
             for name, idx in plans.items()
         }
-    else:
-        rows_by_net = {}
 
     work = {name: runnable[name] for name in rows_by_net}
+    if work or summary.skipped:
+        summary.run_id = run_table.new_run_id(con)
+        with transaction(con):
+            for name, (count, why) in summary.skipped.items():
+                run_table.record_start(con, summary.run_id, snapshot_id, at, NetworkRun(network=name, adapter=(reg.networks[name].adapter if name in reg.networks else ""), rows=count), "skipped", why)
     if work:
-        runner = _Runner(con, snapshot_id, at, _Resolver(reg), show_progress, commit_chunk)
+        runner = _Runner(con, snapshot_id, at, summary.run_id, _Resolver(reg), show_progress, commit_chunk)  # type: ignore[arg-type]
         asyncio.run(runner.run_all({name: (*work[name], rows_by_net[name]) for name in work}, summary))
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def network_status(config: PorConfig) -> list[dict[str, Any]]:
-    """One row per registry network for ``por networks``: adapter, plugin state, configuration."""
+    """One row per registry network for ``por networks``: adapter, its declared methods, plugin state, configuration."""
     reg = registry()
     errors = plugin_errors()
     rows = []
     for net in reg.networks.values():
+        caps = capabilities_for(net.adapter) if net.adapter else None
         if not net.adapter:
             plugin = "-"
         elif fetcher_factory(net.adapter) is not None:
@@ -293,14 +362,17 @@ def network_status(config: PorConfig) -> list[dict[str, Any]]:
             configured = "no"
         else:
             where = [settings.endpoint_label(i) for i in range(len(settings.rpc))]
-            if settings.utxo_dump:
-                where.append(f"dump {settings.utxo_dump}")
+            if settings.options:
+                where.append(f"options: {', '.join(sorted(settings.options))}")
             configured = ", ".join(where) or "yes (no endpoint)"
         rows.append(
             {
                 "network": net.name,
                 "adapter": net.adapter or "-",
                 "plugin": plugin,
+                "native_methods": ", ".join(caps.native_methods) if caps else "-",
+                "token_methods": (", ".join(caps.token_methods) or "no tokens") if caps else "-",
+                "block_reference": caps.block_reference if caps else "-",
                 "configured": configured,
                 "chain_id": net.chain_id,
                 "description": net.description,
@@ -311,31 +383,54 @@ def network_status(config: PorConfig) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------------------------------ running
 
+# one balances row before it becomes Arrow:
+# (row_no, block asked, read_block, amount, base_units, status, error, source, method, note)
+_Row = tuple[int, int | None, int | None, str | None, str | None, str, str | None, str, str | None, str | None]
+
+
 class _Runner:
-    def __init__(self, con: duckdb.DuckDBPyConnection, snapshot_id: int, at: str, resolve: _Resolver, show_progress: bool, commit_chunk: int) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, snapshot_id: int, at: str, run_id: int, resolve: _Resolver, show_progress: bool, commit_chunk: int) -> None:
         self.con = con
         self.snapshot_id = snapshot_id
         self.at = at
+        self.run_id = run_id
         self.resolve = resolve
         self.commit_chunk = max(1, commit_chunk)
         self.progress = _progress() if show_progress else None
 
-    async def run_all(self, work: dict[str, tuple[Network, NetworkSettings, Any, list[tuple]]], summary: FetchSummary) -> None:
+    async def run_all(self, work: dict[str, tuple[Network, NetworkSettings, Any, AdapterCapabilities, list[tuple]]], summary: FetchSummary) -> None:
         from indexer.rpc import run_session
 
+        runs = [NetworkRun(network=name, adapter=w[0].adapter, rows=len(w[4])) for name, w in work.items()]
+        with transaction(self.con):
+            for run in runs:
+                summary.networks[run.network] = run
+                run_table.record_start(self.con, self.run_id, self.snapshot_id, self.at, run)
         async with run_session():
             if self.progress is not None:
                 self.progress.start()
             try:
-                runs = [NetworkRun(network=name, adapter=w[0].adapter, rows=len(w[3])) for name, w in work.items()]
-                for run in runs:
-                    summary.networks[run.network] = run
-                await asyncio.gather(*(self._network(run, *work[run.network]) for run in runs))
+                await asyncio.gather(*(self._recorded(run, *work[run.network]) for run in runs))
             finally:
                 if self.progress is not None:
                     self.progress.stop()
 
-    async def _network(self, run: NetworkRun, net: Network, settings: NetworkSettings, factory: Any, rows: list[tuple]) -> None:
+    async def _recorded(self, run: NetworkRun, *args: Any) -> None:
+        """``_network`` with its ``runs`` row finished whatever happens (Ctrl-C arrives as a cancellation)."""
+        try:
+            await self._network(run, *args)
+            run.outcome = "blocked" if run.blocked else ("errors" if run.errors else "ok")
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            run.outcome = "interrupted"
+            raise
+        except Exception as exc:  # a bug or a database error: say so on the row, then let it surface
+            run.outcome = "failed"
+            run.blocked = run.blocked or f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            run_table.record_finish(self.con, self.run_id, run, run.outcome)
+
+    async def _network(self, run: NetworkRun, net: Network, settings: NetworkSettings, factory: Any, caps: AdapterCapabilities, rows: list[tuple]) -> None:
         t0 = time.monotonic()
         task = self.progress.add_task(net.name, total=len(rows), errors=0) if self.progress is not None else None
 
@@ -351,16 +446,16 @@ class _Runner:
                 fetcher = factory(net, settings)
             except (ValueError, ConfigError) as exc:
                 run.blocked = f"{net.name}: {exc}"
-                self._write_errors([(r[0], r[4] if self.at == "snapshot" else None) for r in rows], run.blocked, "", advance)
+                self._write_errors(run, [(r[0], r[4] if self.at == "snapshot" else None) for r in rows], run.blocked, "", advance)
                 return
-            run.source = getattr(fetcher, "source", "")
+            run.source = fetcher.source
             block_of: int | None = None
             if self.at == "latest":
                 try:
                     block_of = await fetcher.tip()
                 except Exception as exc:  # noqa: BLE001 - any failure here blocks the network, with its reason
                     run.blocked = f"{net.name}: could not read the current tip ({exc})"
-                    self._write_errors([(r[0], None) for r in rows], run.blocked, run.source, advance)
+                    self._write_errors(run, [(r[0], None) for r in rows], run.blocked, run.source, advance)
                     return
             # what each row reads; rows that cannot be read are error rows right away
             reads: dict[tuple[str, str, int | None], list[tuple[int, int | None]]] = {}
@@ -373,30 +468,27 @@ class _Runner:
                 elif block is None:
                     failed.append((row_no, "the file gives no snapshot height for this row", None))
                 else:
-                    # only hex (EVM) addresses are case-insensitive; base58/bech32-m text of other chains is not
-                    addr = address.strip().lower() if net.adapter == "evm" else address.strip()
-                    key = (addr, target.contract.lower(), block)
+                    # as written: only the adapter knows whether its addresses and contracts are case-insensitive
+                    key = (address.strip(), target.contract, block)
                     reads.setdefault(key, []).append((row_no, target.decimals))
             run.reads = len(reads)
             run.blocks = sorted({k[2] for k in reads if k[2] is not None})
             if failed:
-                self._write(
-                    [(r, b, None, None, "error", e, run.source) for r, e, b in failed],
-                )
+                self._write(run, [(r, b, None, None, None, "error", e, run.source, None, None) for r, e, b in failed], Counter())
                 advance(0, len(failed))
             if not reads:
                 return
             try:
-                await fetcher.preflight(set(run.blocks))
+                hints = await fetcher.preflight(set(run.blocks))
             except FetchBlocked as exc:
                 run.blocked = str(exc)
-                self._write_errors([(r, k[2]) for k, rr in reads.items() for r, _ in rr], run.blocked, run.source, advance)
+                self._write_errors(run, [(r, k[2]) for k, rr in reads.items() for r, _ in rr], run.blocked, run.source, advance)
                 return
+            feed = hints if isinstance(hints, FeedHints) else FeedHints()
+            per_call = max(1, feed.request_chunk or caps.feed.request_chunk or self.commit_chunk)
+            workers = max(1, feed.workers or caps.feed.workers or WORKERS)
             keys = list(reads)
             queue: asyncio.Queue[list[tuple[str, str, int | None]]] = asyncio.Queue()
-            # an adapter whose every call costs one pass over a whole data set (scantxoutset, a UTXO dump)
-            # asks for bigger calls and fewer workers through ``request_chunk`` / ``workers``
-            per_call = max(1, int(getattr(fetcher, "request_chunk", 0) or self.commit_chunk))
             for start in range(0, len(keys), per_call):
                 queue.put_nowait(keys[start : start + per_call])
 
@@ -410,48 +502,79 @@ class _Runner:
                             raise RuntimeError(f"adapter returned {len(results)} results for {len(requests)} requests")
                     except (FetchBlocked, Exception) as exc:  # noqa: BLE001 - an adapter failure becomes error rows, not a crash
                         reason = f"{net.name} adapter failed: {type(exc).__name__}: {exc}"
-                        results = [BalanceResult(r, None, r.block, error=reason, source=run.source) for r in requests]
-                    self._commit(chunk, results, reads, advance)
+                        results = [BalanceResult(r, None, None, error=reason, source=run.source) for r in requests]
+                    self._commit(run, caps, chunk, results, reads, advance)
 
-            await asyncio.gather(*(worker() for _ in range(max(1, int(getattr(fetcher, "workers", 0) or WORKERS)))))
-            run.method = getattr(fetcher, "method", "")
-            run.source = getattr(fetcher, "source", run.source)
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            run.source = fetcher.source
         finally:
             run.seconds = time.monotonic() - t0
             if fetcher is not None:
                 await fetcher.close()
 
+    # -- judging results -------------------------------------------------------
+
+    def _classify(self, caps: AdapterCapabilities, key: tuple[str, str, int | None], res: BalanceResult) -> tuple[str | None, str | None, str | None]:
+        """(method, error, note) for one result: the adapter's word, checked against what was asked."""
+        if res.method and res.method not in FETCH_METHODS:
+            return None, f"the adapter reported an unknown method {res.method!r} (known: {', '.join(FETCH_METHODS)})", None
+        method = "latest" if self.at == "latest" else (res.method or caps.default_method(bool(key[1])) or None)
+        note = res.note or None
+        if not res.ok:
+            return method, res.error or "no balance returned", note
+        if method is None:
+            return None, "the adapter declares no method for this kind of balance and reported none", note
+        asked = key[2]
+        if self.at == "snapshot" and method in SNAPSHOT_METHODS:
+            if res.block_height is None:
+                return method, f"the adapter gave a {method} value without the block it is valid at: not stored as the snapshot value", note
+            if caps.block_reference == "height" and asked is not None and res.block_height > asked:
+                return method, f"the value is valid at block {res.block_height:,}, after the snapshot block {asked:,}: not stored as the snapshot value", note
+        if self.at == "snapshot" and method == "latest" and note is None:
+            note = "only the current state could be read; not the snapshot value"
+        if int(res.base_units) < 0:  # type: ignore[arg-type]
+            return method, f"the adapter returned a negative balance {res.base_units}", note
+        return method, None, note
+
     # -- writing ---------------------------------------------------------------
 
-    def _commit(self, chunk: list[tuple[str, str, int | None]], results: list[BalanceResult], reads: dict, advance: Any) -> None:
-        out = []
+    def _commit(self, run: NetworkRun, caps: AdapterCapabilities, chunk: list[tuple[str, str, int | None]], results: list[BalanceResult], reads: dict, advance: Any) -> None:
+        out: list[_Row] = []
+        methods: Counter[str] = Counter()
         n_ok = n_err = 0
         for key, res in zip(chunk, results):
+            method, error, note = self._classify(caps, key, res)
+            asked = key[2]
             for row_no, decimals in reads[key]:
-                if res.ok:
+                if error is None:
                     units = int(res.base_units)  # type: ignore[arg-type]
                     amount = from_base_units(units, decimals) if decimals is not None else None
                     if units > HUGEINT_MAX:
-                        out.append((row_no, res.block_height, amount, None, "error", f"balance {units} base units exceeds the HUGEINT range; exact value kept in amount", res.source))
+                        out.append((row_no, asked, res.block_height, amount, None, "error", f"balance {units} base units exceeds the HUGEINT range; exact value kept in amount", res.source, method, note))
                         n_err += 1
-                    else:
-                        out.append((row_no, res.block_height, amount, str(units), "ok", None, res.source))
-                        n_ok += 1
+                        continue
+                    out.append((row_no, asked, res.block_height, amount, str(units), "ok", None, res.source, method, note))
+                    methods[method] += 1  # type: ignore[index]
+                    if note:
+                        run.notes[note] += 1
+                    run.saw_read_block(res.block_height)
+                    n_ok += 1
                 else:
-                    out.append((row_no, res.block_height, None, None, "error", res.error or "no balance returned", res.source))
+                    out.append((row_no, asked, res.block_height, None, None, "error", error, res.source, method, note))
                     n_err += 1
-        self._write(out)
+        self._write(run, out, methods)
+        run.methods.update(methods)
         advance(n_ok, n_err)
 
-    def _write_errors(self, rows: list[tuple[int, int | None]], reason: str, source: str, advance: Any) -> None:
+    def _write_errors(self, run: NetworkRun, rows: list[tuple[int, int | None]], reason: str, source: str, advance: Any) -> None:
         """(row_no, block) pairs that share one reason (a blocked network): written in commit-sized chunks."""
         for start in range(0, len(rows), self.commit_chunk * 4):
             part = rows[start : start + self.commit_chunk * 4]
-            self._write([(r, b, None, None, "error", reason, source) for r, b in part])
+            self._write(run, [(r, b, None, None, None, "error", reason, source, None, None) for r, b in part], Counter())
             advance(0, len(part))
 
-    def _write(self, rows: list[tuple[int, int | None, str | None, str | None, str, str | None, str]]) -> None:
-        """One chunk, one transaction: all of its rows land, or none do."""
+    def _write(self, run: NetworkRun, rows: list[_Row], methods: Counter[str]) -> None:
+        """One chunk, one transaction: all of its rows and the run's counts land, or none do."""
         if not rows:
             return
         now = datetime.now(timezone.utc)
@@ -462,17 +585,23 @@ class _Runner:
                 pa.array([r[0] for r in rows], pa.int64()),
                 pa.array([self.at] * n, pa.string()),
                 pa.array([r[1] for r in rows], pa.int64()),
-                pa.array([r[2] for r in rows], pa.string()),
                 pa.array([r[3] for r in rows], pa.string()),
                 pa.array([r[4] for r in rows], pa.string()),
                 pa.array([r[5] for r in rows], pa.string()),
-                pa.array([r[6] or None for r in rows], pa.string()),
+                pa.array([r[6] for r in rows], pa.string()),
+                pa.array([r[7] or None for r in rows], pa.string()),
                 pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+                pa.array([r[8] for r in rows], pa.string()),
+                pa.array([r[2] for r in rows], pa.int64()),
+                pa.array([self.run_id] * n, pa.int64()),
+                pa.array([r[9] for r in rows], pa.string()),
             ],
             schema=_BALANCE_SCHEMA,
         )
+        n_ok = sum(1 for r in rows if r[5] == "ok")
         with transaction(self.con):
             upsert_arrow(self.con, "balances", table, select=_CAST)
+            run_table.add_counts(self.con, self.run_id, run.network, n_ok, n - n_ok, methods)
 
 
 def _progress() -> Any:

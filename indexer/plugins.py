@@ -16,7 +16,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-from indexer.models import BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
+from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
 
 ENTRY_POINT_GROUP = "por.chains"
 
@@ -34,13 +34,30 @@ class FetchBlocked(Exception):
     """The network cannot answer for the requested height at all (one sentence, for the user)."""
 
 
+@dataclass(frozen=True)
+class FeedHints:
+    """How the runner should hand requests to a fetcher; 0 = the runner's default.
+
+    Why hints at all: most adapters want many small calls in flight (each call is a
+    committed chunk, so a crash loses little), but an adapter whose every call costs a
+    pass over a whole data set (``scantxoutset``, a UTXO dump file) wants few, big calls.
+    """
+
+    request_chunk: int = 0  # requests per fetch() call (each call's results are committed together)
+    workers: int = 0  # fetch() calls in flight for one network
+
+
 class BalanceFetcher(Protocol):
     """Reads exact balances from one configured network."""
 
     source: str  # endpoint name recorded in balances.source (never a URL with credentials)
 
-    async def preflight(self, blocks: set[int | None]) -> None:
-        """Raise FetchBlocked if the node cannot serve these blocks (not archive, behind, ...)."""
+    async def preflight(self, blocks: set[int | None]) -> FeedHints | None:
+        """Raise FetchBlocked if the node cannot serve these blocks (not archive, behind, ...).
+
+        May return FeedHints for this network when they differ from the adapter's declared
+        ``AdapterCapabilities.feed`` (a UTXO dump answers every request in one pass); None keeps those.
+        """
 
     async def tip(self) -> int:
         """The current block height (used for ``--at latest``)."""
@@ -68,6 +85,17 @@ class AdapterCapabilities:
     max_batch: int = 0  # addresses per request the protocol allows (0 = no fixed limit)
     token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
     notes: str = ""  # one line for ``por networks`` / the README table
+    feed: FeedHints = FeedHints()  # how the runner should batch requests for this adapter
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in (*self.native_methods, *self.token_methods) if m not in FETCH_METHODS]
+        if unknown:  # a typo here would store rows the views can never classify
+            raise ValueError(f"unknown fetch method(s) {', '.join(unknown)}; known: {', '.join(FETCH_METHODS)}")
+
+    def default_method(self, token: bool) -> str:
+        """The method a result with an empty ``method`` is taken to have used: the first declared one."""
+        methods = self.token_methods if token else self.native_methods
+        return methods[0] if methods else ""
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,56 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Fetch contract v2: every balance says how it was read, at which block, by which run.
+        # ``block_height`` is from now on the block *asked for* (the row's snapshot height, or the tip
+        # read at the start of an ``--at latest`` run); ``read_block`` is the block the value is valid
+        # at in the chain's own reference. Rows written before this migration came only from the EVM
+        # and UTXO adapters, which read exactly the block they were asked for: read_block = block_height,
+        # method = 'latest' for as_of 'latest', 'dump' for UTXO dump rows, 'state_at_height' otherwise.
+        "002_i8core_fetch_contract_v2",
+        """
+        alter table balances add column if not exists method varchar;
+        alter table balances add column if not exists read_block bigint;
+        alter table balances add column if not exists run_id bigint;
+        alter table balances add column if not exists note varchar;
+        update balances set read_block = block_height where read_block is null;
+        update balances b set method = case
+                when b.as_of = 'latest' then 'latest'
+                when n.adapter = 'utxo' and b.source like 'utxo-dump:%' then 'dump'
+                when n.adapter in ('evm', 'utxo') then 'state_at_height'
+            end
+        from addresses a, networks n
+        where b.method is null and a.snapshot_id = b.snapshot_id and a.row_no = b.row_no and n.network = a.network;
+        create sequence if not exists run_ids start 1;
+        create table if not exists runs (
+            run_id               bigint not null,
+            network              varchar not null,
+            snapshot_id          integer not null,
+            as_of                varchar not null,
+            adapter              varchar,
+            outcome              varchar not null,
+            reason               varchar,
+            source               varchar,
+            blocks               bigint[],
+            read_block_min       bigint,
+            read_block_max       bigint,
+            rows_planned         bigint not null default 0,
+            reads                bigint not null default 0,
+            rows_ok              bigint not null default 0,
+            rows_error           bigint not null default 0,
+            rows_state_at_height bigint not null default 0,
+            rows_dump            bigint not null default 0,
+            rows_replayed        bigint not null default 0,
+            rows_latest          bigint not null default 0,
+            notes                varchar,
+            started_at           timestamptz not null,
+            finished_at          timestamptz,
+            seconds              double,
+            primary key (run_id, network)
+        );
+        """,
+    ),
 ]
 
 

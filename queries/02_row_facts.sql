@@ -1,4 +1,7 @@
 -- One row per published address row with everything the other views need, already at the asset's scale.
+-- A snapshot balance counts (snapshot_valid, snapshot_base_units, snapshot_scaled) only when it is ok AND was
+-- obtained for the snapshot block (method state_at_height, dump or replayed). An ok snapshot row read only at the
+-- current state (method latest) is a "latest proxy": kept apart in proxy_* columns, never in a snapshot figure.
 create or replace view row_facts as
 select
     a.snapshot_id, a.row_no, a.coin, a.asset, a.network, a.address, a.row_type, a.snapshot_height, a.coin_known,
@@ -11,13 +14,24 @@ select
     sig.status as signature_status,
     sig.reason as signature_reason,
     bs.status as snapshot_status,
-    bs.base_units as snapshot_base_units,
+    coalesce(bs.status = 'ok' and bs.method in ('state_at_height', 'dump', 'replayed'), false) as snapshot_valid,
+    case when bs.status = 'ok' and bs.method in ('state_at_height', 'dump', 'replayed') then bs.base_units end as snapshot_base_units,
     bs.block_height as snapshot_block,
+    bs.read_block as snapshot_read_block,
+    bs.method as snapshot_method,
+    bs.note as snapshot_note,
+    bs.run_id as snapshot_run_id,
     bs.error as snapshot_error,
-    case when bs.status = 'ok' then por_rescale(bs.base_units, c.decimals, s.scale) end as snapshot_scaled,
+    case when bs.status = 'ok' and bs.method in ('state_at_height', 'dump', 'replayed')
+         then por_rescale(bs.base_units, c.decimals, s.scale) end as snapshot_scaled,
+    coalesce(bs.status = 'ok' and coalesce(bs.method not in ('state_at_height', 'dump', 'replayed'), true), false) as proxy_only,
+    case when bs.status = 'ok' and coalesce(bs.method not in ('state_at_height', 'dump', 'replayed'), true)
+         then bs.base_units end as proxy_base_units,
+    case when bs.status = 'ok' and coalesce(bs.method not in ('state_at_height', 'dump', 'replayed'), true)
+         then por_rescale(bs.base_units, c.decimals, s.scale) end as proxy_scaled,
     bl.status as latest_status,
-    bl.base_units as latest_base_units,
-    bl.block_height as latest_block,
+    case when bl.status = 'ok' then bl.base_units end as latest_base_units,
+    coalesce(bl.read_block, bl.block_height) as latest_block,
     bl.error as latest_error,
     case when bl.status = 'ok' then por_rescale(bl.base_units, c.decimals, s.scale) end as latest_scaled
 from addresses a

@@ -19,6 +19,7 @@ select
         / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain_verified,
     r.rows,
     r.rows_fetched,
-    l.source as liabilities_source
+    l.source as liabilities_source,
+    r.rows_latest_proxy
 from reserves r
 full outer join l on l.snapshot_id = r.snapshot_id and l.asset = r.asset;

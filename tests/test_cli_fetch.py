@@ -57,3 +57,24 @@ def test_fetch_at_snapshot_and_latest_through_the_cli(tmp_path):
         assert blocked.returncode == 1, blocked.stdout + blocked.stderr
         [row] = json.loads(por("sql", "select status, base_units, error from balances where snapshot_id = 2", "--db", db, "--format", "json").stdout)
         assert row["status"] == "error" and row["base_units"] is None and row["error"]
+
+
+def test_utxo_flags_become_options_of_the_named_network(tmp_path):
+    """--utxo-dump reaches the UTXO adapter of the network named with --network (and only when one is named)."""
+    csv_path = tmp_path / "utxo.csv"
+    csv_path.write_text(
+        HEADER + "\n"
+        + "BTC,BTC,900000,bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq,1,m,s,,,,\n"
+        + "LTC,LTC,3000000,ltc1qg82kwv4nfvr5d7la8h5utc2pyml9ytsfwmhwqu,2,m,s,,,,\n"
+    )
+    db = str(tmp_path / "u.duckdb")
+    assert por("ingest", str(csv_path), "--db", db).returncode == 0
+    missing = tmp_path / "missing.dat"
+    ambiguous = por("fetch", "--db", db, "--utxo-dump", str(missing))
+    assert ambiguous.returncode == 2 and "--network" in ambiguous.stderr and "BTC, LTC" in ambiguous.stderr
+    fetched = por("fetch", "--db", db, "--utxo-dump", str(missing), "--network", "LTC", "--fail-on-error")
+    assert fetched.returncode == 1, fetched.stdout + fetched.stderr  # the dump cannot be read: blocked, said per row
+    rows = json.loads(por("sql", "select a.network, b.status, b.error from balances b join addresses a using (snapshot_id, row_no)", "--db", db, "--format", "json").stdout)
+    assert [(r["network"], r["status"]) for r in rows] == [("LTC", "error")] and "missing.dat cannot be read" in rows[0]["error"]
+    [run] = json.loads(por("sql", "select network, outcome, reason from runs", "--db", db, "--format", "json").stdout)
+    assert (run["network"], run["outcome"]) == ("LTC", "blocked") and run["reason"] == rows[0]["error"]

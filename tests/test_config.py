@@ -20,7 +20,7 @@ def test_minimal_config(tmp_path: Path) -> None:
     eth = cfg.networks["ETH"]
     assert eth.rpc == ["http://127.0.0.1:8545"]
     assert eth.rps is None and eth.concurrency == 8 and eth.batch_size is None
-    assert eth.rewind is False and eth.utxo_dump is None
+    assert eth.options == {}
     assert eth.endpoint_label(0) == "127.0.0.1:8545"
 
 
@@ -37,6 +37,7 @@ auth = { user = "u", password = "${PW}" }
 foo = 1
 [networks.LTC]
 rpc = "http://127.0.0.1:9332"
+[networks.LTC.options]  # adapter settings reach the adapter untouched; the core does not read them
 rewind = true
 utxo_dump = "/tmp/utxo.dat"
 """
@@ -51,7 +52,7 @@ utxo_dump = "/tmp/utxo.dat"
     assert eth.auth is not None and eth.auth.password == "pw-SECRET"
     assert eth.options == {"foo": 1}
     ltc = cfg.networks["LTC"]
-    assert ltc.rewind is True and ltc.utxo_dump == Path("/tmp/utxo.dat")
+    assert ltc.options == {"rewind": True, "utxo_dump": "/tmp/utxo.dat"}
     # nothing secret in anything printable
     for text in (repr(eth), repr(cfg), eth.redact(f"failed calling {eth.rpc[0]} with {eth.headers}"), eth.endpoint_label(0)):
         for secret in env.values():
@@ -86,6 +87,7 @@ def test_missing_env_var_names_the_variable_not_a_value(tmp_path: Path) -> None:
     [
         ({"rpc": "ftp://x"}, "not an http"),
         ({"rpc": "http://x", "rsp": 3}, "unknown key"),
+        ({"rpc": "http://x", "rewind": True}, r"options\]"),  # adapter settings live under [networks.X.options]
         ({"rpc": "http://x", "concurrency": 0}, "at least"),
         ({"rpc": "http://x", "batch_size": 1.5}, "integer"),
         ({"rpc": "http://x", "auth": "u:p"}, "auth"),

@@ -148,7 +148,7 @@ def test_automatic_fallbacks_are_chosen_per_block_and_reported(world: World) -> 
         results, f = fetch(proxy.url, reqs)
     assert [r.base_units for r in results] == truth
     assert f.used == {"batch": 6, "multicall3": 6}  # no Multicall3 code at the snapshot block
-    assert any("state override unavailable" in n for n in f.fallback_notes) and "multicall3" in f.method
+    assert any("state override unavailable" in n for n in f.fallback_notes) and "multicall3" in f.read_paths
     with FaultyProxy(world.node.url, reject_overrides=True, reject_batches=True) as proxy:
         results, f = fetch(proxy.url, all_requests(world, s)[:6])
     assert [r.base_units for r in results] == truth[:6] and f.used == {"single": 6}
@@ -205,3 +205,15 @@ def test_faulty_transport_still_gives_exact_answers(world: World) -> None:
         faults = sum(v for k, v in proxy.counts.items() if k != "requests")
     assert faults > 0
     assert [r.base_units for r in results] == [world.expected(r.address, r.contract, world.snapshot_block) for r in reqs]
+
+
+def test_case_variants_are_one_read_and_every_result_says_how(world: World) -> None:
+    """The runner passes addresses as written; this adapter knows hex is case-insensitive and reads each once."""
+    h = world.holders[3]
+    s = world.snapshot_block
+    reqs = [BalanceRequest(h, "", s), BalanceRequest("0x" + h[2:].upper(), "", s), BalanceRequest(h, world.usdt.upper().replace("0X", "0x"), s), BalanceRequest(h, world.usdt, s)]
+    results, f = fetch(world.node.url, reqs)
+    assert [r.base_units for r in results] == [world.expected(h, "", s)] * 2 + [world.expected(h, world.usdt, s)] * 2
+    assert [r.request for r in results] == reqs  # each result carries its own request
+    assert f.used == {"override": 2}
+    assert {(r.method, r.note, r.block_height) for r in results} == {("state_at_height", "override", s)}

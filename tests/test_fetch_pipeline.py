@@ -94,12 +94,23 @@ def test_fetch_at_snapshot_then_latest_then_resume(world: World, tmp_path: Path)
     assert errors["USDG-ERC20"] == "registry has no contract for USDG-ERC20 on ETH"
     assert "revert" in errors["USDC"] and "no contract code" in errors["LINK"]
     assert "override" in eth.method and "ETH" in str(summary)
+    # how each value was read, at which block, by which run (fetch contract v2)
+    ok_rows = con.execute("select distinct method, read_block, block_height, run_id, note from balances where status = 'ok'").fetchall()
+    assert ok_rows == [("state_at_height", world.snapshot_block, world.snapshot_block, summary.run_id, "override")]
+    assert eth.methods == {"state_at_height": eth.ok}
+    runs = {r[0]: r[1:] for r in con.execute(
+        "select network, outcome, rows_planned, rows_ok, rows_error, rows_state_at_height, rows_latest, reason, blocks, finished_at is not null"
+        " from runs where run_id = ?", [summary.run_id]).fetchall()}
+    assert runs["ETH"] == ("errors", eth.rows, eth.ok, 6, eth.ok, 0, None, [world.snapshot_block], True)
+    assert runs["BSC"][:3] == ("skipped", 1, 0) and "not configured" in runs["BSC"][6]
 
     # latest: the current balances, at the tip read once
     latest = fetch_snapshot(con, config(world.node.url), sid, at="latest", show_progress=False)
     tip = world.node.block_number()
     assert latest.networks["ETH"].blocks == [tip]
     check_snapshot_balances(world, con, sid, rows, as_of="latest", block=tip)
+    assert con.execute("select distinct method, read_block, run_id from balances where as_of = 'latest' and status = 'ok'").fetchall() == [("latest", tip, latest.run_id)]
+    assert latest.run_id == summary.run_id + 1  # type: ignore[operator]
 
     # a re-run touches nothing that is ok; error rows are retried (and stay errors here)
     before = con.execute("select row_no, epoch_us(fetched_at) from balances where as_of = 'snapshot' and status = 'ok' order by row_no").fetchall()
@@ -125,6 +136,9 @@ def test_a_blocked_network_becomes_error_rows_with_the_reason(world: World, tmp_
     assert all(g[0] == "error" and g[1] is None and g[2] is None for g in got.values())
     assert sum("beyond the node's tip" in g[3] for g in got.values()) == len(world.holders)
     assert all(g[4] == future for g in got.values())
+    run = con.execute("select outcome, reason, rows_planned, rows_ok, rows_error, finished_at is not null from runs where run_id = ? and network = 'ETH'", [summary.run_id]).fetchone()
+    assert run == ("blocked", summary.blocked["ETH"], len(rows), 0, len(rows), True)
+    assert con.execute("select count(*) from balances where run_id = ? and method is null", [summary.run_id]).fetchone()[0] == len(rows)
 
 
 def test_faulty_provider_gives_the_same_balances_and_no_duplicates(world: World, tmp_path: Path) -> None:
@@ -177,6 +191,15 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(world: World, tmp_
     assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == total
     for i in range(300):
         assert world.expected(f"0x{0xD00D0000 + i:040x}", "", world.snapshot_block) == 0  # fresh addresses: truly zero
+    # the runs table tells the story: the killed run never finished, and counted exactly what it committed
+    killed_id = summary.run_id - 1  # type: ignore[operator]
+    killed = con.execute("select outcome, finished_at, rows_ok, rows_error, rows_planned from runs where run_id = ? and network = 'ETH'", [killed_id]).fetchone()
+    assert killed[:2] == ("running", None) and killed[4] == total and killed[2] + killed[3] == done
+    assert con.execute("select count(*) from balances where run_id = ? and status = 'ok'", [killed_id]).fetchone()[0] == killed[2]
+    resumed = con.execute("select outcome, rows_planned, rows_ok + rows_error from runs where run_id = ? and network = 'ETH'", [summary.run_id]).fetchone()
+    assert resumed == ("errors", summary.networks["ETH"].rows, summary.networks["ETH"].rows)
+    by_run = dict(con.execute("select run_id, count(*) from balances where snapshot_id = ? group by run_id", [sid]).fetchall())
+    assert set(by_run) == {killed_id, summary.run_id} and sum(by_run.values()) == total
 
 
 def test_arguments_and_network_status(world: World, tmp_path: Path) -> None:

@@ -226,7 +226,7 @@ def test_dump_fetcher_heights_and_bad_addresses(tmp_path: Path) -> None:
     path = tmp_path / "utxo.dat"
     write_dump_v2(path, coins, bytes(32), BTC_MAGIC)
     params = chain_params("BTC", "main")
-    settings = NetworkSettings(name="BTC", utxo_dump=path, options={"utxo_dump_height": BASE_HEIGHT})
+    settings = NetworkSettings(name="BTC", options={"utxo_dump": path, "utxo_dump_height": BASE_HEIGHT})
     reqs = [BalanceRequest(a, "", BASE_HEIGHT) for a in addresses.values()] + [BalanceRequest("bc1qnotanaddress", "", BASE_HEIGHT)]
     results = _fetch(settings, reqs)
     for req, res in zip(reqs[:-1], results):
@@ -238,9 +238,9 @@ def test_dump_fetcher_heights_and_bad_addresses(tmp_path: Path) -> None:
     with pytest.raises(FetchBlocked, match="latest"):
         _fetch(settings, [BalanceRequest(addresses["p2pkh"], "", None)])
     with pytest.raises(FetchBlocked, match="height"):  # no node, no declared height: refused
-        _fetch(NetworkSettings(name="BTC", utxo_dump=path), [BalanceRequest(addresses["p2pkh"], "", BASE_HEIGHT)])
+        _fetch(NetworkSettings(name="BTC", options={"utxo_dump": path}), [BalanceRequest(addresses["p2pkh"], "", BASE_HEIGHT)])
     with pytest.raises(FetchBlocked, match="magic"):  # a BTC mainnet dump offered for LTC
-        _fetch(NetworkSettings(name="LTC", utxo_dump=path, options={"utxo_dump_height": BASE_HEIGHT}), [], network="LTC")
+        _fetch(NetworkSettings(name="LTC", options={"utxo_dump": path, "utxo_dump_height": BASE_HEIGHT}), [], network="LTC")
 
 
 def test_real_litecoind_dump_matches_the_node(litecoind, tmp_path: Path) -> None:  # noqa: F811
@@ -254,7 +254,7 @@ def test_real_litecoind_dump_matches_the_node(litecoind, tmp_path: Path) -> None
     height = node.height()
     assert dump["base_height"] == height
     info = node.rpc("gettxoutsetinfo")
-    settings = NetworkSettings(name="LTC", rpc=[node.url], auth=Auth(USER, PASSWORD), utxo_dump=Path(dump["path"]))
+    settings = NetworkSettings(name="LTC", rpc=[node.url], auth=Auth(USER, PASSWORD), options={"utxo_dump": dump["path"]})
     reqs = [BalanceRequest(a, "", height) for a, _ in addrs.values()] + [BalanceRequest(node.mine_to, "", height)]
     results = _fetch(settings, reqs, network="LTC")
     for req, res in zip(reqs, results):
@@ -287,7 +287,7 @@ def test_dump_through_the_pipeline(litecoind, tmp_path: Path, con) -> None:  # n
     rows = [("LTC", "LTC", "LTC", a, height) for a, _ in addrs.values()] + [("LTC", "LTC", "LTC", "rltc1qbroken", height)]
     sid = insert_snapshot(con, rows)
     cfg = PorConfig(networks={"LTC": NetworkSettings(name="LTC", rpc=[node.url], auth=Auth(USER, PASSWORD))})
-    summary = fetch_snapshot(con, cfg, sid, utxo_dump=Path(dump["path"]), show_progress=False)
+    summary = fetch_snapshot(con, cfg, sid, adapter_options={"utxo": {"utxo_dump": dump["path"]}}, show_progress=False)
     got = con.execute(
         "select a.address, b.status, b.base_units, b.block_height, b.source from balances b join addresses a using (snapshot_id, row_no) "
         "where b.snapshot_id = ? order by b.row_no",
@@ -295,9 +295,12 @@ def test_dump_through_the_pipeline(litecoind, tmp_path: Path, con) -> None:  # n
     ).fetchall()
     assert [g[1:4] for g in got[:-1]] == [("ok", 50_000_000, height)] * len(addrs)
     assert got[-1][1] == "error" and got[-1][2] is None
-    assert got[0][4].startswith("utxo-dump:") and summary.networks["LTC"].method == "dumptxoutset file"
+    assert got[0][4].startswith("utxo-dump:") and summary.networks["LTC"].methods == {"dump": len(addrs)}
+    how = con.execute("select distinct status, method, read_block, run_id from balances where snapshot_id = ?", [sid]).fetchall()
+    assert sorted(how) == [("error", "dump", None, summary.run_id), ("ok", "dump", height, summary.run_id)]
+    assert con.execute("select rows_dump, outcome from runs where run_id = ?", [summary.run_id]).fetchone() == (len(addrs), "errors")
     # a snapshot at another height is refused for every row, never answered from the wrong height
     sid2 = insert_snapshot(con, [("LTC", "LTC", "LTC", a, height + 1) for a, _ in addrs.values()])
-    summary = fetch_snapshot(con, cfg, sid2, utxo_dump=Path(dump["path"]), show_progress=False)
+    summary = fetch_snapshot(con, cfg, sid2, adapter_options={"utxo": {"utxo_dump": dump["path"]}}, show_progress=False)
     assert "rollback=" in summary.networks["LTC"].blocked
     assert con.execute("select count(*) from balances where snapshot_id = ? and status = 'error'", [sid2]).fetchall()[0][0] == len(addrs)

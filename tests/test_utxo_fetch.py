@@ -118,13 +118,15 @@ def test_tip_mismatch_is_refused_without_rewind(chain: Chain, con) -> None:
     assert len(got) == len(snapshot_rows(chain))
     assert all(st == "error" and bu is None and err for _, st, bu, _, err, _ in got.values())
     assert chain.node.best() == tip  # nothing was touched
+    run = con.execute("select outcome, reason, rows_planned, rows_error from runs where run_id = ? and network = 'LTC'", [summary.run_id]).fetchone()
+    assert run == ("blocked", summary.networks["LTC"].blocked, len(got), len(got))
 
 
 def test_rewind_reads_the_snapshot_height_and_restores_the_tip(chain: Chain, con) -> None:
     node = chain.node
     tip, tip_height = node.best(), node.height()
     sid = insert_snapshot(con, snapshot_rows(chain))
-    summary = fetch_snapshot(con, PorConfig(networks={"LTC": settings_for(node)}), sid, rewind=True, show_progress=False)
+    summary = fetch_snapshot(con, PorConfig(networks={"LTC": settings_for(node)}), sid, adapter_options={"utxo": {"rewind": True}}, show_progress=False)
     got = balances(con, sid, "snapshot")
     assert len(got) == len(snapshot_rows(chain))
     for address, status, base_units, height, error, amount in got.values():
@@ -134,7 +136,17 @@ def test_rewind_reads_the_snapshot_height_and_restores_the_tip(chain: Chain, con
             assert (status, base_units, height) == ("ok", chain.at_height[address], chain.height), (address, error)
             assert Decimal(amount) * SAT == base_units  # coin-unit text agrees exactly
     assert summary.networks["LTC"].ok == len(chain.at_height) + 1
-    assert summary.networks["LTC"].method == "scantxoutset"
+    assert summary.networks["LTC"].methods == {"state_at_height": len(chain.at_height) + 1}
+    ok = con.execute(
+        "select distinct method, read_block, block_height, run_id from balances where snapshot_id = ? and status = 'ok'", [sid]
+    ).fetchall()
+    assert ok == [("state_at_height", chain.height, chain.height, summary.run_id)]
+    run = con.execute(
+        "select outcome, rows_ok, rows_error, rows_state_at_height, read_block_min, read_block_max, notes from runs where run_id = ?", [summary.run_id]
+    ).fetchone()
+    assert run[:6] == ("errors", len(chain.at_height) + 1, len(chain.bad), len(chain.at_height) + 1, chain.height, chain.height)
+    assert "rewound" in run[6]
+    assert summary.networks["LTC"].notes == {"scantxoutset on the node rewound to the snapshot block": len(chain.at_height) + 1}
     # the chain is back where it was, with no invalid branch left behind
     assert (node.best(), node.height()) == (tip, tip_height)
     assert all(t["status"] == "active" for t in node.rpc("getchaintips"))
@@ -169,7 +181,7 @@ def test_ctrl_c_mid_scan_restores_the_tip(chain: Chain, tmp_path: Path) -> None:
         from indexer.fetch import fetch_snapshot
         from indexer.store import connect
         s = NetworkSettings(name="LTC", rpc=[{node.url!r}], auth=Auth({USER!r}, {PASSWORD!r}), batch_size=1)
-        fetch_snapshot(connect({str(db)!r}), PorConfig(networks={{"LTC": s}}), {sid}, rewind=True, show_progress=False)
+        fetch_snapshot(connect({str(db)!r}), PorConfig(networks={{"LTC": s}}), {sid}, adapter_options={{"utxo": {{"rewind": True}}}}, show_progress=False)
         print("FINISHED")
         """
     )
@@ -190,8 +202,10 @@ def test_ctrl_c_mid_scan_restores_the_tip(chain: Chain, tmp_path: Path) -> None:
     assert all(t["status"] == "active" for t in node.rpc("getchaintips"))
     con = connect(db)
     done = con.execute("select count(*) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall()[0][0]
+    run = con.execute("select outcome, finished_at is not null, rows_ok from runs where network = 'LTC'").fetchall()
     con.close()
     assert done < len(h)  # it really was interrupted part-way
+    assert run == [("interrupted", True, done)]  # the runs row says so, with what was committed
 
 
 def _run(coro_factory):
@@ -239,9 +253,9 @@ def test_unknown_chain_parameters_block_the_network(chain: Chain) -> None:
 
 
 def test_behind_node_is_refused(chain: Chain) -> None:
-    fetcher = ScanFetcher(registry().network("LTC"), settings_for(chain.node, rewind=True))
+    fetcher = ScanFetcher(registry().network("LTC"), settings_for(chain.node, options={"rewind": True}))
     with pytest.raises(FetchBlocked, match="below the snapshot height"):
         _run(lambda: fetcher.preflight({chain.node.height() + 10}))
-    two = ScanFetcher(registry().network("LTC"), NetworkSettings(name="LTC", rpc=[chain.node.url] * 2, auth=Auth(USER, PASSWORD), rewind=True))
+    two = ScanFetcher(registry().network("LTC"), NetworkSettings(name="LTC", rpc=[chain.node.url] * 2, auth=Auth(USER, PASSWORD), options={"rewind": True}))
     with pytest.raises(FetchBlocked, match="exactly one rpc endpoint"):
         _run(lambda: two.preflight({chain.height}))

@@ -33,10 +33,14 @@ def snap(con, tmp_path):
     return report.snapshot_id
 
 
-def put_balance(con, sid, row_no, as_of, units, block, status="ok", error=None):
+def put_balance(con, sid, row_no, as_of, units, block, status="ok", error=None, method=None, read_block=None, note=None):
+    """A balances row as the runner writes it; the method defaults to what EVM/UTXO adapters report."""
+    method = method or ("latest" if as_of == "latest" else "state_at_height")
+    read_block = block if read_block is None else read_block
     con.execute(
-        "insert into balances (snapshot_id, row_no, as_of, block_height, base_units, status, error, source) values (?,?,?,?,?,?,?,?)",
-        [sid, row_no, as_of, block, units, status, error, "test"],
+        "insert into balances (snapshot_id, row_no, as_of, block_height, base_units, status, error, source, method, read_block, note)"
+        " values (?,?,?,?,?,?,?,?,?,?,?)",
+        [sid, row_no, as_of, block, units, status, error, "test", method, read_block, note],
     )
 
 
@@ -154,3 +158,41 @@ def test_amounts_beyond_decimal_range_stay_exact_in_units(con, tmp_path):
     [report] = ingest_file(con, path)
     assert one(con, "select published_base_units from addresses")[0]["published_base_units"] == int(big + "123456")
     assert one(con, "select published_units from reserves")[0]["published_units"] == int(big + "123456") * 10**12
+
+
+def test_a_latest_method_row_never_enters_a_snapshot_figure(con, snap):
+    # Hand-checked: ETH 1.5 (state_at_height) + ARBITRUM 2.5 read only at the current state (method latest);
+    # USDT: TRON 10 replayed + OKC 5.5 from a dump = 15.5 at scale 18.
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 1_500_000_000_000_000_000, 100)
+    put_balance(con, snap, ROW["0xcccc"], "snapshot", 2_500_000_000_000_000_000, 300, method="latest", read_block=350, note="no history")
+    put_balance(con, snap, ROW["0xbbbb"], "snapshot", None, None, status="error", error="timeout")
+    put_balance(con, snap, ROW["Tdddd"], "snapshot", 10_000_000, 200, method="replayed", read_block=200)
+    put_balance(con, snap, ROW["0xeeee"], "snapshot", 5_500_000_000_000_000_000, 400, method="dump")
+    put_signature(con, snap, ROW["0xcccc"], "verified")
+    rows = {r["asset"]: r for r in one(con, "select * from reserves where snapshot_id = ?", snap)}
+    eth, usdt = rows["ETH"], rows["USDT"]
+    assert eth["onchain_amount"] == Decimal("1.5") and eth["onchain_units"] == 1_500_000_000_000_000_000
+    assert eth["onchain_verified_amount"] is None  # the only verified row has just a latest value
+    assert (eth["rows_fetched"], eth["rows_latest_proxy"], eth["rows_fetch_error"], eth["rows_not_fetched"]) == (1, 1, 1, 0)
+    assert eth["onchain_latest_proxy"] == Decimal("2.5") and eth["onchain_latest_proxy_units"] == 2_500_000_000_000_000_000
+    assert usdt["onchain_amount"] == Decimal("15.5") and usdt["rows_fetched"] == 2 and usdt["rows_latest_proxy"] == 0
+    assert usdt["onchain_latest_proxy"] is None
+    ratio = one(con, "select rows_fetched, rows_latest_proxy from reserve_ratios where snapshot_id = ? and asset = 'ETH'", snap)
+    assert ratio == [{"rows_fetched": 1, "rows_latest_proxy": 1}]
+    recon = {r["row_no"]: r for r in one(con, "select * from reconciliation where snapshot_id = ?", snap)}
+    arb = recon[ROW["0xcccc"]]
+    assert (arb["status"], arb["onchain_amount"], arb["difference"], arb["method"], arb["read_block"], arb["block_height"], arb["note"]) == (
+        "latest_only", None, None, "latest", 350, 300, "no history")
+    assert recon[ROW["0xaaaa"]]["status"] == "match" and recon[ROW["0xbbbb"]]["status"] == "missing"
+    assert recon[ROW["Tdddd"]]["status"] == "match" and recon[ROW["Tdddd"]]["method"] == "replayed"
+    cov = {(r["network"], r["coin"]): r for r in one(con, "select * from coverage where snapshot_id = ?", snap)}
+    pick = ("balances_ok", "balances_error", "balances_state_at_height", "balances_dump", "balances_replayed", "balances_latest")
+    assert tuple(cov[("ETH", "ETH")][k] for k in pick) == (1, 1, 1, 0, 0, 0)
+    assert tuple(cov[("ARBITRUM", "ETH-ARBITRUM")][k] for k in pick) == (0, 0, 0, 0, 0, 1)
+    assert tuple(cov[("TRON", "USDT-TRC20")][k] for k in pick) == (1, 0, 0, 0, 1, 0)
+    assert tuple(cov[("OKC", "USDT-OKC20")][k] for k in pick) == (1, 0, 0, 1, 0, 0)
+    # the snapshot side of snapshot_vs_latest is the snapshot value only; the latest side is as_of 'latest'
+    put_balance(con, snap, ROW["0xcccc"], "latest", 3 * 10**18, 999, read_block=998)
+    svl = {r["row_no"]: r for r in one(con, "select * from snapshot_vs_latest where snapshot_id = ?", snap)}
+    assert svl[ROW["0xcccc"]]["snapshot_amount"] is None and svl[ROW["0xcccc"]]["latest_amount"] == 3
+    assert svl[ROW["0xcccc"]]["change"] is None and svl[ROW["0xcccc"]]["latest_block"] == 998

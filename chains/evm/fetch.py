@@ -15,12 +15,17 @@ read balances. Methods, best first, chosen automatically per block and reported:
 ``chunk_size`` sets items per multi-read call (default ``batch_size`` or 500; halved
 automatically on gas / size errors); ``check_chain_id = false`` skips the chain-id check.
 
-A failure is always an error result with a reason, never a zero.
+A failure is always an error result with a reason, never a zero. Every result is
+``method="state_at_height"`` with the read path (``override``, ``multicall3``, ``batch``,
+``single``) as its ``note``. Addresses and contracts arrive as written in the file and the
+registry; hex is case-insensitive, so this adapter lowercases them and reads each distinct
+(block, token, holder) once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -32,7 +37,8 @@ from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
-METHODS = ("override", "multicall3", "batch", "single")
+METHODS = ("override", "multicall3", "batch", "single")  # read paths (the result's note), best first
+STATE = "state_at_height"  # the fetch-contract method of every value read here
 DEFAULT_CHUNK = 500
 
 # Answers that mean "this call was too big: send fewer items" rather than "this item is bad".
@@ -46,6 +52,8 @@ _NO_STATE = re.compile(
 
 
 def make_fetcher(network: Network, settings: NetworkSettings) -> EvmFetcher:
+    if not settings.rpc:
+        raise ValueError(f"[networks.{network.name}] has no rpc endpoint")
     return EvmFetcher(network, settings)
 
 
@@ -76,8 +84,8 @@ class EvmFetcher:
         return self.client.source
 
     @property
-    def method(self) -> str:
-        """What was used, for the run summary, e.g. ``override (chunks of 500)``."""
+    def read_paths(self) -> str:
+        """What was used, for logs and tests, e.g. ``override ×1,000 (chunk 500)``."""
         if not self.used:
             return self.forced or "auto"
         parts = ", ".join(f"{m} ×{n:,}" for m, n in self.used.most_common())
@@ -121,12 +129,18 @@ class EvmFetcher:
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         out: list[BalanceResult | None] = [None] * len(requests)
         by_block: dict[int | None, list[tuple[int, str, str]]] = {}
+        first: dict[tuple[int | None, str, str], int] = {}  # one read per distinct lowercased (block, token, holder)
+        copies: list[tuple[int, int]] = []
         for i, req in enumerate(requests):
             try:
                 holder = codec.normalize_address(req.address)
                 token = codec.normalize_address(req.contract) if req.contract else ""
             except ValueError as exc:
-                out[i] = BalanceResult(req, None, req.block, error=str(exc), source=self.source)
+                out[i] = BalanceResult(req, None, req.block, error=str(exc), source=self.source, method=STATE)
+                continue
+            seen = first.setdefault((req.block, token, holder), i)
+            if seen != i:
+                copies.append((i, seen))
                 continue
             by_block.setdefault(req.block, []).append((i, token, holder))
         jobs = []
@@ -136,7 +150,10 @@ class EvmFetcher:
             for start in range(0, len(items), size):
                 jobs.append(self._read(method, block, items[start : start + size], requests, out))
         await asyncio.gather(*jobs)
-        return [r if r is not None else BalanceResult(requests[i], None, requests[i].block, error="internal: no result", source=self.source) for i, r in enumerate(out)]
+        for i, seen in copies:
+            if out[seen] is not None:
+                out[i] = dataclasses.replace(out[seen], request=requests[i])
+        return [r if r is not None else BalanceResult(requests[i], None, requests[i].block, error="internal: no result", source=self.source, method=STATE) for i, r in enumerate(out)]
 
     # -- method choice --------------------------------------------------------
 
@@ -219,15 +236,15 @@ class EvmFetcher:
                 return
             reason = f"{'BalanceReader' if method == 'override' else 'Multicall3'} eth_call failed: {_short(exc)}"
             for i, _, _ in items:
-                out[i] = BalanceResult(requests[i], None, block, error=reason, source=self.source)
+                out[i] = BalanceResult(requests[i], None, block, error=reason, source=self.source, method=STATE, note=method)
             return
         source = self.source
         for (i, token, _), (value, status) in zip(items, decoded):
             if value is not None:
-                out[i] = BalanceResult(requests[i], value, block, source=source)
+                out[i] = BalanceResult(requests[i], value, block, source=source, method=STATE, note=method)
             else:
                 what = status if isinstance(status, str) else codec.READER_STATUS.get(status, f"BalanceReader status {status}")
-                out[i] = BalanceResult(requests[i], None, block, error=f"{what} at block {block}", source=source)
+                out[i] = BalanceResult(requests[i], None, block, error=f"{what} at block {block}", source=source, method=STATE, note=method)
         self.used[method] += len(items)
 
     async def _read_batch(self, block: int | None, items: list[tuple[int, str, str]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
@@ -237,7 +254,7 @@ class EvmFetcher:
             answers = await self.client.batch(calls)
         except RpcError as exc:
             answers = [exc] * len(items)
-        self._store(items, answers, block, requests, out)
+        self._store(items, answers, block, requests, out, "batch")
         self.used["batch"] += len(items)
 
     async def _read_single(self, block: int | None, items: list[tuple[int, str, str]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
@@ -250,22 +267,22 @@ class EvmFetcher:
                 return exc
 
         answers = await asyncio.gather(*(one(token, holder) for _, token, holder in items))
-        self._store(items, answers, block, requests, out)
+        self._store(items, answers, block, requests, out, "single")
         self.used["single"] += len(items)
 
-    def _store(self, items: list[tuple[int, str, str]], answers: Sequence[Any], block: int | None, requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+    def _store(self, items: list[tuple[int, str, str]], answers: Sequence[Any], block: int | None, requests: Sequence[BalanceRequest], out: list[Any], path: str) -> None:
         source = self.source
         for (i, token, _), answer in zip(items, answers):
             if isinstance(answer, RpcError):
                 what = "balanceOf" if token else "eth_getBalance"
-                out[i] = BalanceResult(requests[i], None, block, error=f"{what} failed at block {block}: {_short(answer)}", source=source)
+                out[i] = BalanceResult(requests[i], None, block, error=f"{what} failed at block {block}: {_short(answer)}", source=source, method=STATE, note=path)
                 continue
             try:
                 value = codec.decode_uint256(answer) if token else codec.decode_quantity(answer)
             except codec.CodecError as exc:
-                out[i] = BalanceResult(requests[i], None, block, error=f"{exc} at block {block}", source=source)
+                out[i] = BalanceResult(requests[i], None, block, error=f"{exc} at block {block}", source=source, method=STATE, note=path)
                 continue
-            out[i] = BalanceResult(requests[i], value, block, source=source)
+            out[i] = BalanceResult(requests[i], value, block, source=source, method=STATE, note=path)
 
 
 def _tag(block: int | None) -> str:

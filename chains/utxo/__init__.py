@@ -1,8 +1,8 @@
 """Bitcoin-family chains: ownership signatures (verify.py) and balances via Bitcoin Core RPC (fetch.py)."""
 
-from chains.utxo.fetch import make_fetcher
+from chains.utxo.fetch import REQUEST_CHUNK, make_fetcher
 from chains.utxo.verify import sign_utxo, verify_utxo
-from indexer.plugins import ChainPlugin
+from indexer.plugins import AdapterCapabilities, ChainPlugin, FeedHints
 
 plugin = ChainPlugin(
     name="utxo",
@@ -10,4 +10,12 @@ plugin = ChainPlugin(
     signers={"UTXO": sign_utxo},
     adapter="utxo",
     make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height", "dump"),
+        token_methods=(),
+        block_reference="height",
+        max_batch=0,
+        notes="scantxoutset at the tip (= snapshot height, or options.rewind on a dedicated node); or a dumptxoutset file (options.utxo_dump)",
+        feed=FeedHints(request_chunk=REQUEST_CHUNK, workers=1),
+    ),
 )

@@ -47,7 +47,7 @@ from typing import Any, BinaryIO
 
 from chains.utxo.params import CHAIN_PARAMS, ChainParams
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from indexer.plugins import FeedHints, FetchBlocked
 
 MAGIC = b"utxo\xff"
 SUPPORTED_VERSIONS = frozenset({2})
@@ -289,11 +289,8 @@ class DumpFetcher:
     def __init__(self, network: Network, settings: Any) -> None:
         self.network = network
         self.settings = settings
-        self.path = Path(settings.utxo_dump)
+        self.path = Path(settings.options["utxo_dump"])
         self.source = f"utxo-dump:{self.path.name}"
-        self.method = "dumptxoutset file"
-        self.request_chunk = 10**9  # every call is a pass over the whole file: take all requests at once
-        self.workers = 1
         self.header: DumpHeader | None = None
         self.height: int | None = None
         self.chain: str | None = None
@@ -350,7 +347,8 @@ class DumpFetcher:
             )
         self.header, self.height, self.chain = header, height, chain or "main"
 
-    async def preflight(self, blocks: set[int | None]) -> None:
+    async def preflight(self, blocks: set[int | None]) -> FeedHints:
+        """Refuse any height but the dump's; ask for every request in one call (each call is a pass over the file)."""
         await self._resolve()
         for block in blocks:
             if block != self.height:
@@ -359,6 +357,7 @@ class DumpFetcher:
                     f"The {self.network.name} UTXO dump is as of height {self.height}, but rows ask for {at}: "
                     f"write one with `dumptxoutset <file> rollback={block if block is not None else '<height>'}`."
                 )
+        return FeedHints(request_chunk=10**9, workers=1)
 
     async def tip(self) -> int:
         """A dump has no moving tip: "--at latest" is refused rather than answered at the dump's height."""
@@ -374,7 +373,7 @@ class DumpFetcher:
         params: ChainParams | None = chain_params(self.network.name, self.chain)
         if params is None:
             raise FetchBlocked(f"No address parameters are known for {self.network.name} on chain {self.chain!r}.")
-        groups, results = decode_scripts(self.network, self.chain, params, requests, self.source)
+        groups, results = decode_scripts(self.network, self.chain, params, requests, self.source, method="dump")
         todo = {s for g in groups.values() for s in g} - self._done.keys()
         if todo:  # one pass answers every script asked so far; a later call re-reads only for new scripts
             import asyncio
@@ -390,7 +389,7 @@ class DumpFetcher:
         for g in groups.values():
             for script, idx in g.items():
                 for i in idx:
-                    results[i] = BalanceResult(requests[i], self._done[script], self.height, "", self.source)
+                    results[i] = BalanceResult(requests[i], self._done[script], self.height, "", self.source, method="dump", note=f"dumptxoutset file at height {self.height}")
         return results  # type: ignore[return-value]
 
     async def close(self) -> None:

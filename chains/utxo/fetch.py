@@ -12,7 +12,15 @@ then the block after the snapshot height is ``invalidateblock``-ed, the scans
 run, and ``reconsiderblock`` restores the chain in a ``finally`` that also
 survives cancellation (asyncio turns Ctrl-C into a cancellation of the run).
 
-A UTXO dump (``settings.utxo_dump``) replaces the node scan entirely: see dump.py.
+A UTXO dump (``[networks.X.options] utxo_dump``) replaces the node scan entirely: see dump.py.
+
+Options (``[networks.X.options]``; ``por fetch --rewind`` / ``--utxo-dump FILE`` set them for
+the named network): ``rewind`` (bool), ``utxo_dump`` (path), ``utxo_dump_height``,
+``scan_timeout`` (seconds), ``chunk`` (descriptors per scan; ``batch_size`` wins),
+``request_chunk`` (requests per pipeline call).
+
+Every value is ``state_at_height`` (a scan at the tip that *is* the snapshot block, or after
+the rewind) or ``dump``, with the height the node reported for the scan as ``block_height``.
 """
 
 from __future__ import annotations
@@ -21,12 +29,13 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from chains.utxo.params import ChainParams, chain_params
 from chains.utxo.scripts import AddressError, script_for_address
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from indexer.plugins import FeedHints, FetchBlocked
 
 DEFAULT_CHUNK = 50_000  # descriptors per scan; BitMEX hit "413" above 60,000 on bitcoind (halved on 413 here)
 REQUEST_CHUNK = 250_000  # requests per fetch() call the pipeline should send (each call ends in a commit)
@@ -38,11 +47,20 @@ _SCAN_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
 
 
 def make_fetcher(network: Network, settings: Any) -> Any:
-    """A dump reader when ``utxo_dump`` is set (no node time), else the ``scantxoutset`` fetcher."""
-    if getattr(settings, "utxo_dump", None):
+    """A dump reader when ``options.utxo_dump`` is set (no node time), else the ``scantxoutset`` fetcher."""
+    opts = settings.options or {}
+    rewind = opts.get("rewind", False)
+    if not isinstance(rewind, bool):
+        raise ValueError(f"[networks.{network.name}.options] rewind must be true or false, not {rewind!r}")
+    dump = opts.get("utxo_dump")
+    if dump is not None and not isinstance(dump, (str, Path)):
+        raise ValueError(f"[networks.{network.name}.options] utxo_dump must be a file path, not {dump!r}")
+    if dump:
         from chains.utxo.dump import DumpFetcher
 
         return DumpFetcher(network, settings)
+    if not settings.rpc:
+        raise ValueError(f"[networks.{network.name}] has no rpc endpoint and no options.utxo_dump file")
     return ScanFetcher(network, settings)
 
 
@@ -57,19 +75,19 @@ def to_base_units(amount: Any, decimals: int) -> int:
 
 
 def decode_scripts(
-    network: Network, chain: str, params: ChainParams, requests: Sequence[BalanceRequest], source: str
+    network: Network, chain: str, params: ChainParams, requests: Sequence[BalanceRequest], source: str, method: str = "state_at_height"
 ) -> tuple[dict[int | None, dict[bytes, list[int]]], list[BalanceResult | None]]:
     """Requests grouped by block, then by scriptPubKey (duplicates read once); undecodable ones as error results."""
     results: list[BalanceResult | None] = [None] * len(requests)
     groups: dict[int | None, dict[bytes, list[int]]] = {}
     for i, req in enumerate(requests):
         if req.contract:
-            results[i] = BalanceResult(req, None, None, f"{network.name} has no token contracts (got {req.contract!r})", source)
+            results[i] = BalanceResult(req, None, None, f"{network.name} has no token contracts (got {req.contract!r})", source, method=method)
             continue
         try:
             script = script_for_address(req.address, params)
         except AddressError as exc:
-            results[i] = BalanceResult(req, None, None, f"address does not decode on {network.name} ({chain}): {exc}", source)
+            results[i] = BalanceResult(req, None, None, f"address does not decode on {network.name} ({chain}): {exc}", source, method=method)
             continue
         groups.setdefault(req.block, {}).setdefault(script, []).append(i)
     return groups, results
@@ -113,11 +131,10 @@ class ScanFetcher:
         self.scanner = JsonRpcClient(dataclasses.replace(settings, timeout=scan_timeout, retries=0), parse_float=Decimal)
         self.chunk = int(settings.batch_size or opts.get("chunk", DEFAULT_CHUNK))
         self.source = self.client.source
-        self.method = "scantxoutset"
+        self.rewind = bool(opts.get("rewind", False))
         # every scan is a pass over the whole UTXO set, so the pipeline should hand over big
         # batches, one at a time (a rewind is also paid once per fetch call)
-        self.request_chunk = int(opts.get("request_chunk", REQUEST_CHUNK))
-        self.workers = 1
+        self.feed = FeedHints(request_chunk=int(opts.get("request_chunk", REQUEST_CHUNK)), workers=1)
         self._latest: set[int] = set()  # heights tip() reported: "--at latest" reads, answered at the tip
         self.stats = ScanStats()
         self._chain: str | None = None
@@ -125,7 +142,7 @@ class ScanFetcher:
 
     # -- protocol ------------------------------------------------------------
 
-    async def preflight(self, blocks: set[int | None]) -> None:
+    async def preflight(self, blocks: set[int | None]) -> FeedHints:
         info = await self.client.call("getblockchaininfo")
         self._set_chain(info["chain"])
         tip = int(info["blocks"])
@@ -133,7 +150,7 @@ class ScanFetcher:
         for block in sorted(b for b in blocks if b is not None and b not in self._latest):
             if block > tip:
                 raise FetchBlocked(f"The {name} node is at height {tip}, below the snapshot height {block}: let it sync first.")
-            if block < tip and not self.settings.rewind:
+            if block < tip and not self.rewind:
                 raise FetchBlocked(
                     f"The {name} node's tip is at height {tip}, not at the snapshot height {block}, and scantxoutset "
                     f"answers only at the tip: set rewind = true for a node dedicated to this, or pass a UTXO dump "
@@ -141,6 +158,7 @@ class ScanFetcher:
                 )
             if block < tip:
                 self._check_rewindable(info, block)
+        return self.feed
 
     async def tip(self) -> int:
         """The tip height; requests at a height reported here are "latest" reads, scanned at whatever the
@@ -160,14 +178,14 @@ class ScanFetcher:
         groups, results = decode_scripts(self.network, self._chain, self._params, requests, self.source)
         for block, scripts in groups.items():
             async with _scan_lock(self.settings.rpc[0]):
-                answers = await self._balances_at(block, list(scripts))
+                answers, note = await self._balances_at(block, list(scripts))
             for script, answer in answers.items():
                 for i in scripts[script]:
                     if isinstance(answer, str):
-                        results[i] = BalanceResult(requests[i], None, None, answer, self.source)
+                        results[i] = BalanceResult(requests[i], None, None, answer, self.source, method="state_at_height")
                     else:
                         height, units = answer
-                        results[i] = BalanceResult(requests[i], units, height, "", self.source)
+                        results[i] = BalanceResult(requests[i], units, height, "", self.source, method="state_at_height", note=note)
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
 
@@ -186,17 +204,18 @@ class ScanFetcher:
         if info.get("pruned") and block + 1 < int(info.get("pruneheight") or 0):
             raise FetchBlocked(f"The {name} node is pruned up to height {info['pruneheight']}, so it cannot rewind to {block}.")
 
-    async def _balances_at(self, block: int | None, scripts: list[bytes]) -> dict[bytes, tuple[int, int] | str]:
+    async def _balances_at(self, block: int | None, scripts: list[bytes]) -> tuple[dict[bytes, tuple[int, int] | str], str]:
+        """Per-script answers and how they were read (the result's note)."""
         if block is None or block in self._latest:  # --at latest: whatever the tip is, recorded per chunk
-            return await self._scan_all(scripts, expect=None)
+            return await self._scan_all(scripts, expect=None), "scantxoutset at the tip"
         info = await self.client.call("getblockchaininfo")
         tip, tip_hash = int(info["blocks"]), info["bestblockhash"]
         if block == tip:
-            return await self._scan_all(scripts, expect=(block, tip_hash))
-        if block > tip or not self.settings.rewind:
+            return await self._scan_all(scripts, expect=(block, tip_hash)), "scantxoutset at the tip (= the snapshot block)"
+        if block > tip or not self.rewind:
             await self.preflight({block})  # raises the one-sentence FetchBlocked
         self._check_rewindable(info, block)
-        return await self._rewound(block, tip, tip_hash, scripts)
+        return await self._rewound(block, tip, tip_hash, scripts), "scantxoutset on the node rewound to the snapshot block"
 
     async def _rewound(self, block: int, tip: int, tip_hash: str, scripts: list[bytes]) -> dict[bytes, tuple[int, int] | str]:
         target_hash = await self.client.call("getblockhash", [block])
