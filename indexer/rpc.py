@@ -272,7 +272,7 @@ class JsonRpcClient:
         await asyncio.gather(*tasks)
         return out
 
-    async def rest(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    async def rest(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None, *, text: bool = False) -> Any:
         """A plain HTTP JSON call (REST: TRON ``/wallet/*``, Aptos, toncenter, EOS) to ``endpoint + path``,
         with the same session, rate limits, retries and failover as JSON-RPC calls.
 
@@ -280,13 +280,13 @@ class JsonRpcClient:
         the rate limit was hit, as TronGrid's ``{"Error": "request rate exceeded…"}`` does) are
         retried; any other 4xx raises :class:`HttpError` with the decoded JSON body in ``.body``.
         Errors a protocol reports inside a 2xx body (``{"Error": …}``, ``{"ok": false}``) are the
-        adapter's to interpret.
+        adapter's to interpret. ``text=True`` returns a 2xx body as text (aelf answers bare hex).
         """
         verb = method.upper()
 
         async def once(ep: Endpoint) -> Any:
             url = ep.url.rstrip("/") + "/" + path.lstrip("/")
-            return await self._request(ep, verb, url, body, params, rest=True)
+            return await self._request(ep, verb, url, body, params, rest=True, text=text)
 
         return await self._with_retries(once)
 
@@ -402,7 +402,7 @@ class JsonRpcClient:
         """One JSON-RPC HTTP POST, its failures mapped onto the typed errors."""
         return await self._request(ep, "POST", ep.url, payload, None, rest=False)
 
-    async def _request(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool) -> Any:
+    async def _request(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool, text: bool = False) -> Any:
         """One HTTP request, its failures mapped onto the typed errors."""
         session = self._session or shared_session()
         if ep.bucket is not None:
@@ -431,6 +431,11 @@ class JsonRpcClient:
             raise RateLimited("HTTP 429 Too Many Requests", 429, endpoint=ep.label, retry_after=retry_after)
         if status == 413:
             raise RequestTooLarge("HTTP 413 request entity too large", 413, endpoint=ep.label)
+        if text and 200 <= status < 300:
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise MalformedResponse(f"answer is not text ({len(raw)} bytes)", endpoint=ep.label) from None
         try:
             body = json.loads(raw, parse_float=self._parse_float)
         except (ValueError, UnicodeDecodeError):

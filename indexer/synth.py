@@ -35,6 +35,7 @@ MIX: dict[str, float] = {
     "USDT-TRC20": 11, "TRX": 4,
     "OKT": 0.6, "FIL": 0.3, "ELF": 0.2,
     "SOL": 1.5, "USDT-TON": 0.4, "TONCOIN-NEW": 0.3, "APTOS": 0.4, "DOT": 0.4, "SUI": 0.2, "XLM": 0.1,
+    "XRP": 0.4, "EOS": 0.1, "STARKNET-ETH": 0.1, "USDT-APTOS": 0.2, "USDC-SUI": 0.1, "ASSET-HUB": 0.3,
 }  # fmt: skip
 
 # A plausible snapshot height per network (fixed: the demo is about reserves, not chain history).
@@ -42,7 +43,8 @@ HEIGHTS = {
     "ETH": 20914735, "ARBITRUM": 262041723, "OPTIMISM": 126378000, "POLYGON": 62857000, "AVAXC": 51863000,
     "BASE": 21000000, "LINEA": 10000000, "XLAYER": 5000000, "BTC": 866000, "LTC": 2780000, "DOGE": 5400000,
     "DASH": 2150000, "BCH": 867000, "TRON": 66000000, "OKC": 30000000, "FIL": 4300000, "ELF": 230000000,
-    "SOL": 295000000, "TON": 43716515, "APTOS": 1800000000, "DOT": 23000000, "SUI": 75000000, "XLM": 54000000,
+    "SOL": 295000000, "TON": 43716515, "APTOS": 300000000, "DOT": 23000000, "SUI": 75000000, "XLM": 54000000,
+    "XRP": 92000000, "EOS": 400000000, "STARKNET": 900000, "ASSETHUB": 9000000,
 }  # fmt: skip
 
 # Typical magnitude of one address's holding, in coin units (log-uniform up to this).

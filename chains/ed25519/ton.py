@@ -122,8 +122,11 @@ def _cell(bits: int, nbits: int, refs: tuple[Cell, ...] = ()) -> Cell:
     return Cell(sha256(buf).digest(), depth)
 
 
-def parse_boc_root(boc: bytes) -> Cell:
-    """The root cell of a bag of cells (the subset wallet codes use: ordinary cells, one root)."""
+RawCell = tuple[int, int, bytes, list[int]]  # (d1, d2, data bytes with completion tag, ref indexes)
+
+
+def boc_cells(boc: bytes) -> tuple[list[RawCell], int]:
+    """The cells of a bag of cells and the index of its first root (ordinary level-0 cells only)."""
     if boc[:4] != bytes.fromhex("b5ee9c72"):
         raise ValueError("not a BOC")
     flags = boc[4]
@@ -142,19 +145,27 @@ def parse_boc_root(boc: bytes) -> Cell:
     root_indexes = [read(size) for _ in range(roots)]
     if has_idx:
         pos += cells * off_bytes
-    raw: list[tuple[int, int, bytes, list[int]]] = []
+    raw: list[RawCell] = []
     for _ in range(cells):
+        if pos + 2 > len(boc):
+            raise ValueError("BOC is truncated")
         d1, d2 = boc[pos], boc[pos + 1]
         pos += 2
-        if d1 & 0b11101000:  # level or exotic bits: not in any wallet code
+        if d1 & 0b11101000:  # level or exotic bits: not in any wallet code or address cell
             raise ValueError("exotic or higher-level cell in BOC")
         nbytes = (d2 + 1) // 2
         data = boc[pos : pos + nbytes]
         pos += nbytes
         refs = [read(size) for _ in range(d1 & 7)]
         raw.append((d1, d2, data, refs))
+    return raw, root_indexes[0]
+
+
+def parse_boc_root(boc: bytes) -> Cell:
+    """The root cell of a bag of cells (the subset wallet codes use: ordinary cells, one root)."""
+    raw, root = boc_cells(boc)
     built: dict[int, Cell] = {}
-    for i in range(cells - 1, -1, -1):  # refs always point forward in a BOC
+    for i in range(len(raw) - 1, -1, -1):  # refs always point forward in a BOC
         d1, d2, data, refs = raw[i]
         kids = tuple(built[r] for r in refs)
         buf = bytearray((d1, d2)) + data
@@ -163,7 +174,7 @@ def parse_boc_root(boc: bytes) -> Cell:
         for k in kids:
             buf += k.hash
         built[i] = Cell(sha256(buf).digest(), 1 + max(k.depth for k in kids) if kids else 0)
-    return built[root_indexes[0]]
+    return built[root]
 
 
 @cache

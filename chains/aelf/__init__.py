@@ -1,0 +1,21 @@
+"""aelf balances: ``MultiToken.GetBalance`` through the node's HTTP API (current state only).
+
+ELF signatures are OKX-header ECDSA (``chains.okx_ecdsa``); this plugin only reads balances.
+"""
+
+from chains.aelf.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="aelf",
+    adapter="aelf",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("latest",),
+        token_methods=("latest",),
+        block_reference="height",
+        max_batch=1,
+        token_kind="MultiToken symbol",
+        notes="executeTransaction of MultiToken.GetBalance (protobuf) at the best chain height: current state, stored as latest",
+    ),
+)

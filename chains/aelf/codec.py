@@ -1,0 +1,124 @@
+"""Pure aelf codecs: addresses, the protobuf ``Transaction`` for a read-only call, ``GetBalance`` in and out.
+
+Field numbers from aelf's ``types.proto`` (as shipped in aelf-sdk): ``Transaction`` = from_address 1,
+to_address 2, ref_block_number 3 (int64), ref_block_prefix 4, method_name 5, params 6, signature 10000;
+``Address``/``Hash`` = value 1; ``GetBalanceInput`` = symbol 1, owner 2; ``GetBalanceOutput`` = symbol 1,
+owner 2, balance 3 (int64). The tests check these bytes against the protobuf library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from chains.common.encoding import b58check_decode, b58check_encode
+
+
+def address_bytes(text: str) -> bytes:
+    """``ELF_<base58check>_AELF``, ``<base58check>_tDVV`` or bare base58check → the 32-byte address."""
+    core = text.strip()
+    parts = core.split("_")
+    if len(parts) == 3:
+        core = parts[1]
+    elif len(parts) == 2:
+        core = parts[0] if len(parts[0]) > len(parts[1]) else parts[1]
+    raw = b58check_decode(core)
+    if len(raw) != 32:
+        raise ValueError(f"aelf address decodes to {len(raw)} bytes, not 32")
+    return raw
+
+
+def address_text(raw: bytes) -> str:
+    return b58check_encode(raw)
+
+
+def address_of_pubkey(uncompressed: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(uncompressed).digest()).digest()
+
+
+def _varint(n: int) -> bytes:
+    if n < 0:
+        n += 1 << 64  # int64 negatives are ten-byte varints
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(number: int, wire: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | wire) + payload
+
+
+def _bytes_field(number: int, value: bytes) -> bytes:
+    return _field(number, 2, _varint(len(value)) + value) if value else b""
+
+
+def _message(value: bytes) -> bytes:
+    """An ``Address``/``Hash`` sub-message: ``{value = 1}``."""
+    return _bytes_field(1, value)
+
+
+def get_balance_input(symbol: str, owner: bytes) -> bytes:
+    return _bytes_field(1, symbol.encode()) + _field(2, 2, _varint(len(_message(owner))) + _message(owner))
+
+
+def transaction(sender: bytes, to: bytes, ref_block_number: int, ref_block_prefix: bytes, method: str, params: bytes, signature: bytes = b"") -> bytes:
+    body = (
+        _field(1, 2, _varint(len(_message(sender))) + _message(sender))
+        + _field(2, 2, _varint(len(_message(to))) + _message(to))
+        + (_field(3, 0, _varint(ref_block_number)) if ref_block_number else b"")
+        + _bytes_field(4, ref_block_prefix)
+        + _bytes_field(5, method.encode())
+        + _bytes_field(6, params)
+    )
+    return body + _bytes_field(10000, signature)
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("truncated or overlong varint")
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+
+
+def fields(data: bytes) -> dict[int, bytes | int]:
+    """A flat protobuf message: field number → varint value or length-delimited bytes (strict: no truncation)."""
+    out: dict[int, bytes | int] = {}
+    pos = 0
+    while pos < len(data):
+        key, pos = _read_varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            out[number], pos = _read_varint(data, pos)
+        elif wire == 2:
+            size, pos = _read_varint(data, pos)
+            if pos + size > len(data):
+                raise ValueError("truncated length-delimited field")
+            out[number], pos = data[pos : pos + size], pos + size
+        else:
+            raise ValueError(f"unexpected wire type {wire}")
+    return out
+
+
+def decode_get_balance_output(data: bytes, symbol: str, owner: bytes) -> int:
+    """The ``balance`` of a ``GetBalanceOutput`` that echoes the requested symbol and owner (int64; absent = 0 in proto3)."""
+    f = fields(data)
+    if f.get(1) != symbol.encode():
+        raise ValueError(f"GetBalance answered for symbol {f.get(1)!r}, not {symbol}")
+    echoed = f.get(2)
+    if not isinstance(echoed, bytes) or fields(echoed).get(1) != owner:
+        raise ValueError("GetBalance answered for another owner")
+    balance = f.get(3, 0)
+    if not isinstance(balance, int) or balance >= 1 << 63:
+        raise ValueError(f"GetBalance balance is not a non-negative int64: {balance!r}")
+    return balance

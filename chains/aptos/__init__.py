@@ -1,0 +1,21 @@
+"""Aptos balances at a ledger version (REST ``/v1/view?ledger_version=``): APT and fungible assets.
+
+Aptos signatures (ed25519, auth keys) live in ``chains.ed25519``; this plugin only reads balances.
+"""
+
+from chains.aptos.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="aptos",
+    adapter="aptos",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=("state_at_height",),
+        block_reference="block height (mapped to the block's last_version)",
+        max_batch=1,
+        token_kind="fungible_asset / coin type",
+        notes="0x1::coin::balance<AptosCoin> (coin store + paired FA) and primary_fungible_store::balance at the block's last_version",
+    ),
+)

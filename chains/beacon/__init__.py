@@ -1,0 +1,21 @@
+"""Ethereum beacon chain: the ETH of the staking rows (``Native ETH Staking``, ``Eigenlayer Staking``),
+whose address is a validator public key, read from the standard Beacon API at the snapshot's slot.
+
+BLS ownership signatures (BETH) live in ``chains.beth``; this plugin only reads balances.
+"""
+
+from chains.beacon.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="beacon",
+    adapter="beacon",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=(),
+        block_reference="slot (of the row's execution block, from its timestamp)",
+        max_batch=30,
+        notes="/eth/v1/beacon/states/{slot}/validators?id=… at the slot of the snapshot block; Gwei -> wei; needs options.execution_rpc",
+    ),
+)

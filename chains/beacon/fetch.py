@@ -1,0 +1,172 @@
+"""Validator balances at the snapshot: the standard Beacon API at the slot of the snapshot block.
+
+Why this shape: OKX's staking rows give an *execution-layer* block height, but a validator's ETH
+lives in the beacon state. Each execution block after the Merge is the payload of exactly one
+beacon block, whose slot is ``(timestamp - genesis_time) / SECONDS_PER_SLOT``. The adapter reads the
+block's timestamp from an execution node (``[networks.BEACON.options] execution_rpc``), computes the
+slot, and **checks** it: the beacon block at that slot must carry that execution block number.
+Then ``GET /eth/v1/beacon/states/{slot}/validators?id=<pubkey>,…`` reads many validators per request
+from that one state (``state_at_height``; ``read_block`` is the slot).
+
+Rules a reserve figure depends on:
+
+* Balances are Gwei strings; stored in wei (× 10⁹) so they sum with ETH at 18 decimals.
+* A public key absent from the state's validator registry is an **error** row ("not in the
+  registry at slot …": a deposit still pending, or a wrong key), never a zero, because pending
+  deposits hold real ETH that this read does not see.
+* A node that cannot serve the state (not an archive node: 404 "State not found") is refused
+  up front in one sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from indexer.config import NetworkSettings
+from indexer.models import BalanceRequest, BalanceResult, Network
+from indexer.plugins import FetchBlocked
+from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
+
+GWEI = 10**9
+_PUBKEY = re.compile(r"^0x[0-9a-f]{96}$")
+DEFAULT_IDS_PER_REQUEST = 30  # 30 keys keep the query string near 3 KB: under every server's URL limit
+
+
+def make_fetcher(network: Network, settings: NetworkSettings) -> BeaconFetcher:
+    return BeaconFetcher(network, settings)
+
+
+def normalise_pubkey(text: str) -> str:
+    """A validator key as the Beacon API prints it (0x + 96 lowercase hex); ValueError otherwise."""
+    t = text.strip().lower()
+    if not t.startswith("0x"):
+        t = "0x" + t
+    if not _PUBKEY.match(t):
+        raise ValueError(f"{text!r} is not a 48-byte BLS validator public key")
+    return t
+
+
+def slot_of(timestamp: int, genesis_time: int, seconds_per_slot: int) -> int:
+    """The slot whose start time is ``timestamp`` (every post-Merge execution block has one)."""
+    offset = timestamp - genesis_time
+    if offset < 0 or offset % seconds_per_slot:
+        raise ValueError(f"timestamp {timestamp} is not a slot boundary after genesis {genesis_time} (pre-Merge block?)")
+    return offset // seconds_per_slot
+
+
+class BeaconFetcher:
+    """A BalanceFetcher for validator balances (see indexer.plugins.BalanceFetcher)."""
+
+    def __init__(self, network: Network, settings: NetworkSettings) -> None:
+        self.network = network
+        self.client = JsonRpcClient(settings)
+        opts = settings.options
+        execution = opts.get("execution_rpc")
+        if not execution:
+            raise ValueError("set [networks.BEACON.options] execution_rpc: the execution node that maps the snapshot block to its slot")
+        self.execution = JsonRpcClient(dataclasses.replace(settings, rpc=[str(execution)], headers={}, auth=None))
+        self.ids_per_request = int(opts.get("ids_per_request", DEFAULT_IDS_PER_REQUEST))
+        self.genesis_time: int | None = int(opts["genesis_time"]) if "genesis_time" in opts else None
+        self.seconds_per_slot: int | None = int(opts["seconds_per_slot"]) if "seconds_per_slot" in opts else None
+        self.slots: dict[int, int] = {}  # execution block -> verified slot
+
+    @property
+    def source(self) -> str:
+        return self.client.source
+
+    async def close(self) -> None:
+        await self.client.close()
+        await self.execution.close()
+
+    async def _chain_params(self) -> tuple[int, int]:
+        if self.genesis_time is None:
+            genesis = await self.client.rest("GET", "/eth/v1/beacon/genesis")
+            self.genesis_time = int(genesis["data"]["genesis_time"])
+        if self.seconds_per_slot is None:
+            spec = await self.client.rest("GET", "/eth/v1/config/spec")
+            self.seconds_per_slot = int(spec["data"].get("SECONDS_PER_SLOT", 12))
+        return self.genesis_time, self.seconds_per_slot
+
+    async def slot_for_block(self, block: int) -> int:
+        """The slot of execution block ``block``, checked against the beacon block at that slot."""
+        if block in self.slots:
+            return self.slots[block]
+        genesis, per_slot = await self._chain_params()
+        header = await self.execution.call("eth_getBlockByNumber", [hex(block), False])
+        if not header:
+            raise ValueError(f"the execution node has no block {block:,}")
+        slot = slot_of(int(header["timestamp"], 16), genesis, per_slot)
+        beacon = await self.client.rest("GET", f"/eth/v2/beacon/blocks/{slot}")
+        payload = beacon["data"]["message"]["body"].get("execution_payload") or {}
+        if int(payload.get("block_number", -1)) != block:
+            raise ValueError(f"the beacon block at slot {slot:,} carries execution block {payload.get('block_number')}, not {block:,}")
+        self.slots[block] = slot
+        return slot
+
+    async def tip(self) -> int:
+        head = await self.client.rest("GET", "/eth/v2/beacon/blocks/head")
+        return int(head["data"]["message"]["body"]["execution_payload"]["block_number"])
+
+    async def preflight(self, blocks: set[int | None]) -> None:
+        name = self.network.name
+        for block in sorted(b for b in blocks if b is not None):
+            try:
+                slot = await self.slot_for_block(block)
+                await self.client.rest("GET", f"/eth/v1/beacon/states/{slot}/finality_checkpoints")
+            except HttpError as exc:
+                raise FetchBlocked(f"{name}: the beacon node cannot serve the state of block {block:,} ({exc}); an archive beacon node is needed") from None
+            except TransportError as exc:
+                raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                raise FetchBlocked(f"{name}: cannot map block {block:,} to its beacon slot: {exc}") from None
+
+    async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
+        src = self.client.source
+        out: list[BalanceResult | None] = [None] * len(requests)
+        by_block: dict[int | None, dict[str, list[int]]] = {}
+        for i, req in enumerate(requests):
+            if req.contract:
+                out[i] = BalanceResult(req, None, req.block, error="the beacon chain holds no tokens", source=src)
+                continue
+            try:
+                key = normalise_pubkey(req.address)
+            except ValueError as exc:
+                out[i] = BalanceResult(req, None, req.block, error=str(exc), source=src)
+                continue
+            by_block.setdefault(req.block, {}).setdefault(key, []).append(i)
+        for block, keys in by_block.items():
+            try:
+                slot = await self._head_slot() if block is None else await self.slot_for_block(block)
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                for idx in keys.values():
+                    for i in idx:
+                        out[i] = BalanceResult(requests[i], None, block, error=f"cannot map block {block} to its slot: {exc}", source=src)
+                continue
+            found: dict[str, int] = {}
+            failed: dict[str, str] = {}
+            names = list(keys)
+            for start in range(0, len(names), self.ids_per_request):
+                part = names[start : start + self.ids_per_request]
+                try:
+                    answer = await self.client.rest("GET", f"/eth/v1/beacon/states/{slot}/validators", params={"id": ",".join(part)})
+                    for item in answer["data"]:
+                        found[item["validator"]["pubkey"].lower()] = int(item["balance"]) * GWEI
+                except (RpcError, KeyError, TypeError, ValueError) as exc:
+                    for k in part:
+                        failed[k] = f"validators query failed: {exc}"
+            for key, idx in keys.items():
+                for i in idx:
+                    req = requests[i]
+                    if key in found:
+                        out[i] = BalanceResult(req, found[key], slot, source=src, method="state_at_height" if block is not None else "latest")
+                    else:
+                        why = failed.get(key) or f"validator not in the registry at slot {slot:,} (deposit pending, or not a validator key)"
+                        out[i] = BalanceResult(req, None, block, error=why, source=src)
+        return [r for r in out if r is not None]
+
+    async def _head_slot(self) -> int:
+        head = await self.client.rest("GET", "/eth/v2/beacon/blocks/head")
+        return int(head["data"]["message"]["slot"])

@@ -1,0 +1,22 @@
+"""EOS / Vaulta balances at the snapshot block: current ``get_currency_balance`` replayed back through the
+account's token transfers from a Hyperion history API.
+
+EOS permission-key signatures live in ``chains.eos``; this plugin only reads balances.
+"""
+
+from chains.eosio.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="eosio",
+    adapter="eos",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("replayed", "latest"),
+        token_methods=("replayed", "latest"),
+        block_reference="height",
+        max_batch=1,
+        token_kind="eosio.token-style (code:symbol)",
+        notes="get_currency_balance now, minus Hyperion transfers after the snapshot block; without options.history_api: latest",
+    ),
+)

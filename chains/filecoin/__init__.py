@@ -1,0 +1,19 @@
+"""Filecoin balances at an epoch (Lotus JSON-RPC ``Filecoin.StateGetActor`` at a tipset).
+
+f1/f3 signatures are OKX-header ECDSA (``chains.okx_ecdsa``), f410 rows are EVM; this plugin only reads balances.
+"""
+
+from chains.filecoin.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="filecoin",
+    adapter="filecoin",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=(),
+        block_reference="epoch",
+        notes="StateGetActor at the first tipset after the epoch (its parent state is the state after the epoch; null rounds skipped)",
+    ),
+)

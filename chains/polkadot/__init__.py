@@ -1,0 +1,21 @@
+"""Polkadot relay chain and Asset Hub balances at a block hash (Substrate storage reads).
+
+SS58/ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
+"""
+
+from chains.polkadot.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="polkadot",
+    adapter="polkadot",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=("state_at_height",),
+        block_reference="height (block hash via chain_getBlockHash)",
+        max_batch=500,
+        token_kind="Assets pallet id (Asset Hub)",
+        notes="state_queryStorageAt of System.Account (free + reserved) and Assets.Account at the block hash; relay DOT refused after the Asset Hub migration",
+    ),
+)

@@ -1,0 +1,21 @@
+"""TON balances at a masterchain seqno (toncenter v2 HTTP API): TON and jettons (USDT on TON).
+
+TON wallet signatures live in ``chains.ed25519``; this plugin only reads balances.
+"""
+
+from chains.ton.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="ton",
+    adapter="ton",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=("state_at_height",),
+        block_reference="masterchain seqno",
+        max_batch=1,
+        token_kind="jetton",
+        notes="getAddressBalance and runGetMethod (get_wallet_address, get_wallet_data) with seqno; needs archival liteservers",
+    ),
+)

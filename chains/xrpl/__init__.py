@@ -1,0 +1,20 @@
+"""XRP Ledger balances at a ledger index (rippled JSON-RPC ``account_info``).
+
+Signatures of XRP rows are OKX-header ECDSA and live in ``chains.okx_ecdsa``; this plugin only reads balances.
+"""
+
+from chains.xrpl.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="xrpl",
+    adapter="xrpl",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height",),
+        token_methods=(),
+        block_reference="ledger_index",
+        max_batch=1,
+        notes="account_info at ledger_index (full-history server for old ledgers); actNotFound at a held ledger = account did not exist = 0",
+    ),
+)

@@ -1,0 +1,137 @@
+"""Validator balances for the staking rows: a real anvil for the execution block's timestamp, a Beacon API stub
+for the consensus state. The slot is derived from the timestamp and checked against the beacon block's payload."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chains.beacon.fetch import BeaconFetcher, normalise_pubkey, slot_of
+from indexer.config import NetworkSettings, PorConfig
+from indexer.fetch import fetch_snapshot
+from indexer.models import BalanceRequest
+from indexer.registry import registry
+from indexer.rpc import run_session
+from indexer.store import connect
+from tests.fixtures.anvil import Anvil, insert_snapshot
+from tests.fixtures.beacon_node import BeaconScenario, beacon_node
+from tests.fixtures.faulty_proxy import FaultyProxy
+
+GENESIS = 1_700_000_000
+KEYS = [f"0x{i:02x}" + "ab" * 47 for i in range(70)]
+
+
+@pytest.fixture(scope="module")
+def chain() -> Iterator[tuple[Anvil, BeaconScenario, int]]:
+    """Execution block N mined at the start of slot 5000; the beacon chain knows it as that slot's payload."""
+    with Anvil("--chain-id", "1", "--timestamp", str(GENESIS)) as node:
+        node.rpc("evm_setNextBlockTimestamp", [GENESIS + 12 * 5000])
+        block = node.mine()
+        node.rpc("evm_setNextBlockTimestamp", [GENESIS + 12 * 5003 + 5])  # not a slot boundary
+        odd = node.mine()
+        sc = BeaconScenario(genesis_time=GENESIS, payloads={5000: block, 5001: block + 100, 5100: odd, 5200: odd + 50}, oldest_state=4000, head=5200)
+        for i, key in enumerate(KEYS):
+            sc.validators[key] = [(100, 32_000_000_000 + i), (5001, 1)]  # changes right after the snapshot slot
+        sc.validators[KEYS[0]] = [(100, 31_999_999_999), (4990, 32_012_345_678)]
+        sc.validators["0x" + "cd" * 48] = [(5050, 32_000_000_000)]  # activated after the snapshot
+        yield node, sc, block
+
+
+def settings(beacon_url: str, execution_url: str, **kw: object) -> NetworkSettings:
+    return NetworkSettings(name="BEACON", rpc=[beacon_url], backoff=0.01, backoff_max=0.02, options={"execution_rpc": execution_url, "ids_per_request": 16}, **kw)  # type: ignore[arg-type]
+
+
+def test_pubkeys_and_slots() -> None:
+    assert normalise_pubkey(KEYS[1].upper().replace("0X", "0x")) == KEYS[1]
+    assert normalise_pubkey(KEYS[1][2:]) == KEYS[1]
+    for bad in ("0x1234", "0x" + "zz" * 48, "0x" + "ab" * 20):
+        with pytest.raises(ValueError):
+            normalise_pubkey(bad)
+    assert slot_of(GENESIS + 12 * 7, GENESIS, 12) == 7
+    with pytest.raises(ValueError):
+        slot_of(GENESIS + 13, GENESIS, 12)
+
+
+def test_balances_at_the_slot_of_the_snapshot_block(chain) -> None:
+    node, sc, block = chain
+    with beacon_node(sc) as beacon:
+
+        async def go():
+            async with run_session():
+                f = BeaconFetcher(registry().networks["BEACON"], settings(beacon.url, node.url))
+                got = await f.fetch(
+                    [BalanceRequest(k, "", block) for k in KEYS[:3]]
+                    + [BalanceRequest("0x" + "cd" * 48, "", block), BalanceRequest("0x12", "", block), BalanceRequest(KEYS[1], "", None)]
+                )
+                with pytest.raises(ValueError, match="not a slot boundary"):
+                    await f.slot_for_block(block + 1)
+                return got
+
+        got = asyncio.run(go())
+    a, b, c, late, bad, latest = got
+    assert (a.base_units, a.block_height, a.method) == (32_012_345_678 * 10**9, 5000, "state_at_height")
+    assert (b.base_units, c.base_units) == (32_000_000_001 * 10**9, 32_000_000_002 * 10**9)
+    assert not late.ok and late.base_units is None and "not in the registry at slot 5,000" in late.error  # never a zero
+    assert not bad.ok and "BLS" in bad.error
+    assert (latest.base_units, latest.block_height, latest.method) == (10**9, 5200, "latest")
+
+
+def rows(block: int) -> list[tuple[str, str, str, str, int | None]]:
+    return [("ETH", "ETH", "BEACON", k, block) for k in KEYS]
+
+
+def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(chain, tmp_path: Path) -> None:
+    node, sc, block = chain
+    with beacon_node(sc) as beacon, FaultyProxy(beacon.url, share=0.3, seed=3, faults=("drop", "429", "500", "malformed")) as proxy:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows(block))
+        cfg = PorConfig(networks={"BEACON": settings(proxy.url, node.url, retries=6)}, path=Path("por.toml"))
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+        assert sum(proxy.counts[f] for f in ("drop", "429", "500", "malformed")) > 0
+        assert summary.networks["BEACON"].errors == 0
+        got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
+        assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS, start=1)}
+        amounts = con.execute("select amount from balances where row_no = 2").fetchone()[0]
+        assert amounts == "32.000000001"  # Gwei -> ETH at 18 decimals, exact
+        requests = beacon.counts["requests"]
+    assert requests < len(KEYS) // 2  # batched: 70 keys in 5 validators queries (+ genesis, spec, block, checkpoint)
+
+
+def test_a_pruned_beacon_node_is_refused_in_one_sentence(chain, tmp_path: Path) -> None:
+    node, sc, block = chain
+    pruned = BeaconScenario(genesis_time=GENESIS, payloads=sc.payloads, validators=sc.validators, oldest_state=5100, head=5200)
+    with beacon_node(pruned) as beacon:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows(block)[:4])
+        summary = fetch_snapshot(con, PorConfig(networks={"BEACON": settings(beacon.url, node.url)}, path=Path("por.toml")), sid, show_progress=False)
+    assert "archive beacon node is needed" in summary.networks["BEACON"].blocked
+    assert con.execute("select count(*) from balances where status = 'error' and base_units is null").fetchone()[0] == 4
+
+
+def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(chain, tmp_path: Path) -> None:
+    import signal
+
+    from tests.fixtures.resume import kill_mid_fetch
+
+    node, sc, block = chain
+    db = tmp_path / "por.duckdb"
+    con = connect(db)
+    sid = insert_snapshot(con, rows(block))
+    con.close()
+    opts = {"execution_rpc": node.url, "ids_per_request": 4}
+    with beacon_node(sc) as beacon, FaultyProxy(beacon.url, latency=0.03) as proxy:
+        code = kill_mid_fetch(db, "BEACON", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=9, commit_chunk=4, options=opts)
+    assert code == -signal.SIGKILL
+    con = connect(db)
+    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
+    assert 0 < done < len(KEYS)
+    with beacon_node(sc) as beacon:
+        cfg = PorConfig(networks={"BEACON": NetworkSettings(name="BEACON", rpc=[beacon.url], options=opts)}, path=Path("por.toml"))
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+    assert summary.networks["BEACON"].rows == len(KEYS) - done
+    got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
+    assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS, start=1)}
+    assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == len(KEYS)

@@ -1,0 +1,118 @@
+"""FIL balances after the snapshot epoch, against a Lotus-shaped stub with null rounds.
+
+Epoch 2000 is the snapshot; 2001 and 2002 are null rounds, so the state after 2000 is the parent
+state of tipset 2003. A balance set by epoch 2000's messages must be seen; one set at 2003 must not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from chains.filecoin.fetch import FilecoinFetcher
+from indexer.config import NetworkSettings, PorConfig
+from indexer.fetch import fetch_snapshot
+from indexer.models import BalanceRequest
+from indexer.registry import registry
+from indexer.rpc import run_session
+from indexer.store import connect
+from tests.fixtures.anvil import insert_snapshot
+from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.lotus_node import LotusScenario, lotus_node
+from tests.fixtures.resume import kill_mid_fetch
+
+SNAP = 2_000
+A = "f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za"
+B = "f3vvmn62lofvhjd2ugzca6sof2j2ubwok6cj4xxbfzz4yuxfkgobpihhd2thlanmsh3w2ptld2gqkn2jvlss4a"
+
+
+def scenario(**kw: object) -> LotusScenario:
+    sc = LotusScenario(null_rounds={2001, 2002}, **kw)  # type: ignore[arg-type]
+    sc.history = {
+        A: [(100, 5 * 10**18), (SNAP, 123_456_789_012_345_678_901), (2003, 1)],  # set by the snapshot epoch itself, then after it
+        B: [(1500, 42)],
+    }
+    for i in range(30):
+        sc.history[f"f0{1000 + i}"] = [(10, 10**18 + i), (2500, 0)]
+    return sc
+
+
+def fetch(url: str, reqs: list[BalanceRequest]):
+    async def go():
+        async with run_session():
+            f = FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=[url], backoff=0.01))
+            return await f.fetch(reqs)
+
+    return asyncio.run(go())
+
+
+def test_state_after_the_snapshot_epoch_across_null_rounds() -> None:
+    with lotus_node(scenario()) as node:
+        a, b, absent, bad, latest = fetch(
+            node.url,
+            [BalanceRequest(A, "", SNAP), BalanceRequest(B, "", SNAP), BalanceRequest("f1nobodyhomeyet", "", SNAP), BalanceRequest("x1bad", "", SNAP), BalanceRequest(A, "", None)],
+        )
+    assert (a.base_units, a.block_height, a.method) == (123_456_789_012_345_678_901, SNAP, "state_at_height")
+    assert b.base_units == 42
+    assert absent.ok and absent.base_units == 0 and "did not exist" in absent.note
+    assert not bad.ok and bad.base_units is None and "invalid address" in bad.error
+    assert (latest.base_units, latest.block_height, latest.method) == (1, 3_000, "latest")
+
+
+def rows() -> list[tuple[str, str, str, str, int | None]]:
+    return [("FIL", "FIL", "FIL", A, SNAP), ("FIL", "FIL", "FIL", B, SNAP)] + [("FIL", "FIL", "FIL", f"f0{1000 + i}", SNAP) for i in range(30)]
+
+
+def expected(sc: LotusScenario) -> dict[int, str]:
+    return {n: str(sc.balance_after(r[3], SNAP)) for n, r in enumerate(rows(), start=1)}
+
+
+def cfg(url: str) -> PorConfig:
+    return PorConfig(networks={"FIL": NetworkSettings(name="FIL", rpc=[url], backoff=0.01, backoff_max=0.02, retries=6)}, path=Path("por.toml"))
+
+
+def stored(con, sid: int) -> dict[int, str]:
+    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
+    assert all(s == "ok" for _, s, _ in got), got
+    return {r: u for r, _, u in got}
+
+
+def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> None:
+    sc = scenario()
+    with lotus_node(sc) as node, FaultyProxy(node.url, share=0.3, seed=5, faults=("drop", "429", "500", "malformed")) as proxy:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows())
+        fetch_snapshot(con, cfg(proxy.url), sid, show_progress=False)
+        assert sum(proxy.counts[f] for f in ("drop", "429", "500", "malformed")) > 0
+        assert stored(con, sid) == expected(sc)
+        assert con.execute("select amount from balances where row_no = 1").fetchone()[0] == "123.456789012345678901"
+
+
+def test_a_gateway_that_refuses_the_lookback_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    with lotus_node(scenario(lookback_limit=500)) as node:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows()[:3])
+        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
+    assert "lookbacks of more than 24h0m0s are disallowed" in summary.networks["FIL"].blocked
+    assert "archival Lotus" in summary.networks["FIL"].blocked
+    assert con.execute("select count(*) from balances where status = 'error' and base_units is null").fetchone()[0] == 3
+
+
+def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
+    sc = scenario()
+    db = tmp_path / "por.duckdb"
+    con = connect(db)
+    sid = insert_snapshot(con, rows())
+    con.close()
+    with lotus_node(sc) as node, FaultyProxy(node.url, latency=0.03) as proxy:
+        code = kill_mid_fetch(db, "FIL", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=14, commit_chunk=3)
+    assert code == -signal.SIGKILL
+    con = connect(db)
+    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
+    assert 0 < done < len(rows())
+    with lotus_node(sc) as node:
+        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
+    assert summary.networks["FIL"].rows == len(rows()) - done
+    assert stored(con, sid) == expected(sc)
+    assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == len(rows())
