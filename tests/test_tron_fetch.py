@@ -265,7 +265,7 @@ def test_both_halves_bind_to_the_block_the_multicall_read() -> None:
 
     def busy(**kw: object) -> Scenario:
         s = scenario(**kw)
-        for b in range(1000, 1200):  # F keeps paying every block while the run goes on
+        for b in range(960, 1300):  # F keeps paying every block while the run goes on
             s.transfer(hex41(USDT), b, F, E, 1)
         return s
 
@@ -275,11 +275,12 @@ def test_both_halves_bind_to_the_block_the_multicall_read() -> None:
         assert all(r.ok for r in results)
     with Moving(busy(multicall=False)) as n:  # single calls: only the window between two heads is known
         results, _ = run(settings(n.url, history=n.url), requests_for())
-        for r in results:
-            if r.request.contract and r.request.address in (E, F):  # they moved while the heads moved
-                assert not r.ok and "changed between solidified blocks" in r.error
-            else:
+        for r in results:  # exact, or refused because that account moved inside the window: never a guess
+            if r.ok:
                 assert r.base_units == truth(n.s, r.request.address, r.request.contract, SNAP), r
+            else:
+                assert r.request.contract and "changed between solidified blocks" in r.error, r
+        assert any(not r.ok for r in results if r.request.address == F)  # F pays every block
 
 
 def test_rate_limits_and_api_key_reach_trongrid(monkeypatch: pytest.MonkeyPatch) -> None:
