@@ -26,7 +26,7 @@ from indexer.plugins import FetchBlocked, capabilities_for, fetcher_factory
 from indexer.registry import registry
 from indexer.rpc import run_session
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.tron_node import RATE_LIMIT_TEXT, Scenario, Token, TronNode, block_id, block_ts, hex41
+from tests.fixtures.tron_node import RATE_LIMIT_TEXT, WITNESS, Scenario, Token, TronNode, block_id, block_ts, hex41
 
 TRON = registry().networks["TRON"]
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -50,6 +50,7 @@ def scenario(**kw: object) -> Scenario:
         hex41(D): [(800, 9_000_000)],  # created after the snapshot
         hex41(F): [(50, 123_456_789), (620, 123_000_000)],
         hex41(G): [(10, 0), (400, 2_000_000), (590, 0)],  # emptied just before the snapshot
+        WITNESS: [(1, 32_000_000)],
     }
     s.tokens = {hex41(USDT): Token("USDT", minted={hex41(A): 10_000_000, hex41(C): 3_000_000, hex41(F): 5_000_000_000}), hex41(USDC): Token("USDC", kind="revert")}
     s.transfer(hex41(USDT), 500, A, C, 1_000_000)  # before
@@ -234,6 +235,16 @@ def test_a_node_that_ignores_the_block_is_refused_too() -> None:
     with Ignoring(scenario()) as n:
         results, _ = run(settings(n.url), [BalanceRequest(A, "", SNAP)])
     assert results[0].method == "latest" and "before the account existed" in results[0].note
+
+
+def test_unverifiable_balance_history_gives_errors_until_a_funded_account_is_probed() -> None:
+    s = scenario(history=False)
+    del s.trx[WITNESS]  # nobody funded among the probed accounts: the question stays open
+    with TronNode(s) as n:
+        results, _ = run(settings(n.url), [BalanceRequest(E, "", SNAP), BalanceRequest(G, "", SNAP)])
+        assert all(not r.ok and "could not test the node's balance history" in r.error for r in results)
+        results, _ = run(settings(n.url, history_probe=F), [BalanceRequest(E, "", SNAP), BalanceRequest(G, "", SNAP)])
+        assert all(r.ok and r.method == "latest" and "not enabled" in r.note for r in results)
 
 
 def test_without_history_api_tokens_are_latest_with_the_reason(node: TronNode) -> None:

@@ -49,6 +49,7 @@ from indexer.plugins import FetchBlocked
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
 DEFAULT_CHUNK = 200
+PROBE_CANDIDATES = 20  # holders of a chunk tried as the funded account of the balance-history check
 PAGE_LIMIT = 200  # TronGrid's maximum page size
 BLOCK_MS = 3000  # TRON produces a block every 3 s
 _SHRINK = re.compile(r"timeout|energy|too large|too big|out of time|exceed", re.I)
@@ -167,9 +168,13 @@ class TronFetcher:
             else:
                 current.setdefault(contract, []).append((i, holder))
         if native_at:
-            await self._check_history([h for _, h in native_at])
-            if not self._history_ok:
+            unverified = await self._check_history([h for _, h in native_at])
+            if self._history_ok is False:
                 current.setdefault("", []).extend(native_at)
+                native_at = []
+            elif self._history_ok is None:  # not proven either way: no value rather than a possible silent zero
+                for i, _ in native_at:
+                    out[i] = self._error(requests[i], unverified)
                 native_at = []
         await asyncio.gather(self._natives_at(native_at, requests, out), self._current_and_replay(current, requests, out))
         return [r if r is not None else self._error(requests[i], "internal: no result") for i, r in enumerate(out)]
@@ -205,26 +210,36 @@ class TronFetcher:
         )
         return codec.parse_account_balance(body)
 
-    async def _check_history(self, candidates: list[str]) -> None:
-        """Once per run: does the node really keep balance history? (A node without it answers 0 for any block.)"""
+    async def _check_history(self, candidates: list[str]) -> str:
+        """Does the node really keep balance history? (A node without it answers 0 for any block.)
+
+        Decided once per run from the first funded account found (``history_probe``, the holders
+        asked for, the head block's producer); while no funded account was found the question stays
+        open and the TRX items are errors with the returned reason (retried on the next run).
+        """
         async with self._probe_lock:
             if self._history_ok is not None:
-                return
-            ok, reason = await self._probe_history(([codec.to_hex41(self.probe)] if self.probe else []) + candidates[:10])
+                return ""
+            ok, reason = await self._probe_history(([codec.to_hex41(self.probe)] if self.probe else []) + candidates[:PROBE_CANDIDATES])
             self._history_ok = ok
-            if not ok:
+            if ok is False:
                 self._history_reason = f"{self.network.name}: {reason}: TRX values are current (latest), not the snapshot's"
                 self.notes.append(self._history_reason)
+            return f"{self.network.name}: {reason}" if ok is None else ""
 
-    async def _probe_history(self, accounts: list[str]) -> tuple[bool, str]:
+    async def _probe_history(self, accounts: list[str]) -> tuple[bool | None, str]:
         try:
+            head_body = await self.client.rest("POST", "/wallet/getnowblock", {})
+            witness = ((head_body.get("block_header") or {}).get("raw_data") or {}).get("witness_address") if isinstance(head_body, dict) else None
+            if witness:
+                accounts = accounts + [codec.to_hex41(witness)]  # a block producer's account: it exists, usually funded
             for account in dict.fromkeys(accounts):
                 before = codec.parse_account(await self.client.rest("POST", "/wallet/getaccount", {"address": codec.to_base58(account), "visible": True}))
                 if before.balance <= 0:
                     continue
                 head = codec.parse_block(await self.client.rest("POST", "/wallet/getnowblock", {}))
                 if head is None:
-                    return False, "the node returned no head block"
+                    return None, "the node returned no head block; retried on the next run"
                 at_head, _ = await self._balance_at(account, head)
                 after = codec.parse_account(await self.client.rest("POST", "/wallet/getaccount", {"address": codec.to_base58(account), "visible": True}))
                 if after.balance != before.balance:
@@ -245,9 +260,12 @@ class TronFetcher:
                         if then != 0:
                             return False, f"the node answers {then:,} sun for {codec.to_base58(account)} at block {earlier.number:,}, before the account existed (it ignores the block asked)"
                 return True, ""
-        except (RpcError, CodecError) as exc:
-            return False, f"could not test the node's balance history ({_short(exc)})"
-        return False, "could not test the node's balance history: no probed account holds TRX (set options.history_probe to a funded account)"
+        except (RpcError, CodecError, ValueError) as exc:
+            return None, f"could not test the node's balance history ({_short(exc)}); retried on the next run"
+        return None, (
+            "could not test the node's balance history: none of the probed accounts holds TRX now"
+            " (set options.history_probe to a funded account); retried on the next run"
+        )
 
     # -- current balances and the replay ------------------------------------------------
 
