@@ -18,7 +18,7 @@ from indexer.ingest.amounts import from_base_units
 from indexer.store import connect
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.tron_node import TronNode
-from tests.test_tron_fetch import A, C, D, E, F, G, SNAP, USDC, USDT, addr, scenario, truth
+from tests.test_tron_fetch import A, C, D, E, F, G, SNAP, USDT, addr, scenario, truth
 
 REPO = Path(__file__).resolve().parents[1]
 SIG = "0x" + "ab" * 65
