@@ -83,6 +83,8 @@ class TronFetcher:
             codec.to_hex41(self.multicall)  # ValueError: the runner reports the bad option
         self.chunk = max(1, int(opts.get("chunk_size") or DEFAULT_CHUNK))
         self.probe = str(opts.get("history_probe", "") or "")
+        if self.probe:
+            codec.to_hex41(self.probe)  # ValueError: the runner reports the bad option
         self.history = self._history_client(opts)
         self.used: Counter[str] = Counter()
         self.notes: list[str] = []
