@@ -303,6 +303,22 @@ def test_rate_limits_and_api_key_reach_trongrid(monkeypatch: pytest.MonkeyPatch)
     assert [r.base_units for r in results] == [truth(n.s, r.request.address, r.request.contract, SNAP) for r in results]
 
 
+def test_replay_waits_for_the_history_index_to_reach_the_block_read() -> None:
+    class CatchingUp(TronNode):
+        async def latest_events(self, request):  # type: ignore[no-untyped-def]
+            answer = await super().latest_events(request)
+            self.s.grid_lag = max(0, self.s.grid_lag - 2)
+            return answer
+
+    with TronNode(scenario(grid_lag=3)) as n:  # an indexer that stays behind: no replay on a partial history
+        results, _ = run(settings(n.url, history=n.url, history_lag_checks=2, history_lag_wait=0.01), [BalanceRequest(A, USDT, SNAP)])
+        assert not results[0].ok and "confirmed events only up to block 978, the balance was read at block 981" in results[0].error
+    with CatchingUp(scenario(grid_lag=3)) as n:
+        results, _ = run(settings(n.url, history=n.url, history_lag_checks=3, history_lag_wait=0.01), requests_for())
+        assert [r.base_units for r in results] == [truth(n.s, r.request.address, r.request.contract, SNAP) for r in results]
+        assert n.counts["latest_events"] == 3  # 978, 980, 981: checked until it caught up, then remembered
+
+
 def test_history_failures_are_errors_not_latest() -> None:
     with TronNode(scenario()) as n:
         results, _ = run(settings(n.url, history=n.url + "/nothing-here"), [BalanceRequest(A, USDT, SNAP)])

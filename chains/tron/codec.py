@@ -43,6 +43,7 @@ __all__ = [
     "parse_account_balance",
     "parse_constant_call",
     "parse_trc20_page",
+    "parse_latest_events",
     "net_inflow",
 ]
 
@@ -319,6 +320,19 @@ def parse_trc20_page(body: Any, contract: str) -> tuple[list[Transfer], str]:
     meta = body.get("meta") or {}
     fingerprint = meta.get("fingerprint") or ""
     return out, str(fingerprint)
+
+
+def parse_latest_events(body: Any) -> int:
+    """TronGrid ``/v1/blocks/latest/events?only_confirmed=true``: the block its confirmed index has reached (-1 if none)."""
+    err = tron_error(body)
+    if err:
+        raise CodecError(err)
+    if not isinstance(body, dict) or body.get("success") is not True or not isinstance(body.get("data"), list):
+        raise CodecError(f"TronGrid answer is not a success page: {str(body)[:200]}")
+    numbers = [row.get("block_number") for row in body["data"] if isinstance(row, dict)]
+    if any(not isinstance(n, int) or isinstance(n, bool) for n in numbers):
+        raise CodecError("TronGrid event row without an integer block_number")
+    return max(numbers, default=-1)
 
 
 def net_inflow(transfers: list[Transfer], account: str) -> int:

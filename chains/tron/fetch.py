@@ -27,7 +27,8 @@ How each value is obtained (``BalanceResult.method``):
 Options (``[networks.TRON.options]``): ``history_api`` (TronGrid base URL, ``${VAR}`` allowed),
 ``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps``, ``multicall``
 (address, or ``""`` for single calls), ``chunk_size`` (holders per aggregate, default 200),
-``history_probe`` (a funded account to test the node's balance history with).
+``history_probe`` (a funded account to test the node's balance history with), ``history_lag_checks`` /
+``history_lag_wait`` (how long to wait for the history API to index the block read; 0 checks = trust it).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from indexer.plugins import FetchBlocked
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
 DEFAULT_CHUNK = 200
+LAG_CHECKS = 5  # times the history API's confirmed height is checked before a replay gives up (0 = trust it)
+LAG_WAIT = 3.0  # seconds between those checks (one TRON block)
 PROBE_CANDIDATES = 20  # holders of a chunk tried as the funded account of the balance-history check
 PAGE_LIMIT = 200  # TronGrid's maximum page size
 BLOCK_MS = 3000  # TRON produces a block every 3 s
@@ -95,6 +98,10 @@ class TronFetcher:
         self._history_reason = ""
         self._probe_lock = asyncio.Lock()
         self._multicall_ok = bool(self.multicall)
+        self._indexed = -1  # highest block the history API has confirmed events for (as far as we know)
+        self._index_lock = asyncio.Lock()
+        self.lag_checks = max(0, int(opts.get("history_lag_checks", LAG_CHECKS)))
+        self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
         from indexer.registry import registry
 
         # the runner may hand over contracts lowercased; base58 is case-sensitive, so map them back
@@ -381,6 +388,9 @@ class TronFetcher:
                 raise CodecError(f"the node lacks block {block if ref is None else cur.lo if lo is None else cur.hi}")
             if block > cur.lo:
                 raise CodecError(f"the current balance was read at block {cur.lo:,}, before the snapshot block {block:,}")
+            behind = await self._history_reaches(cur.hi)
+            if behind:
+                raise CodecError(behind)
             transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
         except (RpcError, CodecError) as exc:
             out[i] = BalanceResult(req, None, block, error=f"TRC-20 history unavailable: {_short(exc)}", source=self.source)
@@ -401,6 +411,29 @@ class TronFetcher:
             req, value, block, source=self.source, method="replayed",
             note=f"balance at solidified {where} with {len(transfers)} later transfer(s) undone",
         )
+
+    async def _history_reaches(self, block: int) -> str:
+        """"" when the history API has indexed confirmed events up to ``block``, else why not.
+
+        The replay trusts TronGrid to list every transfer up to the block the balance was read at;
+        an indexer that lags the node would silently miss the newest ones. TronGrid's latest confirmed
+        events name the block it has reached (on mainnet every block has events); it is waited for
+        ``history_lag_checks`` times, ``history_lag_wait`` s apart.
+        """
+        if self.lag_checks == 0 or self._indexed >= block:
+            return ""
+        assert self.history is not None
+        async with self._index_lock:
+            for attempt in range(self.lag_checks):
+                if self._indexed >= block:
+                    return ""
+                if attempt:
+                    await asyncio.sleep(self.lag_wait)
+                body = await self.history.rest("GET", "/v1/blocks/latest/events", params={"only_confirmed": "true"})
+                self._indexed = max(self._indexed, codec.parse_latest_events(body))
+        if self._indexed >= block:
+            return ""
+        return f"the history API has confirmed events only up to block {self._indexed:,}, the balance was read at block {block:,}; retried on the next run"
 
     async def _history(self, holder: str, contract: str, min_ts: int, max_ts: int) -> list[codec.Transfer]:
         """Every confirmed Transfer of ``contract`` touching ``holder`` with min_ts <= block_timestamp <= max_ts."""
