@@ -19,9 +19,8 @@ from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
-__all__ = ["tron_digests", "tron_address", "verify_tron", "sign_tron", "plugin"]
+__all__ = ["tron_digests", "tron_address", "verify_tron", "sign_tron"]
 
 _TRON_VERSION = 0x41
 
@@ -117,5 +116,3 @@ def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="tron", verifiers={"TRX": verify_tron}, signers={"TRX": sign_tron})

@@ -1,0 +1,37 @@
+"""TRON: TRX ownership signatures (``verify``) and the balance adapter (``fetch``, ``codec``).
+
+The fetcher module is imported only when a fetcher is built, so ``por --help`` and the
+signature workers never load the HTTP stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chains.tron.verify import sign_tron, tron_address, tron_digests, verify_tron
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+__all__ = ["sign_tron", "tron_address", "tron_digests", "verify_tron", "plugin", "make_fetcher"]
+
+
+def make_fetcher(network: Any, settings: Any) -> Any:
+    from chains.tron.fetch import make_fetcher as factory
+
+    return factory(network, settings)
+
+
+plugin = ChainPlugin(
+    name="tron",
+    verifiers={"TRX": verify_tron},
+    signers={"TRX": sign_tron},
+    adapter="tron",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("state_at_height", "latest"),
+        token_methods=("replayed", "latest"),
+        block_reference="height",
+        max_batch=0,
+        token_kind="trc20",
+        notes="TRX via getaccountbalance (node with balance history); TRC-20 read in bulk at a solidified block, replayed back over TronGrid transfers",
+    ),
+)

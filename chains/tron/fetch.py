@@ -1,0 +1,519 @@
+"""TRON balances for a snapshot block: TRX from the node's balance history, TRC-20 by replay.
+
+Why two methods. java-tron can answer a past TRX balance (``/wallet/getaccountbalance`` with the
+block's number and hash) but only on nodes started with ``storage.balance.history.lookup``; a node
+without it answers a *silent* 0 for any block. No node keeps contract state by block, so a TRC-20
+balance at the snapshot is rebuilt: the current balance, read in bulk, minus the account's transfers
+of that token after the snapshot block (TronGrid's ``/v1/accounts/{a}/transactions/trc20``).
+
+How each value is obtained (``BalanceResult.method``):
+
+* TRX, node with balance history → ``state_at_height`` (``read_block`` = the snapshot block; the
+  answer's ``block_identifier`` may name an earlier block, the last change: that is correct).
+* TRX, node without it → ``latest`` (the liquid balance at a solidified block, ``read_block`` = that
+  block) with the reason in ``note``. Detected once per run before any TRX value is used: a funded
+  account's balance at the head block must equal ``/wallet/getaccount``'s, and at a block before the
+  account was created it must be 0 (a node that ignores the block fails that).
+* TRC-20 → current balances at a **solidified** block through the Multicall ``aggregate`` via
+  ``/walletsolidity/triggerconstantcontract`` (its ``blockNumber`` names the block read; one call
+  per ``chunk_size`` holders; a chunk that reverts is read again one ``balanceOf`` per holder, so
+  a reverting token is an error row for that item only), then ``replayed`` with confirmed
+  (= solidified) transfers in ``(snapshot block, read block]``, both halves bound by the read
+  block's timestamp. Without ``history_api`` the value is ``latest`` with the reason.
+  Where the exact read block is unknown (single calls), it lies between the solidified heads read
+  before and after; a transfer of that account inside that window makes the value ambiguous, and
+  the item is an error (retried on the next run), never a guess.
+
+Options (``[networks.TRON.options]``): ``history_api`` (TronGrid base URL, ``${VAR}`` allowed),
+``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps``, ``multicall``
+(address, or ``""`` for single calls), ``chunk_size`` (holders per aggregate, default 200),
+``history_probe`` (a funded account to test the node's balance history with), ``history_lag_checks`` /
+``history_lag_wait`` (how long to wait for the history API to index the block read; 0 checks = trust it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from chains.tron import codec
+from chains.tron.codec import BlockRef, CodecError
+from indexer.config import ConfigError, NetworkSettings
+from indexer.models import BalanceRequest, BalanceResult, Network
+from indexer.plugins import FetchBlocked
+from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
+
+DEFAULT_CHUNK = 200
+LAG_CHECKS = 5  # times the history API's confirmed height is checked before a replay gives up (0 = trust it)
+LAG_WAIT = 3.0  # seconds between those checks (one TRON block)
+PROBE_CANDIDATES = 20  # holders of a chunk tried as the funded account of the balance-history check
+PAGE_LIMIT = 200  # TronGrid's maximum page size
+BLOCK_MS = 3000  # TRON produces a block every 3 s
+_SHRINK = re.compile(r"timeout|energy|too large|too big|out of time|exceed", re.I)
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def make_fetcher(network: Network, settings: NetworkSettings) -> TronFetcher:
+    return TronFetcher(network, settings)
+
+
+@dataclasses.dataclass
+class _Current:
+    """A current balance and the solidified block range it was read in (lo == hi when exact)."""
+
+    value: int | None
+    lo: int
+    hi: int
+    error: str = ""
+
+
+class TronFetcher:
+    """A BalanceFetcher for TRON (see indexer.plugins.BalanceFetcher and the module docstring)."""
+
+    def __init__(self, network: Network, settings: NetworkSettings) -> None:
+        self.network = network
+        self.settings = settings
+        self.client = JsonRpcClient(settings)
+        opts = settings.options
+        self.multicall = str(opts.get("multicall", codec.MULTICALL) or "")
+        if self.multicall:
+            codec.to_hex41(self.multicall)  # ValueError: the runner reports the bad option
+        self.chunk = max(1, int(opts.get("chunk_size") or DEFAULT_CHUNK))
+        self.probe = str(opts.get("history_probe", "") or "")
+        if self.probe:
+            codec.to_hex41(self.probe)  # ValueError: the runner reports the bad option
+        self.history = self._history_client(opts)
+        self.used: Counter[str] = Counter()
+        self.notes: list[str] = []
+        self.replayed_accounts = 0
+        self.replay_requests = 0
+        self._blocks: dict[int, BlockRef] = {}
+        self._history_ok: bool | None = None  # None = not checked yet
+        self._history_reason = ""
+        self._probe_lock = asyncio.Lock()
+        self._multicall_ok = bool(self.multicall)
+        self._indexed = -1  # highest block the history API has confirmed events for (as far as we know)
+        self._index_lock = asyncio.Lock()
+        self.lag_checks = max(0, int(opts.get("history_lag_checks", LAG_CHECKS)))
+        self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
+        from indexer.registry import registry
+
+        # the runner may hand over contracts lowercased; base58 is case-sensitive, so map them back
+        self._contracts = {c.contract.lower(): c.contract for c in registry().coins.values() if c.network == network.name and c.contract}
+
+    # -- configuration ----------------------------------------------------------------
+
+    def _history_client(self, opts: dict[str, Any]) -> JsonRpcClient | None:
+        url = opts.get("history_api")
+        if not url:
+            return None
+        secrets = list(self.settings.secrets)
+        url = _expand(str(url), secrets)
+        headers = {}
+        if opts.get("history_api_key"):
+            headers["TRON-PRO-API-KEY"] = _expand(str(opts["history_api_key"]), secrets)
+        rps = opts.get("history_rps", self.settings.rps)
+        hs = dataclasses.replace(
+            self.settings, name=f"{self.network.name}-history", rpc=[url], headers=headers, auth=None,
+            rps=float(rps) if rps else None, secrets=tuple(s for s in secrets if s), options={},
+        )
+        return JsonRpcClient(hs)
+
+    # -- protocol ---------------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        return self.client.source
+
+    @property
+    def method(self) -> str:
+        """What was used, for the run summary."""
+        parts = ", ".join(f"{m} ×{n:,}" for m, n in self.used.most_common()) or "-"
+        if self.replayed_accounts:
+            parts += f"; replay {self.replay_requests / self.replayed_accounts:.2f} history requests per account"
+        notes = "; ".join(dict.fromkeys(self.notes))
+        return parts + (f"; {notes}" if notes else "")
+
+    async def tip(self) -> int:
+        """The solidified head: confirmed history (the replay) reaches exactly that far."""
+        return (await self._now()).number
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def preflight(self, blocks: set[int | None]) -> None:
+        name = self.network.name
+        try:
+            solid = await self._now()
+            for block in sorted(b for b in blocks if b is not None):
+                if block > solid.number:
+                    raise FetchBlocked(f"{name}: block {block:,} is beyond the node's solidified block {solid.number:,} (node still syncing, or wrong network)")
+                if await self._block(block) is None:
+                    raise FetchBlocked(f"{name}: the node does not have block {block:,} (a lite full node without old blocks, or another network)")
+        except TransportError as exc:
+            raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
+        except (RpcError, CodecError) as exc:
+            raise FetchBlocked(f"{name}: the node cannot describe the snapshot blocks: {_short(exc)}") from None
+
+    async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
+        out: list[BalanceResult | None] = [None] * len(requests)
+        native_at: list[tuple[int, str]] = []  # (index, holder) read with getaccountbalance
+        current: dict[str, list[tuple[int, str]]] = {}  # contract ("" = TRX) -> (index, holder)
+        for i, req in enumerate(requests):
+            try:
+                holder = codec.to_hex41(req.address)
+                contract = self._contract(req.contract) if req.contract else ""
+            except ValueError as exc:
+                out[i] = self._error(req, str(exc))
+                continue
+            if not contract and req.block is not None:
+                native_at.append((i, holder))
+            else:
+                current.setdefault(contract, []).append((i, holder))
+        if native_at:
+            unverified = await self._check_history([h for _, h in native_at])
+            if self._history_ok is False:
+                current.setdefault("", []).extend(native_at)
+                native_at = []
+            elif self._history_ok is None:  # not proven either way: no value rather than a possible silent zero
+                for i, _ in native_at:
+                    out[i] = self._error(requests[i], unverified)
+                native_at = []
+        await asyncio.gather(self._natives_at(native_at, requests, out), self._current_and_replay(current, requests, out))
+        return [r if r is not None else self._error(requests[i], "internal: no result") for i, r in enumerate(out)]
+
+    # -- TRX at a block ---------------------------------------------------------------
+
+    async def _natives_at(self, items: list[tuple[int, str]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+        async def one(i: int, holder: str) -> None:
+            req = requests[i]
+            block = req.block
+            assert block is not None
+            try:
+                ref = await self._block(block)
+                if ref is None:
+                    out[i] = self._error(req, f"the node does not have block {block:,}")
+                    return
+                sun, named = await self._balance_at(holder, ref)
+            except (RpcError, CodecError) as exc:
+                out[i] = self._error(req, f"getaccountbalance failed at block {block:,}: {_short(exc)}")
+                return
+            if named > block:
+                out[i] = self._error(req, f"getaccountbalance answered for block {named:,}, after the requested {block:,}")
+                return
+            out[i] = BalanceResult(req, sun, block, source=self.source, method="state_at_height")
+
+        await asyncio.gather(*(one(i, h) for i, h in items))
+        self.used["getaccountbalance"] += len(items)
+
+    async def _balance_at(self, holder: str, ref: BlockRef) -> tuple[int, int]:
+        body = await self.client.rest(
+            "POST", "/wallet/getaccountbalance",
+            {"account_identifier": {"address": codec.to_base58(holder)}, "block_identifier": {"hash": ref.hash, "number": ref.number}, "visible": True},
+        )
+        return codec.parse_account_balance(body)
+
+    async def _check_history(self, candidates: list[str]) -> str:
+        """Does the node really keep balance history? (A node without it answers 0 for any block.)
+
+        Decided once per run from the first funded account found (``history_probe``, the holders
+        asked for, the head block's producer); while no funded account was found the question stays
+        open and the TRX items are errors with the returned reason (retried on the next run).
+        """
+        async with self._probe_lock:
+            if self._history_ok is not None:
+                return ""
+            ok, reason = await self._probe_history(([codec.to_hex41(self.probe)] if self.probe else []) + candidates[:PROBE_CANDIDATES])
+            self._history_ok = ok
+            if ok is False:
+                self._history_reason = f"{self.network.name}: {reason}: TRX values are current (latest), not the snapshot's"
+                self.notes.append(self._history_reason)
+            return f"{self.network.name}: {reason}" if ok is None else ""
+
+    async def _probe_history(self, accounts: list[str]) -> tuple[bool | None, str]:
+        try:
+            head_body = await self.client.rest("POST", "/wallet/getnowblock", {})
+            witness = ((head_body.get("block_header") or {}).get("raw_data") or {}).get("witness_address") if isinstance(head_body, dict) else None
+            if witness:
+                accounts = accounts + [codec.to_hex41(witness)]  # a block producer's account: it exists, usually funded
+            for account in dict.fromkeys(accounts):
+                before = codec.parse_account(await self.client.rest("POST", "/wallet/getaccount", {"address": codec.to_base58(account), "visible": True}))
+                if before.balance <= 0:
+                    continue
+                head = codec.parse_block(await self.client.rest("POST", "/wallet/getnowblock", {}))
+                if head is None:
+                    return None, "the node returned no head block; retried on the next run"
+                at_head, _ = await self._balance_at(account, head)
+                after = codec.parse_account(await self.client.rest("POST", "/wallet/getaccount", {"address": codec.to_base58(account), "visible": True}))
+                if after.balance != before.balance:
+                    continue  # it moved while we looked: try another account
+                if at_head == 0:
+                    return False, (
+                        f"the node answers 0 at its head block {head.number:,} for {codec.to_base58(account)}, which holds {before.balance:,} sun"
+                        " (balance history is not enabled: storage.balance.history.lookup)"
+                    )
+                if at_head != before.balance:
+                    continue
+                if before.create_time:
+                    # a node that ignores the block would also answer the current balance before the account existed
+                    back = math.ceil((head.timestamp - int(before.create_time)) / BLOCK_MS) + 2
+                    earlier = await self._block(head.number - back) if head.number - back > 0 else None
+                    if earlier is not None and earlier.timestamp < int(before.create_time):
+                        then, _ = await self._balance_at(account, earlier)
+                        if then != 0:
+                            return False, f"the node answers {then:,} sun for {codec.to_base58(account)} at block {earlier.number:,}, before the account existed (it ignores the block asked)"
+                return True, ""
+        except (RpcError, CodecError, ValueError) as exc:
+            return None, f"could not test the node's balance history ({_short(exc)}); retried on the next run"
+        return None, (
+            "could not test the node's balance history: none of the probed accounts holds TRX now"
+            " (set options.history_probe to a funded account); retried on the next run"
+        )
+
+    # -- current balances and the replay ------------------------------------------------
+
+    async def _current_and_replay(self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+        if not groups:
+            return
+        try:
+            s0 = (await self._now()).number
+        except (RpcError, CodecError) as exc:
+            for items in groups.values():
+                for i, _ in items:
+                    out[i] = self._error(requests[i], f"could not read the solidified block: {_short(exc)}")
+            return
+        got: dict[int, _Current] = {}
+        jobs = []
+        for contract, items in groups.items():
+            for start in range(0, len(items), self.chunk):
+                jobs.append(self._read_current(contract, items[start : start + self.chunk], got, s0))
+        await asyncio.gather(*jobs)
+        try:
+            s1 = (await self._now()).number
+        except (RpcError, CodecError):
+            s1 = None
+        replays = []
+        for contract, items in groups.items():
+            for i, holder in items:
+                req = requests[i]
+                cur = got[i]
+                if cur.lo == -1:  # single call: somewhere between the solidified heads before and after
+                    if s1 is None:
+                        out[i] = self._error(req, "could not read the solidified block after the balance read")
+                        continue
+                    cur.lo, cur.hi = s0, s1
+                if cur.value is None:
+                    out[i] = BalanceResult(req, None, cur.hi, error=cur.error, source=self.source)
+                elif not contract and req.block is not None:  # TRX on a node without balance history
+                    out[i] = BalanceResult(req, cur.value, cur.hi, source=self.source, method="latest", note=self._history_reason)
+                elif req.block is None:
+                    out[i] = BalanceResult(req, cur.value, cur.hi, source=self.source, method="latest", note=f"current balance at solidified block {cur.hi:,}")
+                elif self.history is None:
+                    out[i] = BalanceResult(
+                        req, cur.value, cur.hi, source=self.source, method="latest",
+                        note=f"no history_api configured for TRC-20 replay: current balance at solidified block {cur.hi:,}, not the snapshot's",
+                    )
+                else:
+                    replays.append(self._replay(req, holder, contract, cur, out, i))
+        await asyncio.gather(*replays)
+
+    async def _read_current(self, contract: str, items: list[tuple[int, str]], got: dict[int, _Current], s0: int) -> None:
+        if self._multicall_ok:
+            calls = [(contract or self.multicall, codec.balance_of_data(h) if contract else codec.get_balance_data(h)) for _, h in items]
+            try:
+                answer = codec.parse_constant_call(await self._trigger(self.multicall, codec.AGGREGATE_SIGNATURE, codec.encode_aggregate(calls)))
+                if answer.ok:
+                    block, datas = codec.decode_aggregate(answer.data.hex(), len(items))
+                    if block < s0:
+                        raise CodecError(f"aggregate read block {block:,}, older than the solidified block {s0:,} seen before it")
+                    for (i, _), data in zip(items, datas):
+                        try:
+                            got[i] = _Current(codec.decode_uint256(data), block, block)
+                        except CodecError as exc:
+                            got[i] = _Current(None, block, block, f"{exc} (solidified block {block:,})")
+                    self.used["multicall"] += len(items)
+                    return
+                if not answer.data and _SHRINK.search(answer.error) and len(items) > 1:
+                    await self._halve(contract, items, got, s0)
+                    return
+                if not answer.data:  # refused, not reverted: no multicall contract there
+                    self._multicall_ok = False
+                    self.notes.append(f"multicall {self.multicall} unusable ({answer.error[:120]}): one call per holder")
+            except (RequestTooLarge, RpcTimeout) as exc:
+                if len(items) > 1:
+                    await self._halve(contract, items, got, s0)
+                    return
+                self._fail(items, got, f"aggregate failed: {_short(exc)}")
+                return
+            except (RpcError, CodecError) as exc:
+                self._fail(items, got, f"aggregate failed: {_short(exc)}")
+                return
+        await self._read_single(contract, items, got)
+
+    async def _halve(self, contract: str, items: list[tuple[int, str]], got: dict[int, _Current], s0: int) -> None:
+        half = len(items) // 2
+        self.chunk = max(1, min(self.chunk, half))
+        await asyncio.gather(self._read_current(contract, items[:half], got, s0), self._read_current(contract, items[half:], got, s0))
+
+    async def _read_single(self, contract: str, items: list[tuple[int, str]], got: dict[int, _Current]) -> None:
+        async def one(i: int, holder: str) -> None:
+            try:
+                if contract:
+                    answer = codec.parse_constant_call(await self._trigger(contract, codec.BALANCE_OF_SIGNATURE, codec.balance_of_parameter(holder)))
+                    if not answer.ok:
+                        got[i] = _Current(None, -1, -1, f"balanceOf {answer.error}")
+                        return
+                    got[i] = _Current(codec.decode_uint256(answer.data), -1, -1)
+                else:
+                    acct = codec.parse_account(await self.client.rest("POST", "/walletsolidity/getaccount", {"address": codec.to_base58(holder), "visible": True}))
+                    got[i] = _Current(acct.balance, -1, -1)
+            except (RpcError, CodecError) as exc:
+                got[i] = _Current(None, -1, -1, f"{'balanceOf' if contract else 'getaccount'} failed: {_short(exc)}")
+
+        await asyncio.gather(*(one(i, h) for i, h in items))
+        self.used["single"] += len(items)
+
+    async def _replay(self, req: BalanceRequest, holder: str, contract: str, cur: _Current, out: list[Any], i: int) -> None:
+        block = req.block
+        assert block is not None and self.history is not None and cur.value is not None
+        try:
+            ref, lo, hi = await self._block(block), await self._block(cur.lo), await self._block(cur.hi)
+            if ref is None or lo is None or hi is None:
+                raise CodecError(f"the node lacks block {block if ref is None else cur.lo if lo is None else cur.hi}")
+            if block > cur.lo:
+                raise CodecError(f"the current balance was read at block {cur.lo:,}, before the snapshot block {block:,}")
+            behind = await self._history_reaches(cur.hi)
+            if behind:
+                raise CodecError(behind)
+            transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
+        except (RpcError, CodecError) as exc:
+            out[i] = BalanceResult(req, None, block, error=f"TRC-20 history unavailable: {_short(exc)}", source=self.source)
+            return
+        moving = [t for t in transfers if lo.timestamp < t.timestamp <= hi.timestamp]
+        if moving:
+            out[i] = BalanceResult(
+                req, None, block, source=self.source,
+                error=f"the balance changed between solidified blocks {cur.lo:,} and {cur.hi:,} while it was read ({len(moving)} transfer(s)); retry",
+            )
+            return
+        value = cur.value - codec.net_inflow(transfers, holder)
+        if value < 0:
+            out[i] = BalanceResult(req, None, block, source=self.source, error=f"replay gives a negative balance ({value}): the transfer history is incomplete")
+            return
+        where = f"block {cur.hi:,}" if cur.lo == cur.hi else f"blocks {cur.lo:,}..{cur.hi:,}"
+        out[i] = BalanceResult(
+            req, value, block, source=self.source, method="replayed",
+            note=f"balance at solidified {where} with {len(transfers)} later transfer(s) undone",
+        )
+
+    async def _history_reaches(self, block: int) -> str:
+        """"" when the history API has indexed confirmed events up to ``block``, else why not.
+
+        The replay trusts TronGrid to list every transfer up to the block the balance was read at;
+        an indexer that lags the node would silently miss the newest ones. TronGrid's latest confirmed
+        events name the block it has reached (on mainnet every block has events); it is waited for
+        ``history_lag_checks`` times, ``history_lag_wait`` s apart.
+        """
+        if self.lag_checks == 0 or self._indexed >= block:
+            return ""
+        assert self.history is not None
+        async with self._index_lock:
+            for attempt in range(self.lag_checks):
+                if self._indexed >= block:
+                    return ""
+                if attempt:
+                    await asyncio.sleep(self.lag_wait)
+                body = await self.history.rest("GET", "/v1/blocks/latest/events", params={"only_confirmed": "true"})
+                self._indexed = max(self._indexed, codec.parse_latest_events(body))
+        if self._indexed >= block:
+            return ""
+        return f"the history API has confirmed events only up to block {self._indexed:,}, the balance was read at block {block:,}; retried on the next run"
+
+    async def _history(self, holder: str, contract: str, min_ts: int, max_ts: int) -> list[codec.Transfer]:
+        """Every confirmed Transfer of ``contract`` touching ``holder`` with min_ts <= block_timestamp <= max_ts."""
+        assert self.history is not None
+        path = f"/v1/accounts/{codec.to_base58(holder)}/transactions/trc20"
+        params: dict[str, Any] = {
+            "only_confirmed": "true", "limit": PAGE_LIMIT, "contract_address": codec.to_base58(contract),
+            "min_timestamp": min_ts, "max_timestamp": max_ts,
+        }
+        transfers: list[codec.Transfer] = []
+        self.replayed_accounts += 1
+        seen: set[str] = set()
+        while True:
+            body = await self.history.rest("GET", path, params=params)
+            self.replay_requests += 1
+            page, fingerprint = codec.parse_trc20_page(body, contract)
+            transfers.extend(t for t in page if min_ts <= t.timestamp <= max_ts)
+            if not fingerprint:
+                return transfers
+            if fingerprint in seen:
+                raise CodecError("TronGrid returned the same page cursor twice")
+            seen.add(fingerprint)
+            params["fingerprint"] = fingerprint
+
+    # -- small helpers -------------------------------------------------------------------
+
+    async def _trigger(self, contract: str, selector: str, parameter: str) -> Any:
+        return await self.client.rest(
+            "POST", "/walletsolidity/triggerconstantcontract",
+            {"owner_address": codec.to_base58(self.multicall or contract), "contract_address": codec.to_base58(contract),
+             "function_selector": selector, "parameter": parameter, "visible": True},
+        )
+
+    async def _now(self) -> BlockRef:
+        ref = codec.parse_block(await self.client.rest("POST", "/walletsolidity/getnowblock", {}))
+        if ref is None:
+            raise CodecError("the node returned no solidified block")
+        self._blocks.setdefault(ref.number, ref)
+        return ref
+
+    async def _block(self, number: int) -> BlockRef | None:
+        hit = self._blocks.get(number)
+        if hit is None:
+            hit = codec.parse_block(await self.client.rest("POST", "/wallet/getblockbynum", {"num": number}))
+            if hit is not None:
+                if hit.number != number:
+                    raise CodecError(f"asked for block {number:,}, got {hit.number:,}")
+                self._blocks[number] = hit
+        return hit
+
+    def _contract(self, text: str) -> str:
+        try:
+            return codec.to_hex41(text)
+        except ValueError:
+            exact = self._contracts.get(text.lower())
+            if exact is None:
+                raise
+            return codec.to_hex41(exact)
+
+    def _fail(self, items: list[tuple[int, str]], got: dict[int, _Current], reason: str) -> None:
+        for i, _ in items:
+            got[i] = _Current(None, -1, -1, reason)
+
+    def _error(self, req: BalanceRequest, reason: str) -> BalanceResult:
+        return BalanceResult(req, None, req.block, error=reason, source=self.source)
+
+
+def _expand(value: str, secrets: list[str]) -> str:
+    """``${VAR}`` from the environment (recorded as a secret, so it is redacted everywhere)."""
+
+    def one(m: re.Match[str]) -> str:
+        var = m.group(1)
+        if var not in os.environ:
+            raise ConfigError(f"[networks.TRON.options] needs environment variable {var}, which is not set")
+        secrets.append(os.environ[var])
+        return os.environ[var]
+
+    return _VAR.sub(one, value)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 300 else text[:297] + "..."
