@@ -73,7 +73,9 @@ def test_okx_file_to_exact_snapshot_balances(tmp_path: Path) -> None:
     check(con, report.snapshot_id, rows, n.s)
     run = summary.networks["TRON"]
     assert run.ok == 12 and run.errors == 1 and run.blocks == [SNAP]
-    assert "multicall" in run.method and "getaccountbalance" in run.method and "replay" in run.method
+    methods = dict(con.execute("select a.coin, list(distinct b.method) from balances b join addresses a using (snapshot_id, row_no) where b.status = 'ok' group by a.coin").fetchall())
+    assert methods == {"TRX": ["state_at_height"], "USDT-TRC20": ["replayed"]}  # how each value was obtained, per row
+    assert "transfer(s) undone" in run.method
     assert con.execute("select count(distinct address) from addresses where coin = 'USDT-TRC20'").fetchone()[0] == len(HOLDERS)
 
 

@@ -102,10 +102,6 @@ class TronFetcher:
         self._index_lock = asyncio.Lock()
         self.lag_checks = max(0, int(opts.get("history_lag_checks", LAG_CHECKS)))
         self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
-        from indexer.registry import registry
-
-        # the runner may hand over contracts lowercased; base58 is case-sensitive, so map them back
-        self._contracts = {c.contract.lower(): c.contract for c in registry().coins.values() if c.network == network.name and c.contract}
 
     # -- configuration ----------------------------------------------------------------
 
@@ -485,13 +481,7 @@ class TronFetcher:
         return hit
 
     def _contract(self, text: str) -> str:
-        try:
-            return codec.to_hex41(text)
-        except ValueError:
-            exact = self._contracts.get(text.lower())
-            if exact is None:
-                raise
-            return codec.to_hex41(exact)
+        return codec.to_hex41(text)  # the runner hands contracts over exactly as the registry writes them
 
     def _fail(self, items: list[tuple[int, str]], got: dict[int, _Current], reason: str) -> None:
         for i, _ in items:
