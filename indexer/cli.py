@@ -238,7 +238,7 @@ def liabilities(
     con = _connect(db)
     sid = _snapshot(con, snapshot)
     loaded = _load_liability_file(con, file, sid, config)
-    console.print(f"{loaded.message}.", markup=False, highlight=False)
+    console.print(f"{loaded.message}.", markup=False, highlight=False, soft_wrap=True)
     if loaded.check_failed:
         raise CheckFailed(loaded.check_failed)
 
@@ -314,7 +314,7 @@ def _print_proof_status(con, sid: int, fmt: Format) -> None:
     """The one line saying which proof checks ran; on stderr for json/csv so stdout stays machine-readable."""
     from indexer.audit import proof_status
 
-    (console if fmt is Format.table else err_console).print(proof_status(con, sid), markup=False, highlight=False)
+    (console if fmt is Format.table else err_console).print(proof_status(con, sid), markup=False, highlight=False, soft_wrap=True)
 
 
 def _best_ratio(row: dict[str, Any]) -> float | None:
@@ -418,7 +418,7 @@ def run(
         else:
             console.print("skipped fetch: no --config given, so no network was touched")
         if liabilities_file is not None:
-            console.print(f"{_load_liability_file(con, liabilities_file, sid, config).message}.", markup=False, highlight=False)
+            console.print(f"{_load_liability_file(con, liabilities_file, sid, config).message}.", markup=False, highlight=False, soft_wrap=True)
         cur = con.execute(REPORT_SQL, [sid])
         names = [d[0] for d in cur.description]
         _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
@@ -507,7 +507,10 @@ def _report_error(exc: Exception) -> None:
     message = str(exc).strip().rstrip(".") or type(exc).__name__
     if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
         message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
-    err_console.print(f"[red]error:[/red] {message}.")
+    from rich.markup import escape
+
+    # one sentence stays one line; "[proof]" or "[networks.ETH]" in a message is text, not markup
+    err_console.print(f"[red]error:[/red] {escape(message)}.", soft_wrap=True)
 
 
 if __name__ == "__main__":
