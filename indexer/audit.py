@@ -412,6 +412,7 @@ def load_proof(
     *,
     verifier: str | None = None,
     on_tick: Callable[[float], None] | None = None,
+    doc: Any = None,
 ) -> ProofLoad:
     """Parse the proof, bind its root to the snapshot's audit page, run the verifier if given, store one row.
 
@@ -419,7 +420,7 @@ def load_proof(
     merkleHash, or the root differs from it: both values are in the sentence.
     """
     data, source = proof_bytes(path)
-    proof = parse_sum_proof(_load_json(data))
+    proof = parse_sum_proof(_load_json(data) if doc is None else doc)
     page = con.execute("select audit_id, merkle_hash from audits where snapshot_id = ?", [snapshot_id]).fetchall()
     if not page:
         raise LiabilityError(f"snapshot {snapshot_id} has no audit page to bind the proof to: load the page first (por liabilities audit.json)")
@@ -524,7 +525,7 @@ def load_liability_file(
     path = Path(path)
     doc = None if zipfile.is_zipfile(path) else _sniff_json(path)
     if zipfile.is_zipfile(path) or is_sum_proof(doc):
-        result = load_proof(con, path, snapshot_id, verifier=find_verifier(verifier_setting), on_tick=on_tick)
+        result = load_proof(con, path, snapshot_id, verifier=find_verifier(verifier_setting), on_tick=on_tick, doc=doc)
         p, v = result.proof, result.verdict
         message = (
             f"snapshot {snapshot_id}: proof root {p.root_hash} bound to audit {result.audit_id} merkleHash; "
