@@ -42,7 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
-from indexer.liabilities import LiabilityError, liability_table, load_liabilities, replace_liabilities
+from indexer.liabilities import LiabilityError, hugeint_units, liability_table, load_liabilities, replace_liabilities
 from indexer.store import append_arrow, transaction
 
 GOLDILOCKS_P = 2**64 - 2**32 + 1  # plonky2's field; public inputs are elements of it
@@ -180,7 +180,7 @@ def parse_audit_page(doc: Any) -> AuditPage:
         )
     return AuditPage(
         audit_id=audit_id,
-        merkle_hash=merkle.strip() or None if merkle is not None else None,
+        merkle_hash=(merkle.strip() or None) if merkle is not None else None,
         create_time_ms=_create_time_ms(page.get("createTime")),
         liabilities=liabilities,
         claims=claims,
@@ -202,7 +202,7 @@ def _claims_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, page: AuditP
         cols["scale"].append(scale)
         for k, t in texts.items():
             cols[k].append(t)
-            cols[f"{k}_units"].append(None if t is None else str(to_base_units(t, scale)))
+            cols[f"{k}_units"].append(None if t is None else str(hugeint_units(t, scale, f"{_CLAIM_FIELDS[k]}.{asset}")))
     n = len(cols["asset"])
     return pa.table(
         {

@@ -177,7 +177,7 @@ def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: d
         scale = max(scales.get(asset) or 0, len(frac))
         assets.append(asset)
         texts.append(amount)
-        units.append(str(to_base_units(amount, scale)))
+        units.append(str(hugeint_units(amount, scale, asset)))
         scale_col.append(scale)
     n = len(assets)
     return pa.table(
@@ -190,6 +190,14 @@ def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: d
             "source": [source] * n,
         }
     )
+
+
+def hugeint_units(amount: str, scale: int, what: str) -> int:
+    """Base units that fit the HUGEINT column; a one-sentence refusal instead of a database overflow."""
+    units = to_base_units(amount, scale)
+    if units >= 2**127:
+        raise LiabilityError(f"{what} {amount} at {scale} decimals is too large for an exact HUGEINT")
+    return units
 
 
 def replace_liabilities(con: duckdb.DuckDBPyConnection, snapshot_id: int, table: pa.Table) -> None:

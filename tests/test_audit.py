@@ -185,11 +185,13 @@ def test_without_a_page_the_new_columns_are_null(con, snap):
         (lambda p: p["liabilityBalances"].update(BTC="1e5"), "not a plain non-negative decimal"),
         (lambda p: p["liabilityBalances"].update(BTC="-1"), "not a plain non-negative decimal"),
         (lambda p: p["capitalRatio"].update(ETH="1.05"), "not a percentage"),
+        (lambda p: p["liabilityBalances"].update(BTC="200000000000000000.1234567890123456789012"), "too large"),
+        (lambda p: p["custodyReserveBalances"].update(BTC="200000000000000000.1234567890123456789012"), "too large"),
         (lambda p: p.update(liabilityBalances={}), "liabilityBalances"),
         (lambda p: p.update(createTime="yesterday"), "createTime"),
         (lambda p: p.update(merkleHash=123), "merkleHash"),
     ],
-    ids=["exponent", "negative", "ratio-not-percent", "no-liabilities", "create-time", "merkle-type"],
+    ids=["exponent", "negative", "ratio-not-percent", "liability-overflow", "claim-overflow", "no-liabilities", "create-time", "merkle-type"],
 )
 def test_a_bad_page_is_refused_and_changes_nothing(con, snap, tmp_path, mutate, match):
     load_liability_file(con, write_json(tmp_path / "good.json", PAGE), snap)
