@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import sys
+from contextlib import contextmanager
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -227,25 +228,54 @@ def networks(
 # ---------------------------------------------------------------------------------------- liabilities
 @app.command()
 def liabilities(
-    file: Annotated[Path, typer.Argument(help="asset,amount CSV, or OKX's Merkle v1 proof / v2 tree file.")],
+    file: Annotated[Path, typer.Argument(help="asset,amount CSV, OKX's Merkle v1/v2 file, OKX's audit page JSON, or sum_proof_data.json (or its zip).")],
     db: DbOption = None,
     snapshot: SnapshotOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml with [proof] verifier (default: $POR_CONFIG).")] = None,
 ) -> None:
-    """Load what the exchange owes per asset; Merkle files are verified first.
+    """Load what the exchange owes per asset; Merkle files and zk proofs are checked first.
 
-    Example: por liabilities merkle_proof_file.json --snapshot 3
+    The audit page binds to the snapshot (default: the latest); a zk proof must match its merkleHash.
+
+    Example: por liabilities audit_508399035.json --snapshot 3 && por liabilities por_508399035_proof_data.zip
     """
-    from indexer.liabilities import LiabilityError, load_liabilities
-
     con = _connect(db)
     sid = _snapshot(con, snapshot)
+    loaded = _load_liability_file(con, file, sid, config)
+    console.print(f"{loaded.message}.", markup=False, highlight=False, soft_wrap=True)
+    if loaded.check_failed:
+        raise CheckFailed(loaded.check_failed)
+
+
+def _load_liability_file(con, file: Path, sid: int, config: Path | None):
+    from indexer.audit import load_liability_file
+    from indexer.config import load_config
+    from indexer.liabilities import LiabilityError
+
     try:
-        totals = load_liabilities(con, file, sid)
+        with _elapsed_progress("zk-por-cli verify-global (minutes to half an hour)") as tick:
+            return load_liability_file(con, file, sid, verifier_setting=load_config(config).proof_verifier, on_tick=tick)
     except LiabilityError as exc:
         raise UserError(f"{file} was refused: {exc}") from None
     except OSError as exc:
         raise UserError(f"{file} could not be read: {exc.strerror}") from None
-    console.print(f"snapshot {sid}: liabilities for {', '.join(totals.amounts)} loaded from {totals.source}.")
+
+
+@contextmanager
+def _elapsed_progress(description: str):
+    """A spinner with elapsed time for work whose length nobody can predict; yields the tick callback."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn(description), TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:  # fmt: skip
+        task = None
+
+        def tick(_seconds: float) -> None:
+            nonlocal task
+            task = progress.add_task(description, total=None) if task is None else task
+            progress.refresh()
+
+        yield tick
 
 
 # ---------------------------------------------------------------------------------------- report / sql
@@ -253,6 +283,7 @@ REPORT_SQL = """
 select asset,
        onchain_verified_reserves, published_verified_reserves, onchain_reserves, published_reserves, liabilities,
        ratio_onchain_verified, ratio_onchain, ratio_published,
+       claimed_reserves, custody_reserves, ratio_claimed, ratio_onchain_with_custody,
        rows, rows_fetched
 from reserve_ratios where snapshot_id = ?
 order by liabilities is null, published_reserves desc nulls last, asset
@@ -276,10 +307,18 @@ def report(
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     _render(rows, format, title=f"reserves, snapshot {sid}")
+    _print_proof_status(con, sid, format)
     if min_ratio is not None:
         low = [r["asset"] for r in rows if _best_ratio(r) is not None and _best_ratio(r) < min_ratio]
         if low:
             raise CheckFailed(f"reserve ratio below {min_ratio} for {', '.join(low)}")
+
+
+def _print_proof_status(con, sid: int, fmt: Format) -> None:
+    """The one line saying which proof checks ran; on stderr for json/csv so stdout stays machine-readable."""
+    from indexer.audit import proof_status
+
+    (console if fmt is Format.table else err_console).print(proof_status(con, sid), markup=False, highlight=False, soft_wrap=True)
 
 
 def _best_ratio(row: dict[str, Any]) -> float | None:
@@ -383,15 +422,11 @@ def run(
         else:
             console.print("skipped fetch: no --config given, so no network was touched")
         if liabilities_file is not None:
-            from indexer.liabilities import LiabilityError, load_liabilities
-
-            try:
-                load_liabilities(con, liabilities_file, sid)
-            except LiabilityError as exc:
-                raise UserError(f"{liabilities_file} was refused: {exc}") from None
+            console.print(f"{_load_liability_file(con, liabilities_file, sid, config).message}.", markup=False, highlight=False, soft_wrap=True)
         cur = con.execute(REPORT_SQL, [sid])
         names = [d[0] for d in cur.description]
         _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
+        _print_proof_status(con, sid, Format.table)
 
 
 # ---------------------------------------------------------------------------------------- rendering
@@ -476,7 +511,10 @@ def _report_error(exc: Exception) -> None:
     message = str(exc).strip().rstrip(".") or type(exc).__name__
     if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
         message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
-    err_console.print(f"[red]error:[/red] {message}.")
+    from rich.markup import escape
+
+    # one sentence stays one line; "[proof]" or "[networks.ETH]" in a message is text, not markup
+    err_console.print(f"[red]error:[/red] {escape(message)}.", soft_wrap=True)
 
 
 if __name__ == "__main__":

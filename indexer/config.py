@@ -27,6 +27,9 @@ Full form::
 
     [networks.ETH.options]   # adapter-specific knobs, passed through untouched to the adapter
 
+    [proof]
+    verifier = "/opt/okx/zk-por-cli"   # OKX's zk proof verifier (default: zk-por-cli on PATH)
+
 Only the adapter reads ``options`` (the UTXO adapter's ``rewind`` and ``utxo_dump``, the EVM
 adapter's ``method`` and ``chunk_size``, ...): the core knows how to reach a node, not how a
 chain's adapter works.
@@ -133,6 +136,7 @@ class NetworkSettings:
 class PorConfig:
     networks: dict[str, NetworkSettings] = field(default_factory=dict)
     path: Path | None = None  # the file it came from (None: no file, nothing configured)
+    proof_verifier: str | None = None  # [proof] verifier: OKX's zk-por-cli, when not on PATH
 
     def settings(self, network: str) -> NetworkSettings | None:
         return self.networks.get(network)
@@ -192,9 +196,9 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
     from indexer.registry import registry
 
     reg = registry()
-    unknown_top = set(data) - {"networks"}
+    unknown_top = set(data) - {"networks", "proof"}
     if unknown_top:
-        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>]")
+        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>] or [proof]")
     networks: dict[str, NetworkSettings] = {}
     for raw_name, table in (data.get("networks") or {}).items():
         net = reg.network(raw_name)
@@ -208,7 +212,17 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: networks.{raw_name} must be a table")
         networks[net.name] = _parse_network(net.name, table, env, where)
-    return PorConfig(networks=networks)
+    return PorConfig(networks=networks, proof_verifier=_parse_proof(data.get("proof", {}), where))
+
+
+def _parse_proof(table: Any, where: str) -> str | None:
+    """``[proof] verifier = "/path/to/zk-por-cli"``: the one key of the table."""
+    if not isinstance(table, dict) or set(table) - {"verifier"}:
+        raise ConfigError(f"{where}: [proof] takes only verifier = \"/path/to/zk-por-cli\"")
+    verifier = table.get("verifier")
+    if verifier is not None and (not isinstance(verifier, str) or not verifier.strip()):
+        raise ConfigError(f"{where}: [proof] verifier must be the path of the zk-por-cli executable")
+    return verifier
 
 
 def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> NetworkSettings:

@@ -144,7 +144,10 @@ def read_liabilities(path: Path) -> LiabilityTotals:
             raise LiabilityError(f"the JSON is malformed: {exc}") from None
         if isinstance(doc, dict) and "path" in doc and "self" in doc:
             return LiabilityTotals("merkle-v1", verify_merkle_v1(doc))
-        raise LiabilityError("this JSON is not a Merkle liability proof (v1 'self'+'path')")
+        raise LiabilityError(
+            "this JSON is not a Merkle liability proof (v1 'self'+'path'), an OKX audit page "
+            "('auditId'+'liabilityBalances') or a zk proof's sum_proof_data.json"
+        )
     first = stripped.split("\n", 1)[0]
     if first.count(",") >= 2 and first.split(",", 2)[2].lstrip().startswith("{"):
         return LiabilityTotals("merkle-v2", verify_merkle_v2(text))
@@ -154,29 +157,53 @@ def read_liabilities(path: Path) -> LiabilityTotals:
 def load_liabilities(con: duckdb.DuckDBPyConnection, path: Path, snapshot_id: int) -> LiabilityTotals:
     """Replace the snapshot's liabilities for the assets in the file, atomically."""
     totals = read_liabilities(path)
+    table = liability_table(con, snapshot_id, totals.amounts, f"{totals.source}:{Path(path).name}")
+    with transaction(con):
+        replace_liabilities(con, snapshot_id, table)
+    return totals
+
+
+def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: dict[str, str], source: str) -> pa.Table:
+    """Rows for ``liabilities``: the exact text, and base units at a scale that holds every digit written.
+
+    The scale is the asset's (its finest coin decimals) or the number of decimals
+    written, whichever is larger: OKX's audit page gives up to 22 decimals, more
+    than any coin has, and none of them may be rounded away.
+    """
     scales = dict(con.execute("select asset, scale from asset_scales").fetchall())
-    assets, amounts, units, scale_col = [], [], [], []
-    for asset, amount in totals.amounts.items():
+    assets, texts, units, scale_col = [], [], [], []
+    for asset, amount in amounts.items():
         frac = split_decimal(amount)[1].rstrip("0")
         scale = max(scales.get(asset) or 0, len(frac))
         assets.append(asset)
-        amounts.append(amount)
-        units.append(str(to_base_units(amount, scale)))
+        texts.append(amount)
+        units.append(str(hugeint_units(amount, scale, asset)))
         scale_col.append(scale)
     n = len(assets)
-    table = pa.table(
+    return pa.table(
         {
             "snapshot_id": pa.array([snapshot_id] * n, pa.int32()),
             "asset": assets,
-            "amount": amounts,
+            "amount": texts,
             "base_units": units,
             "scale": pa.array(scale_col, pa.int32()),
-            "source": [f"{totals.source}:{Path(path).name}"] * n,
+            "source": [source] * n,
         }
     )
-    with transaction(con):
-        con.execute(
-            "delete from liabilities where snapshot_id = ? and asset in (select unnest(?))", [snapshot_id, assets]
-        )
-        append_arrow(con, "liabilities", table, select="* replace (cast(base_units as hugeint) as base_units)")
-    return totals
+
+
+def hugeint_units(amount: str, scale: int, what: str) -> int:
+    """Base units that fit the HUGEINT column; a one-sentence refusal instead of a database overflow."""
+    units = to_base_units(amount, scale)
+    if units >= 2**127:
+        raise LiabilityError(f"{what} {amount} at {scale} decimals is too large for an exact HUGEINT")
+    return units
+
+
+def replace_liabilities(con: duckdb.DuckDBPyConnection, snapshot_id: int, table: pa.Table) -> None:
+    """Swap in ``table``'s assets for the snapshot; call inside the caller's transaction."""
+    con.execute(
+        "delete from liabilities where snapshot_id = ? and asset in (select unnest(?))",
+        [snapshot_id, table.column("asset").to_pylist()],
+    )
+    append_arrow(con, "liabilities", table, select="* replace (cast(base_units as hugeint) as base_units)")

@@ -174,6 +174,54 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # OKX's audit page (one per snapshot), its per-asset claims, and the zk proof bound to its merkleHash.
+        "002_i7liab_audit_page_and_proof",
+        """
+        create table if not exists audits (
+            snapshot_id    integer primary key,
+            audit_id       varchar not null,
+            merkle_hash    varchar,
+            create_time    timestamptz,
+            create_time_ms bigint,
+            source_file    varchar not null,
+            file_sha256    varchar not null,
+            loaded_at      timestamptz not null default current_timestamp
+        );
+        create table if not exists audit_claims (
+            snapshot_id            integer not null,
+            audit_id               varchar not null,
+            asset                  varchar not null,
+            reserve                varchar,
+            exchange_reserve       varchar,
+            custody_reserve        varchar,
+            capital_ratio          varchar,
+            scale                  integer not null,
+            reserve_units          hugeint,
+            exchange_reserve_units hugeint,
+            custody_reserve_units  hugeint,
+            capital_ratio_value    decimal(38, 18),
+            primary key (snapshot_id, asset)
+        );
+        create table if not exists proofs (
+            snapshot_id        integer primary key,
+            audit_id           varchar not null,
+            source_file        varchar not null,
+            file_sha256        varchar not null,
+            round_num          bigint,
+            root_hash          varchar not null,
+            equity_sum         hugeint not null,
+            debt_sum           hugeint not null,
+            balance_sum        hugeint not null,
+            public_inputs      varchar not null,
+            verifier           varchar,
+            verifier_status    varchar not null,
+            verifier_exit_code integer,
+            verifier_output    varchar,
+            loaded_at          timestamptz not null default current_timestamp
+        );
+        """,
+    ),
 ]
 
 

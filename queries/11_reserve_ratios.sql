@@ -1,18 +1,31 @@
--- Reserves over liabilities per asset. A ratio is a ratio (DOUBLE); the amounts beside it are exact.
+-- Reserves over liabilities per asset, beside OKX's own claims from its audit page (audit_claims).
+-- A computed ratio is a ratio (DOUBLE); OKX's ratio_claimed is its own figure, exact; amounts are exact in *_units.
+-- Every asset that has reserves, liabilities or a claim in a snapshot gets a row; unknown figures are NULL, never 0.
 create or replace view reserve_ratios as
 with l as (
     select snapshot_id, asset, base_units, scale, source from liabilities
+),
+c as (
+    select snapshot_id, asset, audit_id, scale, reserve_units, exchange_reserve_units, custody_reserve_units, capital_ratio_value
+    from audit_claims
+),
+k as (
+    select snapshot_id, asset from reserves
+    union
+    select snapshot_id, asset from l
+    union
+    select snapshot_id, asset from c
 )
 select
-    coalesce(r.snapshot_id, l.snapshot_id) as snapshot_id,
-    coalesce(r.asset, l.asset) as asset,
+    k.snapshot_id,
+    k.asset,
     por_amount(l.base_units, l.scale) as liabilities,
     -- an asset the file does not list at all has published reserves of zero; a listed asset without amounts has NULL
-    por_amount(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale)) as published_reserves,
+    por_amount(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale, c.scale)) as published_reserves,
     r.onchain_amount as onchain_reserves,
     r.onchain_verified_amount as onchain_verified_reserves,
     r.published_verified_amount as published_verified_reserves,
-    (cast(case when r.asset is null then 0 else r.published_units end as double) / 10 ** coalesce(r.scale, l.scale))
+    (cast(case when r.asset is null then 0 else r.published_units end as double) / 10 ** coalesce(r.scale, l.scale, c.scale))
         / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_published,
     (cast(r.onchain_units as double) / 10 ** r.scale) / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain,
     (cast(r.onchain_verified_units as double) / 10 ** r.scale)
@@ -20,6 +33,23 @@ select
     r.rows,
     r.rows_fetched,
     l.source as liabilities_source,
-    r.rows_latest_proxy
-from reserves r
-full outer join l on l.snapshot_id = r.snapshot_id and l.asset = r.asset;
+    r.rows_latest_proxy,
+    -- OKX's claims (audit page): reserveBalances = exchange part (the published addresses) + custody part (off-chain)
+    por_amount(c.reserve_units, c.scale) as claimed_reserves,
+    por_amount(c.exchange_reserve_units, c.scale) as claimed_exchange_reserves,
+    por_amount(c.custody_reserve_units, c.scale) as custody_reserves,
+    c.capital_ratio_value as ratio_claimed,
+    -- what the chain shows plus what OKX says custodians hold (not checkable), over liabilities
+    ((cast(r.onchain_units as double) / 10 ** r.scale) + (cast(c.custody_reserve_units as double) / 10 ** c.scale))
+        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain_with_custody,
+    c.audit_id,
+    l.base_units as liabilities_units,
+    l.scale as liabilities_scale,
+    c.reserve_units as claimed_reserves_units,
+    c.exchange_reserve_units as claimed_exchange_reserves_units,
+    c.custody_reserve_units as custody_reserves_units,
+    c.scale as claims_scale
+from k
+left join reserves r on r.snapshot_id = k.snapshot_id and r.asset = k.asset
+left join l on l.snapshot_id = k.snapshot_id and l.asset = k.asset
+left join c on c.snapshot_id = k.snapshot_id and c.asset = k.asset;
