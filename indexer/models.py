@@ -43,6 +43,7 @@ class Coin:
     header: str  # OKX message-header constant name (BTC, LTC, ETH32, OKX, ...)
     decimals: int | None
     contract: str = ""  # token contract / mint / jetton master; "" for a native coin
+    source: str = ""  # the public reference the contract and decimals were checked against ("" = unconfirmed)
 
     @property
     def is_token(self) -> bool:
