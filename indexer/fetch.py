@@ -167,7 +167,7 @@ class _Resolver:
         found = self.token_by_asset.get((wanted, network))
         if found:
             return _Target(found[0], found[1])
-        return _Target("", None, f"registry has no contract for {coin_key} on {network}")
+        return _Target("", None, f"registry has no confirmed contract for {coin_key} on {network}")
 
 
 def _canonical_networks(reg: Registry, names: Sequence[str] | None) -> set[str] | None:
