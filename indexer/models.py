@@ -29,6 +29,12 @@ class Network:
     native_decimals: int
     aliases: tuple[str, ...] = ()
     description: str = ""
+    former_native: tuple[str, ...] = ()  # earlier symbols of the native coin (Polygon: MATIC, now POL)
+
+    def is_native(self, asset: str) -> bool:
+        """True when ``asset`` names this network's native coin, by its symbol today or a former one."""
+        name = asset.strip().upper()
+        return name == self.native_asset.upper() or name in self.former_native
 
 
 @dataclass(frozen=True, slots=True)

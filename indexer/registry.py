@@ -68,6 +68,7 @@ def load_registry(data_dir: Traversable | Path | None = None) -> Registry:
                 native_decimals=int(rec["native_decimals"]),
                 aliases=names,
                 description=rec["description"],
+                former_native=tuple(a.strip().upper() for a in (rec.get("former_native") or "").split("|") if a.strip()),
             )
             networks[net.name] = net
             for alias in (net.name, *names):

@@ -209,6 +209,13 @@ def test_polygon_native_is_pol_and_matic_still_finds_polygon() -> None:
     assert poly.native_asset == "POL" and poly.native_decimals == 18
     assert REG.network("MATIC").name == "POLYGON" and REG.network("POL").name == "POLYGON"
     assert REG.coin("MATIC").network == "ETH" and REG.coin("MATIC").asset == "MATIC"  # the ERC-20 on Ethereum
+    # a row naming Polygon's native coin by either symbol reads the native balance (18 decimals)
+    resolve = _Resolver(REG)
+    for asset in ("POL", "MATIC", "matic"):
+        assert resolve("POLYGON", asset, "POLYGON") == resolve("POLYGON", "POL", "POLYGON")
+        assert (resolve("POLYGON", asset, "POLYGON").contract, resolve("POLYGON", asset, "POLYGON").decimals) == ("", 18)
+    assert resolve("MATIC", "MATIC", "ETH").contract == REG.coin("MATIC").contract  # on Ethereum MATIC is a token
+    assert resolve("PYUSD-ERC20", "MATIC", "ETH").contract == REG.coin("MATIC").contract
 
 
 # ---------------------------------------------------------------- what fetching reads for each row
@@ -304,3 +311,37 @@ def test_okx_vector_v056_avax_x_verifies_through_ingest(tmp_path: Path) -> None:
         ("AVAX-X", "AVAX", True, "ECDSA", "failed", "failed"),
         ("AVAX-X", "AVAX", True, "ECDSA", "signature_only", "verified"),  # key proven, address not derived from it
     ], rows
+
+
+def test_audit_pairs_resolve_to_registry_keys_with_their_contracts(tmp_path: Path) -> None:
+    """Audit rows name (asset, network); ingest stores the registry key whose contract a fetch will read."""
+    from indexer import store
+    from indexer.ingest import ingest_file
+
+    header = "digitalAsset,network,address,signedMessage,signedMessage2,message,publicKey,owner1,owner2"
+    addr = "0x6a32bea6b4050763a6673202efde42ad87bec0b5"
+    pairs = [
+        ("USDC", "XLAYER", "OKB-X1-USDC"),  # bridged USDC.e: the key OKX's coin map names
+        ("USDT", "X Layer", "OKB-X1-USDT"),
+        ("USDG", "XLAYER", "USDG-XLAYER"),
+        ("USDT", "APTOS", "USDT-APTOS"),
+        ("USDT", "ASSET_HUB", "USDT-ASSET_HUB"),
+        ("USDC", "ASSET_HUB", "USDC-ASSET_HUB"),
+        ("USDG", "SOL", "USDG"),
+        ("USDT", "BTC", "USDT"),  # Omni property 31 (USDT-OMNI is the same token)
+        ("POL", "POLYGON", "POLYGON"),
+    ]
+    lines = [header] + [f"{a},{n},{addr},0x00,null,OKC_DTT_AUP2025,,," for a, n, _ in pairs]
+    path = tmp_path / "audit.csv"
+    path.write_text("\n".join(lines) + "\n")
+    con = store.connect(tmp_path / "por.duckdb")
+    try:
+        ingest_file(con, path)
+        got = con.execute(
+            "select a.coin, a.network, c.contract from addresses a left join coins c on c.coin_key = a.coin order by a.row_no"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [g[0] for g in got] == [want for _, _, want in pairs]
+    for (coin, network, contract), (_, _, key) in zip(got, pairs):
+        assert network == REG.coin(key).network and contract == REG.coin(key).contract
