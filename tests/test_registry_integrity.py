@@ -345,3 +345,20 @@ def test_audit_pairs_resolve_to_registry_keys_with_their_contracts(tmp_path: Pat
     assert [g[0] for g in got] == [want for _, _, want in pairs]
     for (coin, network, contract), (_, _, key) in zip(got, pairs):
         assert network == REG.coin(key).network and contract == REG.coin(key).contract
+
+
+def test_omni_usdt_rows_are_never_read_as_bitcoin() -> None:
+    """USDT on Bitcoin is Omni property 31: the UTXO reader refuses the property instead of summing BTC."""
+    from chains.utxo.fetch import decode_scripts
+    from chains.utxo.params import chain_params
+    from indexer.models import BalanceRequest
+
+    btc = REG.networks["BTC"]
+    address = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    for key in ("USDT-OMNI", "USDT"):
+        target = _Resolver(REG)(key, "USDT", "BTC")
+        assert (target.contract, target.decimals) == ("31", 8)
+        requests = [BalanceRequest(address, target.contract, 800_000), BalanceRequest(address, "", 800_000)]
+        groups, results = decode_scripts(btc, "main", chain_params("BTC"), requests, "test")
+        assert results[0] is not None and results[0].base_units is None and "no token contracts" in results[0].error
+        assert results[1] is None and sum(len(v) for v in groups[800_000].values()) == 1  # only the BTC read is planned
