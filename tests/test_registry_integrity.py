@@ -185,7 +185,7 @@ def test_one_contract_means_one_asset_and_one_decimals_per_network() -> None:
         ("USDC-ASSET_HUB", "1337", 6),
         ("USDC-XLAYER", "0xB6CEceAB302E2E4948951eE7843FC24E92933061", 6),  # Circle-issued native USDC
         ("USDT0-XLAYER", "0x779Ded0c9e1022225f8E0630b35a9b54bE713736", 6),  # USD₮0
-        ("OKB-X1-USDC", "0x74b7F16337b8972027F6196A17a631aC6dE26d22", 6),  # bridged USDC.e
+        ("OKB-X1-USDC", "0x74b7F16337b8972027F6196A17a631aC6dE26d22", 6),  # bridged USDC (not Circle's)
         ("OKB-X1-USDT", "0x1E4a5963aBFD975d8c9021ce480b42188849D41d", 6),  # bridged USDT
     ],
 )
@@ -321,7 +321,7 @@ def test_audit_pairs_resolve_to_registry_keys_with_their_contracts(tmp_path: Pat
     header = "digitalAsset,network,address,signedMessage,signedMessage2,message,publicKey,owner1,owner2"
     addr = "0x6a32bea6b4050763a6673202efde42ad87bec0b5"
     pairs = [
-        ("USDC", "XLAYER", "OKB-X1-USDC"),  # bridged USDC.e: the key OKX's coin map names
+        ("USDC", "XLAYER", "OKB-X1-USDC"),  # bridged USDC: the key OKX's coin map names
         ("USDT", "X Layer", "OKB-X1-USDT"),
         ("USDG", "XLAYER", "USDG-XLAYER"),
         ("USDT", "APTOS", "USDT-APTOS"),
