@@ -207,13 +207,13 @@ class _Resolver:
         if coin is not None and same_net and coin.contract:
             return _Target(coin.contract, coin.decimals)
         wanted = ((coin.asset if coin is not None and coin.asset else "") or asset).upper()
-        if wanted == net.native_asset.upper():
+        if net.is_native(wanted):
             decimals = coin.decimals if coin is not None and same_net and coin.decimals is not None else net.native_decimals
             return _Target("", decimals)
         found = self.token_by_asset.get((wanted, network))
         if found:
             return _Target(found[0], found[1])
-        return _Target("", None, f"registry has no contract for {coin_key} on {network}")
+        return _Target("", None, f"registry has no confirmed contract for {coin_key} on {network}")
 
 
 def _canonical_networks(reg: Registry, names: Sequence[str] | None) -> set[str] | None:

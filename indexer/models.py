@@ -29,6 +29,12 @@ class Network:
     native_decimals: int
     aliases: tuple[str, ...] = ()
     description: str = ""
+    former_native: tuple[str, ...] = ()  # earlier symbols of the native coin (Polygon: MATIC, now POL)
+
+    def is_native(self, asset: str) -> bool:
+        """True when ``asset`` names this network's native coin, by its symbol today or a former one."""
+        name = asset.strip().upper()
+        return name == self.native_asset.upper() or name in self.former_native
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,7 @@ class Coin:
     header: str  # OKX message-header constant name (BTC, LTC, ETH32, OKX, ...)
     decimals: int | None
     contract: str = ""  # token contract / mint / jetton master; "" for a native coin
+    source: str = ""  # the public reference the contract and decimals were checked against ("" = unconfirmed)
 
     @property
     def is_token(self) -> bool:

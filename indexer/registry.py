@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from indexer.models import Coin, Network
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from indexer.resources import resource_dir
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,12 @@ def _int_or_none(text: str) -> int | None:
     return int(text) if text else None
 
 
-def load_registry(data_dir: Path = DATA_DIR) -> Registry:
+def load_registry(data_dir: Traversable | Path | None = None) -> Registry:
+    """Read ``networks.csv`` and ``coins.csv`` (the installed copy unless ``data_dir`` names another)."""
+    data_dir = resource_dir("data") if data_dir is None else data_dir
     networks: dict[str, Network] = {}
     aliases: dict[str, str] = {}
-    with open(data_dir / "networks.csv", newline="") as f:
+    with (data_dir / "networks.csv").open(newline="") as f:
         for rec in csv.DictReader(f):
             names = tuple(a.strip().upper() for a in rec["aliases"].split("|") if a.strip())
             net = Network(
@@ -66,12 +68,13 @@ def load_registry(data_dir: Path = DATA_DIR) -> Registry:
                 native_decimals=int(rec["native_decimals"]),
                 aliases=names,
                 description=rec["description"],
+                former_native=tuple(a.strip().upper() for a in (rec.get("former_native") or "").split("|") if a.strip()),
             )
             networks[net.name] = net
             for alias in (net.name, *names):
                 aliases.setdefault(alias, net.name)
     coins: dict[str, Coin] = {}
-    with open(data_dir / "coins.csv", newline="") as f:
+    with (data_dir / "coins.csv").open(newline="") as f:
         for rec in csv.DictReader(f):
             if rec["network"] and rec["network"] not in networks:
                 raise ValueError(f"coins.csv: {rec['coin_key']} names unknown network {rec['network']}")
@@ -84,6 +87,7 @@ def load_registry(data_dir: Path = DATA_DIR) -> Registry:
                 header=rec["header"],
                 decimals=_int_or_none(rec["decimals"]),
                 contract=rec["contract"],
+                source=(rec.get("source") or "").strip(),
             )
     return Registry(coins=coins, networks=networks, network_aliases=aliases)
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import duckdb
 import pyarrow as pa
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 DEFAULT_DB = "por.duckdb"
 
 # Numbered, append-only. Never edit a migration that has shipped: add a new one.
@@ -222,6 +221,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Which public reference each token row's contract and decimals were checked against (data/coins.csv).
+        "002_i7registry_coin_source",
+        "alter table coins add column if not exists source varchar;",
+    ),
 ]
 
 
@@ -268,6 +272,7 @@ def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
             "header": [c.header for c in reg.coins.values()],
             "decimals": pa.array([c.decimals for c in reg.coins.values()], pa.int32()),
             "contract": [c.contract for c in reg.coins.values()],
+            "source": [c.source for c in reg.coins.values()],
         }
     )
     nets = pa.table(
@@ -281,17 +286,17 @@ def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
     )
     with transaction(con):
         con.execute("delete from coins")
-        con.register("_coins", coins)
-        con.execute("insert into coins select * from _coins")
-        con.unregister("_coins")
+        # by column name: other migrations may add columns to coins in any order
+        append_arrow(con, "coins", coins)
         con.execute("delete from networks")
-        con.register("_networks", nets)
-        con.execute("insert into networks select * from _networks")
-        con.unregister("_networks")
+        append_arrow(con, "networks", nets)
 
 
-def view_files() -> list[Path]:
-    return sorted(QUERIES_DIR.glob("*.sql"))
+def view_files() -> list[Traversable]:
+    """The view files in apply order (``NN_name.sql``), from the installed package or the checkout."""
+    from indexer.resources import resource_dir
+
+    return sorted((f for f in resource_dir("queries").iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
 
 
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:

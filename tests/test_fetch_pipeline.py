@@ -42,7 +42,7 @@ def snapshot_rows(w: World) -> list[tuple[str, str, str, str, int | None]]:
         ("USDC", "USDC", "ETH", h0, s),  # reverting token
         ("UNI", "UNI", "ETH", h0, s),  # returns nothing
         ("LINK", "LINK", "ETH", h0, s),  # no code at all
-        ("USDG-ERC20", "USDG", "ETH", h0, s),  # the registry has no contract
+        ("PYUSD-ERC20", "PYUSD", "ETH", h0, s),  # the registry has no confirmed contract
         ("ETH", "ETH", "ETH", "0x1234", s),  # not an address
         ("ETH", "ETH", "ETH", w.holders[1], None),  # no height in the file
         ("BNB-BSC", "BNB", "BSC", h0, s),  # BSC is not configured: left alone
@@ -91,7 +91,7 @@ def test_fetch_at_snapshot_then_latest_then_resume(world: World, tmp_path: Path)
     assert eth.ok == 2 * len(world.holders) + 1 and eth.errors == 6 and eth.blocks == [world.snapshot_block]
     assert summary.skipped["BSC"][0] == 1 and "not configured" in summary.skipped["BSC"][1]
     errors = {r[0]: r[1] for r in con.execute("select a.coin, b.error from balances b join addresses a using (snapshot_id, row_no) where b.status = 'error'").fetchall()}
-    assert errors["USDG-ERC20"] == "registry has no contract for USDG-ERC20 on ETH"
+    assert errors["PYUSD-ERC20"] == "registry has no confirmed contract for PYUSD-ERC20 on ETH"
     assert "revert" in errors["USDC"] and "no contract code" in errors["LINK"]
     assert "override" in eth.method and "ETH" in str(summary)
     # how each value was read, at which block, by which run (fetch contract v2)
@@ -127,7 +127,7 @@ def test_fetch_at_snapshot_then_latest_then_resume(world: World, tmp_path: Path)
 def test_a_blocked_network_becomes_error_rows_with_the_reason(world: World, tmp_path: Path) -> None:
     con = connect(tmp_path / "por.duckdb")
     future = world.node.block_number() + 500
-    rows = [("ETH", "ETH", "ETH", h, future) for h in world.holders] + [("USDG-ERC20", "USDG", "ETH", world.holders[0], future)]
+    rows = [("ETH", "ETH", "ETH", h, future) for h in world.holders] + [("PYUSD-ERC20", "PYUSD", "ETH", world.holders[0], future)]
     sid = insert_snapshot(con, rows)
     summary = fetch_snapshot(con, config(world.node.url), sid, show_progress=False)
     assert "beyond the node's tip" in summary.blocked["ETH"] and "BLOCKED" in str(summary)

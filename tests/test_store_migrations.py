@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from indexer.store import MIGRATIONS, connect, sync_registry
+from indexer.store import MIGRATIONS, connect
 from tests.fixtures.anvil import insert_snapshot
 
 
@@ -17,7 +17,9 @@ def old_database(path: Path) -> None:
     name, sql = MIGRATIONS[0]
     con.execute(sql)
     con.execute("insert into schema_migrations (name) values (?)", [name])
-    sync_registry(con)  # the old connect() mirrored the registry too
+    # the old connect() mirrored the registry too (its networks table is what the migration joins on);
+    # today's sync_registry writes columns a schema-001 database does not have, so mirror the old shape here
+    _mirror_old_registry(con)
     sid = insert_snapshot(
         con,
         [
@@ -39,6 +41,20 @@ def old_database(path: Path) -> None:
         [sid] * 6,
     )
     con.close()
+
+
+def _mirror_old_registry(con: duckdb.DuckDBPyConnection) -> None:
+    from indexer.registry import registry
+
+    reg = registry()
+    con.executemany(
+        "insert into networks values (?, ?, ?, ?, ?)",
+        [(n.name, n.adapter, n.chain_id, n.native_asset, n.native_decimals) for n in reg.networks.values()],
+    )
+    con.executemany(
+        "insert into coins values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(c.key, c.asset, c.network, c.family, c.address_type, c.header, c.decimals, c.contract) for c in reg.coins.values()],
+    )
 
 
 def test_old_balances_get_a_method_and_read_block(tmp_path: Path) -> None:

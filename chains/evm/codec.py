@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
+from importlib.resources import files
 
 ZERO_ADDRESS = "0x" + "00" * 20
 # The BalanceReader is placed here by an eth_call state override (never deployed). The address is
@@ -44,7 +42,8 @@ class CodecError(ValueError):
 
 @cache
 def reader_artifact() -> dict[str, object]:
-    return json.loads((HERE / "balance_reader.json").read_text())
+    """The compiled BalanceReader, shipped as package data of ``chains.evm`` (found in a wheel too)."""
+    return json.loads((files("chains.evm") / "balance_reader.json").read_text())
 
 
 def reader_runtime() -> str:
