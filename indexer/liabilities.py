@@ -154,7 +154,10 @@ def read_liabilities(path: Path) -> LiabilityTotals:
 def load_liabilities(con: duckdb.DuckDBPyConnection, path: Path, snapshot_id: int) -> LiabilityTotals:
     """Replace the snapshot's liabilities for the assets in the file, atomically."""
     totals = read_liabilities(path)
-    scales = dict(con.execute("select asset, scale from asset_scales").fetchall())
+    # The snapshot's own scale per asset (from the decimals its rows were ingested with); an asset the
+    # snapshot lacks falls back to the registry's finest. Either way the amount is exact at that scale.
+    scales = dict(con.execute("select asset, max(decimals) from coins where asset <> '' group by asset").fetchall())
+    scales.update(con.execute("select asset, scale from asset_scales where snapshot_id = ?", [snapshot_id]).fetchall())
     assets, amounts, units, scale_col = [], [], [], []
     for asset, amount in totals.amounts.items():
         frac = split_decimal(amount)[1].rstrip("0")
