@@ -197,7 +197,7 @@ class PorReader:
             if detail_header is None:
                 self.stats.layout = "summary"
                 if not self.stats.totals and not self.stats.errors:
-                    raise EmptyPorFile("it has a summary header and no rows")
+                    raise EmptyPorFile("has a summary header and no rows")
                 self._flush_summary(sink, summary)
                 return self.stats
             header = detail_header
@@ -213,7 +213,7 @@ class PorReader:
         except csv.Error as exc:
             raise NotAPorFile(f"its CSV is unreadable at line {lines.line_no}: {exc}") from None
         if not self.stats.rows and self._detail_errors == 0:
-            raise EmptyPorFile("it has a header and no rows")
+            raise EmptyPorFile("has a header and no rows")
         if summary is not None:  # after the detail rows, so an empty file is refused before anything is written
             self._flush_summary(sink, summary)
         return self.stats

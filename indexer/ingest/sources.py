@@ -45,7 +45,7 @@ def members(path: Path) -> Iterator[Member]:
         magic = f.read(4)
     if magic[:2] == b"\x1f\x8b":
         yield Member(f"{path.name}", lambda: gzip.open(path, "rb"))
-    elif magic == b"PK\x03\x04":
+    elif magic[:2] == b"PK" and zipfile.is_zipfile(path):  # PK\x05\x06 starts an archive with no entry
         with zipfile.ZipFile(path) as zf:
             names = [
                 i.filename
