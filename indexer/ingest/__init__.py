@@ -178,7 +178,7 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
             data = data.set_column(data.schema.get_field_index("row_no"), "row_no", pc.add(lines, pa.scalar(offset, pa.int64())))
         n = data.num_rows
         data = data.append_column("line_no", lines)
-        data = data.append_column("source_member", pa.repeat(pa.scalar(name, pa.string()), n))
+        data = data.append_column("source_member", pa.repeat(pa.scalar(name, pa.dictionary(pa.int32(), pa.string())), n))
         data = data.append_column("snapshot_id", pa.repeat(pa.scalar(snapshot_id, pa.int32()), n))
         append_arrow(con, table, data, select=_CASTS[table])
         if on_progress and table == "addresses":

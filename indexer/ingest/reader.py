@@ -489,11 +489,12 @@ class PorReader:
             return
         if table == "addresses":
             arrays = [pa.array(cols[n], schema.field(n).type) for n in schema.names if n not in _RESOLVED]
-            keys, values = self._registry_columns()
+            keys, (family, contract, decimals) = self._registry_columns()
             at = pc.index_in(arrays[schema.names.index("coin")], value_set=keys)  # null for a coin the registry lacks
-            arrays += [pc.take(v, at) for v in values]
+            # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
+            arrays += [pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at)]
+            sink(table, pa.RecordBatch.from_arrays(arrays, names=schema.names))
         else:
-            arrays = [pa.array(cols[n], schema.field(n).type) for n in schema.names]
-        sink(table, pa.RecordBatch.from_arrays(arrays, schema=schema))
+            sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
         for values in cols.values():
             values.clear()
