@@ -289,3 +289,30 @@ def test_a_registry_fix_after_ingest_does_not_change_an_old_snapshot(con, tmp_pa
     assert table(con, "select published_base_units, decimals from addresses where snapshot_id = ? and coin = 'USDT-TRC20'", new.snapshot_id) == [(10**9, 8)]
     assert table(con, "select scale from asset_scales where snapshot_id = ? and asset = 'USDT'", new.snapshot_id) == [(20,)]
     assert table(con, "select scale from asset_scales where snapshot_id = ? and asset = 'USDT'", sid) == [(18,)]
+
+
+def test_a_database_from_before_the_migration_keeps_its_numbers(db_path):
+    import duckdb
+
+    from indexer.store import MIGRATIONS, sync_registry
+
+    raw = duckdb.connect(str(db_path))
+    raw.execute("create table schema_migrations (name varchar primary key, applied_at timestamptz default current_timestamp)")
+    raw.execute(MIGRATIONS[0][1])
+    raw.execute("insert into schema_migrations (name) values (?)", [MIGRATIONS[0][0]])
+    sync_registry(raw)  # the registry copy an old database holds
+    raw.execute("insert into snapshots (snapshot_id, exchange, source_file, file_sha256, layout, row_count, error_count) values (1, 'okx', 'old.csv', 'h', 'summary+detail11', 2, 0)")
+    raw.execute(
+        "insert into addresses (snapshot_id, row_no, coin, asset, network, address, published_amount, published_base_units, coin_known) values "
+        "(1, 7, 'USDT-TRC20', 'USDT', 'TRON', 'Ta', '1.5', 1500000, true), (1, 8, 'USDT-ERC20', 'USDT', 'ETH', '0xb', '2', 2000000, true)"
+    )
+    raw.execute("insert into published_totals (snapshot_id, row_no, coin, snapshot_height, amount, scale, base_units) values (1, 2, 'USDT(ALL)', '-', '3.5', 18, 3500000000000000000)")
+    migrate(raw)
+    assert table(raw, "select row_no, line_no, source_member, family, decimals from addresses order by row_no") == [
+        (7, 7, "old.csv", "TRX", 6), (8, 8, "old.csv", "EVM", 6),
+    ]  # fmt: skip
+    assert table(raw, "select published_amount, scale from reserves") == [(Decimal("3.5"), 18)]
+    assert table(raw, "select asset, line_no, difference, detail_rows from published_totals_check join published_totals using (snapshot_id, coin)") == [
+        ("USDT", 2, Decimal("0"), 2)
+    ]
+    raw.close()
