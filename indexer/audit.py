@@ -42,7 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
-from indexer.liabilities import LiabilityError, hugeint_units, liability_table, load_liabilities, replace_liabilities
+from indexer.liabilities import LiabilityError, hugeint_units, liability_table, load_liabilities, replace_liabilities, snapshot_scales
 from indexer.store import append_arrow, transaction
 
 GOLDILOCKS_P = 2**64 - 2**32 + 1  # plonky2's field; public inputs are elements of it
@@ -189,7 +189,7 @@ def parse_audit_page(doc: Any) -> AuditPage:
 
 def _claims_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, page: AuditPage) -> pa.Table:
     """One row per asset; one scale per row (the asset's, or more where more digits are written) so the parts add up."""
-    scales = dict(con.execute("select asset, scale from asset_scales").fetchall())
+    scales = snapshot_scales(con, snapshot_id)
     cols: dict[str, list] = {k: [] for k in ("asset", "reserve", "exchange_reserve", "custody_reserve", "capital_ratio", "scale",
                                              "reserve_units", "exchange_reserve_units", "custody_reserve_units", "capital_ratio_value")}
     for asset, claim in page.claims.items():

@@ -87,11 +87,13 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="PoR files: CSV, .gz or .zip.", show_default=False)],
     db: DbOption = None,
     exchange: Annotated[str, typer.Option(help="Exchange that published the files.")] = "okx",
-    label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot (default: the date and version in the file name).")] = None,
 ) -> None:
-    """Load PoR files into the database, one all-or-nothing transaction per file.
+    """Load PoR files into the database: each file (all members of a zip) is one snapshot, all or nothing.
 
-    Example: por ingest okx_por_2026-11.csv --label "November 2026"
+    The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip).
+
+    Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
     """
     from indexer.ingest import IngestError
 
@@ -108,8 +110,9 @@ def ingest(
             if r.duplicate_of is not None:
                 console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
             else:
+                named = f" \"{r.label}\"" if r.label else ""
                 console.print(
-                    f"{r.source_file}: snapshot {r.snapshot_id} ({r.layout}): {r.rows:,} rows loaded, "
+                    f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
                     f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
                 )
     if failed:

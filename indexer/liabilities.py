@@ -170,7 +170,7 @@ def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: d
     written, whichever is larger: OKX's audit page gives up to 22 decimals, more
     than any coin has, and none of them may be rounded away.
     """
-    scales = dict(con.execute("select asset, scale from asset_scales").fetchall())
+    scales = snapshot_scales(con, snapshot_id)
     assets, texts, units, scale_col = [], [], [], []
     for asset, amount in amounts.items():
         frac = split_decimal(amount)[1].rstrip("0")
@@ -190,6 +190,14 @@ def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: d
             "source": [source] * n,
         }
     )
+
+
+def snapshot_scales(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, int]:
+    """Each asset's scale in a snapshot: the one its rows were ingested with; for an asset the snapshot
+    lacks, the registry's finest decimals. An amount stored at that scale (or finer) is exact."""
+    scales = dict(con.execute("select asset, max(decimals) from coins where asset <> '' group by asset").fetchall())
+    scales.update(con.execute("select asset, scale from asset_scales where snapshot_id = ?", [snapshot_id]).fetchall())
+    return scales
 
 
 def hugeint_units(amount: str, scale: int, what: str) -> int:

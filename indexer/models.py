@@ -76,6 +76,7 @@ class SignedRow:
     eoa2: str = ""
     row_type: str = ""
     audit: bool = False  # from the audit layout, whose rules differ (SPEC §3.10: no ED25519 owner mode, ...)
+    family: str = ""  # signature family stored with the row at ingest ("" = ask today's registry)
     raw: dict[str, str] = field(default_factory=dict, compare=False)
 
 

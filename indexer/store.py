@@ -226,6 +226,53 @@ MIGRATIONS: list[tuple[str, str]] = [
         "002_i7registry_coin_source",
         "alter table coins add column if not exists source varchar;",
     ),
+    (
+        # One archive is one publication (several members, one snapshot); every row keeps its member and
+        # line; each address row keeps the registry facts it was ingested with (issue 7).
+        "002_i7ingest_publications",
+        """
+        alter table snapshots add column if not exists published_at timestamptz;
+        alter table snapshots add column if not exists version integer;
+        alter table snapshots add column if not exists members varchar[];
+        alter table addresses add column if not exists source_member varchar;
+        alter table addresses add column if not exists line_no bigint;
+        alter table addresses add column if not exists family varchar;
+        alter table addresses add column if not exists contract varchar;
+        alter table addresses add column if not exists decimals integer;
+        alter table ingest_errors add column if not exists source_member varchar;
+        alter table ingest_errors add column if not exists line_no bigint;
+        alter table published_totals add column if not exists source_member varchar;
+        alter table published_totals add column if not exists line_no bigint;
+        alter table published_totals add column if not exists asset varchar;
+        -- Rows loaded before this migration: the best record of their registry is the copy of it the
+        -- database held until now (synced on every connect), so freeze that.
+        update addresses set family = c.family, contract = c.contract, decimals = c.decimals
+        from coins c where c.coin_key = addresses.coin and addresses.decimals is null and addresses.family is null;
+        update addresses set line_no = row_no where line_no is null;
+        update addresses set source_member = s.source_file from snapshots s
+        where s.snapshot_id = addresses.snapshot_id and addresses.source_member is null;
+        update ingest_errors set source_member = s.source_file from snapshots s
+        where s.snapshot_id = ingest_errors.snapshot_id and ingest_errors.source_member is null;
+        update published_totals set source_member = s.source_file from snapshots s
+        where s.snapshot_id = published_totals.snapshot_id and published_totals.source_member is null;
+        update ingest_errors set line_no = row_no where line_no is null;
+        update published_totals set line_no = row_no where line_no is null;
+        update published_totals set asset = replace(upper(coin), '(ALL)', '') where asset is null and upper(coin) like '%(ALL)';
+        -- Each asset's scale (finest decimals among its coin keys) as the registry said at ingest.
+        create table if not exists snapshot_asset_scales (
+            snapshot_id integer not null,
+            asset       varchar not null,
+            scale       integer not null,
+            primary key (snapshot_id, asset)
+        );
+        insert into snapshot_asset_scales
+        select s.snapshot_id, c.asset, max(c.decimals)
+        from snapshots s, coins c
+        where c.asset <> '' and c.decimals is not null
+          and s.snapshot_id not in (select snapshot_id from snapshot_asset_scales)
+        group by s.snapshot_id, c.asset;
+        """,
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ import signal
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 
 import duckdb
@@ -47,19 +47,26 @@ RESULT_SCHEMA = pa.schema(
 )
 _ROW_COLUMNS = (
     "row_no", "coin", "address", "message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2", "row_type", "null_cells",
+    "family",
 )  # fmt: skip
 
 
 # --- one row ------------------------------------------------------------------------------
-_DISPATCH: dict[tuple[str, bool], tuple[str, Coin | None, VerifyFn | None, str]] = {}
+_DISPATCH: dict[tuple[str, bool, str], tuple[str, Coin | None, VerifyFn | None, str]] = {}
 
 
-def _dispatch(key: str, audit: bool) -> tuple[str, Coin | None, VerifyFn | None, str]:
-    """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup."""
-    found = _DISPATCH.get((key, audit))
+def _dispatch(key: str, audit: bool, family: str = "") -> tuple[str, Coin | None, VerifyFn | None, str]:
+    """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup.
+
+    ``family`` is the signature family stored with the row at ingest; it wins over today's registry,
+    so a later change to ``data/coins.csv`` does not re-judge an old snapshot under another scheme.
+    """
+    found = _DISPATCH.get((key, audit, family))
     if found is not None:
         return found
     coin = registry().coin(key) if key else None
+    if coin is not None and family and coin.family != family:
+        coin = replace(coin, family=family)
     if coin is None and audit:
         # OKX's audit verifier keys on the network column and treats an unknown network as ECDSA
         # (SPEC §2.1, §3.10); its public-key path then proves the signature, never the address.
@@ -75,7 +82,7 @@ def _dispatch(key: str, audit: bool) -> tuple[str, Coin | None, VerifyFn | None,
             if coin.family not in NO_SCHEME and broken:
                 why += " (plugins that failed to load: " + ", ".join(sorted(broken)) + ")"
         found = (coin.family, coin, fn, why)
-    _DISPATCH[(key, audit)] = found
+    _DISPATCH[(key, audit, family)] = found
     return found
 
 
@@ -91,7 +98,7 @@ def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
 
 def verify_row(row: SignedRow) -> tuple[str, Verdict]:
     """(family, strict verdict) of one row, through the plugin that owns the coin's family."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit)
+    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family)
     if fn is None or coin is None:
         return family, Verdict("unsupported", why)
     return family, _run(fn, row, coin, False)
@@ -99,7 +106,7 @@ def verify_row(row: SignedRow) -> tuple[str, Verdict]:
 
 def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
     """(family, the verdict OKX's own tool would give) of one row."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit)
+    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family)
     if not row.audit and row.coin.upper() in OKX_BLACKLIST:
         return family, Verdict("unsupported", f"OKX's VerifyAddress skips {row.coin.upper()} rows (blacklist)")
     if coin is None:
@@ -118,7 +125,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
     reasons: list[str | None] = []
     okx_statuses: list[str | None] = []
     okx_reasons: list[str | None] = []
-    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells in zip(*cols):
+    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells, stored_family in zip(*cols):
         row = SignedRow(
             row_no=row_no,
             coin=coin or "",
@@ -131,6 +138,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             eoa2=eoa2 or "",
             row_type=row_type or "",
             audit=audit,
+            family=stored_family or "",
             # OKX's tool reads a literal null marker as text (SPEC §1.5); ingest recorded which cells held one.
             raw={name: "null" for name in null_cells.split(",")} if null_cells else {},
         )

@@ -198,9 +198,15 @@ def test_gzip_and_zip_with_several_members(con, tmp_path):
         zf.writestr("a/first.csv", SUMMARY_11.replace("2.5", "3.5"))
         zf.writestr("second.csv.gz", gzip.compress(other.encode()))
         zf.writestr("__MACOSX/._junk", b"\x00\x01")
-    reports = ingest_file(con, archive)
-    assert [(r.source_file, r.rows) for r in reports] == [("bundle.zip:a/first.csv", 3), ("bundle.zip:second.csv.gz", 3)]
-    assert table(con, "select count(distinct snapshot_id), count(*) from addresses")[0] == (3, 9)
+    [report] = ingest_file(con, archive)  # one archive is one publication: one snapshot
+    assert (report.source_file, report.members, report.rows) == ("bundle.zip", ["a/first.csv", "second.csv.gz"], 6)
+    assert table(con, "select count(distinct snapshot_id), count(*) from addresses")[0] == (2, 9)
+    keys = table(con, "select source_member, line_no, row_no from addresses where snapshot_id = ? order by row_no", report.snapshot_id)
+    assert keys == [("a/first.csv", 7, 7), ("a/first.csv", 8, 8), ("a/first.csv", 9, 9),
+                    ("second.csv.gz", 7, 10**9 + 7), ("second.csv.gz", 8, 10**9 + 8), ("second.csv.gz", 9, 10**9 + 9)]  # fmt: skip
+    assert table(con, "select source_file, members from snapshots where snapshot_id = ?", report.snapshot_id) == [
+        ("bundle.zip", ["a/first.csv", "second.csv.gz"])
+    ]
 
 
 def test_zip_with_one_bad_member_loads_nothing(con, tmp_path):

@@ -6,20 +6,15 @@ from pathlib import Path
 
 import duckdb
 
-from indexer.store import MIGRATIONS, connect
+from indexer.store import connect
+from tests.fixtures.old_database import schema_001
 from tests.fixtures.anvil import insert_snapshot
 
 
 def old_database(path: Path) -> None:
     """Schema 001 only (as shipped before v2), with balances rows as the old runner wrote them."""
     con = duckdb.connect(str(path))
-    con.execute("create table schema_migrations (name varchar primary key, applied_at timestamptz default current_timestamp)")
-    name, sql = MIGRATIONS[0]
-    con.execute(sql)
-    con.execute("insert into schema_migrations (name) values (?)", [name])
-    # the old connect() mirrored the registry too (its networks table is what the migration joins on);
-    # today's sync_registry writes columns a schema-001 database does not have, so mirror the old shape here
-    _mirror_old_registry(con)
+    schema_001(con)
     sid = insert_snapshot(
         con,
         [
@@ -41,20 +36,6 @@ def old_database(path: Path) -> None:
         [sid] * 6,
     )
     con.close()
-
-
-def _mirror_old_registry(con: duckdb.DuckDBPyConnection) -> None:
-    from indexer.registry import registry
-
-    reg = registry()
-    con.executemany(
-        "insert into networks values (?, ?, ?, ?, ?)",
-        [(n.name, n.adapter, n.chain_id, n.native_asset, n.native_decimals) for n in reg.networks.values()],
-    )
-    con.executemany(
-        "insert into coins values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(c.key, c.asset, c.network, c.family, c.address_type, c.header, c.decimals, c.contract) for c in reg.coins.values()],
-    )
 
 
 def test_old_balances_get_a_method_and_read_block(tmp_path: Path) -> None:

@@ -54,7 +54,13 @@ DETAIL_FIELDS = (
 
 
 def normalise_header_cell(cell: str) -> str:
-    return re.sub(r"[\s\"']+", "", cell).lower()
+    """Header text as compared: trimmed, case-folded, quotes and every inner space dropped.
+
+    Real files write ``redeem script/ public key``, `` eoa1`` (leading space) and ``EOA1``; dropping
+    spaces (a superset of collapsing them) makes ``redeem script/ public key`` and
+    ``redeem script/public key`` one name, which they are (SPEC §1.1a).
+    """
+    return re.sub(r"[\s\"'\ufeff]+", "", cell).casefold()
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,25 @@ class Layout:
     amounts_in_base_units: bool = False
 
 
+# The summary section's header: three columns (2022 files, HTX writes ``balance``) or, in today's OKX
+# files, two (``coin,amount``: one row per asset, no height; SPEC §1.1a).
+_SUMMARY_HEADERS = {
+    ("coin", "snapshotheight", "amount"): 3,
+    ("coin", "snapshotheight", "balance"): 3,
+    ("coin", "amount"): 2,
+}
+
+
+def summary_header_width(cells: list[str]) -> int | None:
+    """3 or 2 when ``cells`` is a summary-section header, else None."""
+    names = [normalise_header_cell(c) for c in cells]
+    while names and not names[-1]:  # a trailing comma adds nothing
+        names.pop()
+    return _SUMMARY_HEADERS.get(tuple(names))
+
+
 def is_summary_header(cells: list[str]) -> bool:
-    return [normalise_header_cell(c) for c in cells] == ["coin", "snapshotheight", "amount"]
+    return summary_header_width(cells) is not None
 
 
 def detect_detail_layout(cells: list[str]) -> Layout | None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
-from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, is_summary_header
+from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, summary_header_width
 from indexer.registry import Registry
 
 NULL_MARKERS = frozenset({"null", "\\n"})  # compared lower-cased, after stripping
@@ -43,8 +44,14 @@ ADDRESS_SCHEMA = pa.schema(
         ("coin_known", pa.bool_()),
         ("audit_status", pa.string()),
         ("null_cells", pa.string()),
+        # What the registry said at ingest, so a later registry fix cannot rescale or re-sign this row.
+        # Filled per batch from the coin key (vectorised), not in the per-row loop.
+        ("family", pa.string()),
+        ("contract", pa.string()),
+        ("decimals", pa.int32()),
     ]
 )
+_RESOLVED = ("family", "contract", "decimals")
 ERROR_SCHEMA = pa.schema([("row_no", pa.int64()), ("line_text", pa.string()), ("reason", pa.string())])
 TOTALS_SCHEMA = pa.schema(
     [
@@ -54,12 +61,60 @@ TOTALS_SCHEMA = pa.schema(
         ("amount", pa.string()),
         ("scale", pa.int32()),
         ("base_units", pa.string()),
+        ("asset", pa.string()),  # set when the row totals a whole asset (ASSET(ALL), or a two-column summary row)
     ]
 )
 
 
 class NotAPorFile(ValueError):
     """The input is not a PoR file at all; the message is one sentence for the user."""
+
+
+class EmptyPorFile(NotAPorFile):
+    """A PoR header with nothing under it: refused, so it never becomes an empty default snapshot."""
+
+
+_OPEN, _CLOSE = "[{", "]}"
+
+
+def split_cells(raw: str) -> tuple[list[str], bool]:
+    """Split one record on commas, except inside unquoted ``[...]``/``{...}`` and inside CSV quotes.
+
+    OKX's VerifyAddress keeps ``[aa,bb]`` as one cell and its audit verifier keeps ``{..,..}``
+    (SPEC §1.5); csv.reader would split both and shift every later cell one column right.
+    A quoted cell keeps the CSV rules (``""`` is a quote). Returns (cells, brackets balanced).
+    Only rows that contain a bracket come here, so speed matters little.
+    """
+    cells: list[str] = []
+    buf: list[str] = []
+    depth = 0
+    quoted = False
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < n and raw[i + 1] == '"':
+                    buf.append('"')
+                    i += 1
+                else:
+                    quoted = False
+            else:
+                buf.append(ch)
+        elif ch == '"' and not buf and depth == 0:
+            quoted = True
+        elif ch == "," and depth == 0:
+            cells.append("".join(buf))
+            buf = []
+        else:
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE and depth:
+                depth -= 1
+            buf.append(ch)
+        i += 1
+    cells.append("".join(buf))
+    return cells, depth == 0 and not quoted
 
 
 @dataclass
@@ -119,6 +174,8 @@ class PorReader:
         self.stats = ParseStats()
         self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
         self._audit_keys = self._index_audit_keys(reg)
+        self._detail_errors = 0
+        self._registry_arrays: tuple[pa.Array, list[pa.Array]] | None = None
 
     # ---- public -------------------------------------------------------------------------
     def run(self, text: IO[str], sink: Sink) -> ParseStats:
@@ -132,11 +189,16 @@ class PorReader:
             raise NotAPorFile("it is empty")
         _, _, header = first
         layout_prefix = ""
-        if is_summary_header(header):
+        summary: tuple[dict, dict] | None = None
+        summary_width = summary_header_width(header)
+        if summary_width:
             layout_prefix = "summary+"
-            detail_header = self._read_summary(reader, lines, sink)
+            detail_header, summary = self._read_summary(reader, lines, summary_width)
             if detail_header is None:
                 self.stats.layout = "summary"
+                if not self.stats.totals and not self.stats.errors:
+                    raise EmptyPorFile("has a summary header and no rows")
+                self._flush_summary(sink, summary)
                 return self.stats
             header = detail_header
         layout = detect_detail_layout(header)
@@ -150,6 +212,10 @@ class PorReader:
             raise NotAPorFile(f"it is not UTF-8 text (after line {lines.line_no}: {exc.reason})") from None
         except csv.Error as exc:
             raise NotAPorFile(f"its CSV is unreadable at line {lines.line_no}: {exc}") from None
+        if not self.stats.rows and self._detail_errors == 0:
+            raise EmptyPorFile("has a header and no rows")
+        if summary is not None:  # after the detail rows, so an empty file is refused before anything is written
+            self._flush_summary(sink, summary)
         return self.stats
 
     # ---- sections -----------------------------------------------------------------------
@@ -161,7 +227,13 @@ class PorReader:
                 return row_no, raw, cells
         return None
 
-    def _read_summary(self, reader: Iterator[list[str]], lines: _Lines, sink: Sink) -> list[str] | None:
+    def _flush_summary(self, sink: Sink, summary: tuple[dict, dict]) -> None:
+        cols, errors = summary
+        self._flush(sink, "published_totals", TOTALS_SCHEMA, cols)
+        self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
+
+    def _read_summary(self, reader: Iterator[list[str]], lines: _Lines, width: int) -> tuple[list[str] | None, tuple[dict, dict]]:
+        """The summary section's rows (kept in memory: a few hundred at most) and the detail header after it."""
         cols: dict[str, list] = {n: [] for n in TOTALS_SCHEMA.names}
         errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
         detail_header = None
@@ -176,29 +248,33 @@ class PorReader:
             if detect_detail_layout(cells) is not None:  # a detail header without the blank line
                 detail_header = cells
                 break
-            self._summary_row(row_no, raw, [c.strip() for c in cells], cols, errors)
-        self._flush(sink, "published_totals", TOTALS_SCHEMA, cols)
-        self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
-        return detail_header
+            self._summary_row(row_no, raw, [c.strip() for c in cells], cols, errors, width)
+        return detail_header, (cols, errors)
 
-    def _summary_row(self, row_no: int, raw: str, cells: list[str], cols: dict, errors: dict) -> None:
+    def _summary_row(self, row_no: int, raw: str, cells: list[str], cols: dict, errors: dict, width: int) -> None:
         def reject(reason: str) -> None:
             errors["row_no"].append(row_no)
             errors["line_text"].append(raw)
             errors["reason"].append(reason)
             self.stats.errors += 1
 
-        cells = cells + [""] * (3 - len(cells))
-        if len([c for c in cells[3:] if c]):
-            return reject(f"summary row has {len(cells)} cells, expected 3 (coin, snapshot height, amount)")
-        coin, height, amount = cells[:3]
+        n = len(cells)
+        cells = cells + [""] * (width - n)
+        if any(cells[width:]):
+            expected = "3 (coin, snapshot height, amount)" if width == 3 else "2 (coin, amount)"
+            return reject(f"summary row has {n} cells, expected {expected}")
+        if width == 3:
+            coin, height, amount = cells[:3]
+        else:
+            (coin, amount), height = cells[:2], None  # today's two-column summary carries no height
         if not coin:
             return reject("summary row has an empty coin")
         try:
             split_decimal(amount)
         except AmountError as exc:
             return reject(f"bad amount: {exc}")
-        scale = self._summary_scale(coin)
+        asset = self._summary_asset(coin, per_asset_layout=width == 2)
+        scale = self._asset_scale(asset) if asset else self._coin_scale(coin)
         units = None
         if scale is not None:
             try:
@@ -211,16 +287,30 @@ class PorReader:
         cols["amount"].append(amount)
         cols["scale"].append(scale)
         cols["base_units"].append(units)
+        cols["asset"].append(asset)
         self.stats.totals += 1
 
-    def _summary_scale(self, coin: str) -> int | None:
-        """Decimals of a summary row: the coin's own, or for ``ASSET(ALL)`` the finest among the asset's coins."""
+    def _summary_asset(self, coin: str, *, per_asset_layout: bool) -> str | None:
+        """The asset a summary row totals, or None when it totals one coin key.
+
+        ``ASSET(ALL)`` always totals an asset. A two-column summary has one row per asset
+        (``BTC``, ``USDT``), so its text is an asset name there, unless no coin counts toward
+        an asset of that name and it is a coin key instead (``USDT-TRC20``).
+        """
         upper = coin.upper()
         if upper.endswith("(ALL)"):
-            asset = upper[: -len("(ALL)")]
-            scales = [c.decimals for c in self.reg.coins.values() if c.asset == asset and c.decimals is not None]
-            return max(scales) if scales else None
-        found = self.reg.coin(upper)
+            return upper[: -len("(ALL)")]
+        if per_asset_layout and (any(c.asset == upper for c in self.reg.coins.values()) or self.reg.coin(upper) is None):
+            return upper
+        return None
+
+    def _asset_scale(self, asset: str) -> int | None:
+        """The finest decimals among the asset's coin keys, so the total is exact at that scale."""
+        scales = [c.decimals for c in self.reg.coins.values() if c.asset == asset and c.decimals is not None]
+        return max(scales) if scales else None
+
+    def _coin_scale(self, coin: str) -> int | None:
+        found = self.reg.coin(coin.upper())
         return found.decimals if found else None
 
     def _read_detail(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
@@ -240,7 +330,7 @@ class PorReader:
         s_coin, s_type, s_net, s_height, s_addr, s_amount = (slot[f] for f in ("coin", "row_type", "network", "snapshot_height", "address", "amount"))
         s_msg, s_sig1, s_sig2, s_script, s_eoa1, s_eoa2 = (slot[f] for f in ("message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2"))
         s_asset, s_status = slot["asset"], slot["audit_status"]
-        out = [cols[n].append for n in ADDRESS_SCHEMA.names]
+        out = [cols[n].append for n in ADDRESS_SCHEMA.names if n not in _RESOLVED]
         (a_row, a_coin, a_asset, a_net, a_type, a_height, a_addr, a_amount, a_units, a_msg, a_sig1, a_sig2, a_script,
          a_eoa1, a_eoa2, a_netpub, a_known, a_status, a_nulls) = out  # fmt: skip
         row_nos = cols["row_no"]
@@ -248,6 +338,11 @@ class PorReader:
         coin_info = self._audit_coin if is_audit else self._coin
         for cells in reader:
             row_no, raw = lines.take()
+            if "[" in raw or "{" in raw:  # rare: csv.reader split inside brackets (SPEC §1.5)
+                cells, balanced = split_cells(raw)
+                if not balanced:
+                    self._reject(errors, row_no, raw, "a '[' or '{' is never closed, so the row's cells cannot be told apart")
+                    continue
             n = len(cells)
             if n < min_cells or n > width:
                 if not any(c.strip() for c in cells):
@@ -255,9 +350,10 @@ class PorReader:
                 if n < min_cells:
                     self._reject(errors, row_no, raw, f"too few cells: {n}, the {layout.name} layout needs at least {min_cells}")
                     continue
-                if any(c.strip() for c in cells[width:]):
-                    self._reject(errors, row_no, raw, f"too many cells: {n}, the header has {width}")
-                    continue
+                # More cells than the header: some cell held a separator, and which one cannot be known,
+                # so the row is refused rather than read with its cells in the wrong columns.
+                self._reject(errors, row_no, raw, f"too many cells: {n}, the header has {width}")
+                continue
             if n < width:
                 cells = cells + padding[: width - n]
             v = [cells[i].strip() for i in positions]
@@ -373,11 +469,32 @@ class PorReader:
         errors["line_text"].append(raw)
         errors["reason"].append(reason)
         self.stats.errors += 1
+        self._detail_errors += 1
 
-    @staticmethod
-    def _flush(sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
+    def _registry_columns(self) -> tuple[pa.Array, list[pa.Array]]:
+        """The registry as Arrow columns (coin keys; family, contract, decimals), built once per reader."""
+        if self._registry_arrays is None:
+            coins = list(self.reg.coins.values())
+            keys = pa.array([c.key for c in coins], pa.string())
+            values = [
+                pa.array([c.family for c in coins], pa.string()),
+                pa.array([c.contract for c in coins], pa.string()),
+                pa.array([c.decimals for c in coins], pa.int32()),
+            ]
+            self._registry_arrays = (keys, values)
+        return self._registry_arrays
+
+    def _flush(self, sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
         if not cols[schema.names[0]]:
             return
-        sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
+        if table == "addresses":
+            arrays = [pa.array(cols[n], schema.field(n).type) for n in schema.names if n not in _RESOLVED]
+            keys, (family, contract, decimals) = self._registry_columns()
+            at = pc.index_in(arrays[schema.names.index("coin")], value_set=keys)  # null for a coin the registry lacks
+            # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
+            arrays += [pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at)]
+            sink(table, pa.RecordBatch.from_arrays(arrays, names=schema.names))
+        else:
+            sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
         for values in cols.values():
             values.clear()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +25,12 @@ class Member:
 
     name: str
     open: Callable[[], IO[bytes]]
+    inner: str = ""  # its name inside the archive ("" for the file itself)
+
+    @property
+    def source_member(self) -> str:
+        """What a row's ``source_member`` says: the archive entry, or the file's own name."""
+        return self.inner or self.name
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
@@ -37,7 +45,7 @@ def members(path: Path) -> Iterator[Member]:
         magic = f.read(4)
     if magic[:2] == b"\x1f\x8b":
         yield Member(f"{path.name}", lambda: gzip.open(path, "rb"))
-    elif magic == b"PK\x03\x04":
+    elif magic[:2] == b"PK" and zipfile.is_zipfile(path):  # PK\x05\x06 starts an archive with no entry
         with zipfile.ZipFile(path) as zf:
             names = [
                 i.filename
@@ -45,7 +53,7 @@ def members(path: Path) -> Iterator[Member]:
                 if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not Path(i.filename).name.startswith(".")
             ]
         for name in sorted(names):
-            yield Member(f"{path.name}:{name}", _zip_opener(path, name))
+            yield Member(f"{path.name}:{name}", _zip_opener(path, name), inner=name)
     else:
         yield Member(path.name, lambda: open(path, "rb"))
 
@@ -61,3 +69,44 @@ def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
         return zf.open(name)
 
     return opener
+
+
+# OKX names a publication by its snapshot hour and a version (SPEC §1.1a): ``por_csv_2026063016_V2.zip``,
+# ``okx_por_2026063016_V2.csv``, ``okx_por_2026063016.csv.zip``, ``okx_por_2026063016_v2.csv.zip``.
+_PUBLICATION_NAME = re.compile(r"^(?:por_csv|okx_por)_(\d{10})(?:_[vV](\d+))?(?:\.|$)")
+
+
+@dataclass(frozen=True)
+class PublicationName:
+    """What a publication's file name says: its snapshot hour (UTC) and version."""
+
+    published_at: datetime
+    version: int | None
+
+    @property
+    def label(self) -> str:
+        """The default snapshot label, e.g. ``2026-06-30 16:00 UTC V2``."""
+        text = self.published_at.strftime("%Y-%m-%d %H:00 UTC")
+        return f"{text} V{self.version}" if self.version is not None else text
+
+
+def publication_name(name: str) -> PublicationName | None:
+    """Date and version from an OKX file or archive name; None for any other name (or an impossible date)."""
+    found = _PUBLICATION_NAME.match(Path(name).name)
+    if not found:
+        return None
+    stamp, version = found.groups()
+    try:
+        at = datetime.strptime(stamp, "%Y%m%d%H").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return PublicationName(at, int(version) if version is not None else None)
+
+
+def publication_of(path: Path, member_names: list[str]) -> PublicationName | None:
+    """The archive's own name decides; else the first member named like a publication."""
+    for name in (path.name, *member_names):
+        found = publication_name(name.rsplit(":", 1)[-1])
+        if found:
+            return found
+    return None
