@@ -183,7 +183,15 @@ class _Target:
 
 
 class _Resolver:
-    """Maps (coin key, asset, network) to what to read, with the registry's decimals; cached."""
+    """Maps a row to what to read and the decimals to store it with; cached.
+
+    A row keeps the registry facts it was ingested with (``addresses.contract``/``decimals``): a token
+    row is read from the contract and at the decimals stored with it, so a later registry fix cannot
+    rescale or re-point an old snapshot. Rows without stored facts (unknown coins, an audit row whose
+    coin key belongs to another network) resolve through today's registry. A token row ingested
+    while the registry had no contract may use today's contract only if today's decimals are the
+    ones stored, so its base units still mean what the published amount meant.
+    """
 
     def __init__(self, reg: Registry) -> None:
         self.reg = reg
@@ -193,12 +201,25 @@ class _Resolver:
                 self.token_by_asset.setdefault((c.asset.upper(), c.network), (c.contract, c.decimals))
         self.cache: dict[tuple[str, str, str], _Target] = {}
 
-    def __call__(self, coin_key: str, asset: str, network: str) -> _Target:
-        key = (coin_key, asset, network)
+    def __call__(self, coin_key: str, asset: str, network: str, stored_contract: str | None = None, stored_decimals: int | None = None) -> _Target:
+        key = (coin_key, asset, network, stored_contract, stored_decimals)
         hit = self.cache.get(key)
         if hit is None:
-            hit = self.cache[key] = self._resolve(coin_key, asset, network)
+            hit = self.cache[key] = self._resolve_stored(coin_key, asset, network, stored_contract, stored_decimals)
         return hit
+
+    def _resolve_stored(self, coin_key: str, asset: str, network: str, contract: str | None, decimals: int | None) -> _Target:
+        coin = self.reg.coin(coin_key)
+        if decimals is None or coin is None or coin.network != network:
+            return self._resolve(coin_key, asset, network)
+        if contract:
+            return _Target(contract, decimals)
+        if self.reg.networks[network].is_native((coin.asset or asset).upper()):
+            return _Target("", decimals)
+        today = self._resolve(coin_key, asset, network)
+        if today.error or today.decimals == decimals:
+            return today
+        return _Target("", None, f"{coin_key} was ingested with {decimals} decimals and no contract; today's registry says {today.decimals}: re-ingest the file")
 
     def _resolve(self, coin_key: str, asset: str, network: str) -> _Target:
         net = self.reg.networks[network]
@@ -310,7 +331,7 @@ def fetch_snapshot(
         # a snapshot row counts as done only with an ok value obtained *for* the snapshot block
         plan_tbl = con.sql(
             """
-            select a.network, a.row_no, a.coin, a.asset, a.address, a.snapshot_height
+            select a.network, a.row_no, a.coin, a.asset, a.address, a.snapshot_height, a.contract, a.decimals
             from addresses a
             left join balances b on b.snapshot_id = a.snapshot_id and b.row_no = a.row_no and b.as_of = ?
             where a.snapshot_id = ? and list_contains(?, a.network)
@@ -325,7 +346,10 @@ def fetch_snapshot(
         for i, net_name in enumerate(cols["network"]):
             plans.setdefault(net_name, []).append(i)
         rows_by_net = {
-            name: [(cols["row_no"][i], cols["coin"][i], cols["asset"][i], cols["address"][i], cols["snapshot_height"][i]) for i in idx]
+            name: [
+                (cols["row_no"][i], cols["coin"][i], cols["asset"][i], cols["address"][i], cols["snapshot_height"][i], cols["contract"][i], cols["decimals"][i])
+                for i in idx
+            ]
             for name, idx in plans.items()
         }
 
@@ -460,8 +484,8 @@ class _Runner:
             # what each row reads; rows that cannot be read are error rows right away
             reads: dict[tuple[str, str, int | None], list[tuple[int, int | None]]] = {}
             failed: list[tuple[int, str, int | None]] = []
-            for row_no, coin, asset, address, height in rows:
-                target = self.resolve(coin, asset, net.name)
+            for row_no, coin, asset, address, height, contract, decimals in rows:
+                target = self.resolve(coin, asset, net.name, contract, decimals)
                 block = block_of if self.at == "latest" else height
                 if target.error:
                     failed.append((row_no, target.error, block))
