@@ -375,7 +375,8 @@ class _Runner:
                 else:
                     # only hex (EVM) addresses are case-insensitive; base58/bech32-m text of other chains is not
                     addr = address.strip().lower() if net.adapter == "evm" else address.strip()
-                    key = (addr, target.contract.lower(), block)
+                    # contracts as the registry writes them: base58 mints (SPL, TRC-20) are case-sensitive
+                    key = (addr, target.contract.lower() if net.adapter == "evm" else target.contract, block)
                     reads.setdefault(key, []).append((row_no, target.decimals))
             run.reads = len(reads)
             run.blocks = sorted({k[2] for k in reads if k[2] is not None})
