@@ -313,3 +313,144 @@ def test_preflight_refuses_slots_beyond_the_tip(world: World, node: SolanaNode) 
 
     with pytest.raises(FetchBlocked, match="beyond the node"):
         asyncio.run(go())
+
+
+# ------------------------------------------------------------------------------------------ end to end
+
+HEADER = "coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2"
+
+
+def okx_file(world: World, path, extra: list[str] = ()) -> list[tuple[str, str]]:
+    """An OKX-format file with SOL and USDT-SPL rows at the snapshot slot (amounts = the truth at the
+    snapshot, so reconciliation must say ``match``), one USDC-SPL row (its mint is not on this ledger)
+    and one row that is not an address. Returns (coin, address) per detail row, in file order."""
+    rows: list[tuple[str, str]] = []
+    lines = [HEADER]
+    s = world.snapshot_slot
+    for w in world.wallets + list(extra):
+        for coin, mint, dec in (("SOL", "", 9), ("USDT-SPL", world.usdt, 6)):
+            units = world.expected.get((w, mint), 0)
+            lines.append(f"{coin},SOL,{s},{w},{units // 10**dec}.{units % 10**dec:0{dec}d},I am an OKX address,0x00,,,,")
+            rows.append((coin, w))
+    lines.append(f"USDC-SPL,SOL,{s},{world.wallets[0]},1,I am an OKX address,0x00,,,,")
+    rows.append(("USDC-SPL", world.wallets[0]))
+    lines.append(f"SOL,SOL,{s},0xnot-a-solana-address,1,I am an OKX address,0x00,,,,")
+    rows.append(("SOL", "0xnot-a-solana-address"))
+    path.write_text("\n".join(lines) + "\n")
+    return rows
+
+
+def sol_config(url: str, **options: object):
+    from pathlib import Path
+
+    from indexer.config import PorConfig
+
+    return PorConfig(networks={"SOL": NetworkSettings(name="SOL", rpc=[url], backoff=0.01, options=dict(options))}, path=Path("por.toml"))
+
+
+def check_balances(world: World, con, sid: int, rows: list[tuple[str, str]]) -> None:
+    got = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select row_no, status, cast(base_units as varchar), block_height, error from balances where snapshot_id = ? and as_of = 'snapshot'", [sid]
+        ).fetchall()
+    }
+    row_nos = [r[0] for r in con.execute("select row_no from addresses where snapshot_id = ? order by row_no", [sid]).fetchall()]
+    assert len(row_nos) == len(rows) == len(got)
+    assert con.execute("select count(*) - count(distinct (snapshot_id, row_no, as_of)) from balances").fetchone()[0] == 0
+    for row_no, (coin, address) in zip(row_nos, rows):
+        status, units, block, error = got[row_no]
+        if coin == "USDC-SPL":
+            assert status == "error" and units is None and "could not find mint" in error
+        elif not codec.is_address(address):
+            assert status == "error" and units is None and "not a Solana address" in error
+        else:
+            mint = world.usdt if coin == "USDT-SPL" else ""
+            assert (status, int(units), block) == ("ok", world.expected.get((address, mint), 0), world.snapshot_slot), (coin, address)
+
+
+def test_fetch_snapshot_end_to_end_from_an_okx_file(world: World, node: SolanaNode, tmp_path) -> None:
+    from indexer.fetch import fetch_snapshot
+    from indexer.ingest import ingest_file
+    from indexer.store import connect
+
+    con = connect(tmp_path / "por.duckdb")
+    rows = okx_file(world, tmp_path / "por.csv")
+    [report] = ingest_file(con, tmp_path / "por.csv")
+    sid = report.snapshot_id
+    summary = fetch_snapshot(con, sol_config(node.url), sid, show_progress=False, commit_chunk=5)
+    check_balances(world, con, sid, rows)
+    run = summary.networks["SOL"]
+    assert run.blocks == [world.snapshot_slot] and run.errors == 2 and "replayed" in run.method
+    # the published amounts are the snapshot truth: every fetched row reconciles
+    statuses = dict(con.execute("select status, count(*) from reconciliation where snapshot_id = ? group by status", [sid]).fetchall())
+    assert statuses == {"match": 2 * len(world.wallets), "missing": 2}
+
+
+def test_fetch_snapshot_through_a_faulty_proxy_gives_identical_balances(world: World, node: SolanaNode, tmp_path) -> None:
+    from indexer.fetch import fetch_snapshot
+    from indexer.ingest import ingest_file
+    from indexer.store import connect
+
+    con = connect(tmp_path / "por.duckdb")
+    rows = okx_file(world, tmp_path / "por.csv")
+    [report] = ingest_file(con, tmp_path / "por.csv")
+    with FaultyProxy(node.url, share=0.3, seed=17, delay=0.4, max_consecutive=2) as proxy:
+        cfg = sol_config(proxy.url, calls_per_batch=4)
+        cfg.networks["SOL"].timeout = 0.3
+        cfg.networks["SOL"].retries = 6
+        fetch_snapshot(con, cfg, report.snapshot_id, show_progress=False, commit_chunk=3)
+        injected = sum(v for k, v in proxy.counts.items() if k != "requests")
+    assert injected > 0
+    check_balances(world, con, report.snapshot_id, rows)
+
+
+KILLED_RUN = """
+import sys
+from pathlib import Path
+from indexer.config import NetworkSettings, PorConfig
+from indexer.fetch import fetch_snapshot
+from indexer.store import connect
+con = connect(sys.argv[1])
+cfg = PorConfig(networks={"SOL": NetworkSettings(name="SOL", rpc=[sys.argv[2]], options={"calls_per_batch": 2})}, path=Path("por.toml"))
+fetch_snapshot(con, cfg, int(sys.argv[3]), show_progress=False, commit_chunk=4)
+"""
+
+
+def test_a_killed_fetch_resumes_with_nothing_lost_or_duplicated(world: World, node: SolanaNode, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from indexer.fetch import fetch_snapshot
+    from indexer.ingest import ingest_file
+    from indexer.store import connect
+    from tests.fixtures.anvil import REPO
+
+    extra = []
+    for i in range(150):  # wallets with no history at all: their current value is their snapshot value
+        pk = Keypair().pubkey()
+        world.ledger.place_wallet(pk, 10_000 + i)
+        world.expected[(str(pk), "")] = 10_000 + i
+        extra.append(str(pk))
+    db = tmp_path / "por.duckdb"
+    con = connect(db)
+    rows = okx_file(world, tmp_path / "por.csv", extra)
+    [report] = ingest_file(con, tmp_path / "por.csv")
+    sid = report.snapshot_id
+    con.close()
+    with FaultyProxy(node.url, latency=0.03) as proxy:  # a slow provider: the run takes seconds
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(db), proxy.url, str(sid)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+        while proxy.counts["requests"] < 40 and proc.poll() is None:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    con = connect(db)
+    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
+    assert 0 < done < len(rows)  # killed mid-run, after some chunks were committed
+    summary = fetch_snapshot(con, sol_config(node.url), sid, show_progress=False)
+    assert summary.networks["SOL"].rows <= len(rows) - done + 2  # only what was missing (+ error rows, retried)
+    check_balances(world, con, sid, rows)
