@@ -25,7 +25,7 @@ as the snapshot's. Every other failure is an error result, never a zero.
 
 Options (``[networks.SOL.options]``): ``accounts_per_call`` (getMultipleAccounts keys per call, ≤ 100,
 halved automatically on ``-32602 Too many inputs``), ``calls_per_batch`` (JSON-RPC calls per HTTP
-batch, default ``batch_size`` or 10), ``signatures_page`` (≤ 1000), ``commitment`` (default
+batch, default ``batch_size`` or 100; getMultipleAccounts at most 10 per batch), ``signatures_page`` (≤ 1000), ``commitment`` (default
 ``finalized``), ``replay = false`` (store current values as ``latest`` without trying history).
 """
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,8 @@ from indexer.plugins import FetchBlocked
 from indexer.rpc import JsonRpcClient, RpcError, TransportError
 
 MAX_ACCOUNTS_PER_CALL = 100
-DEFAULT_CALLS_PER_BATCH = 10
+DEFAULT_CALLS_PER_BATCH = 100
+ACCOUNT_CALLS_PER_BATCH = 10  # getMultipleAccounts calls per HTTP batch: 1,000 accounts per request
 # The node cannot give the history a replay needs (CHAINS.md: Solana error codes).
 HISTORY_GONE = {
     -32011: "transaction history is not available from this node",
@@ -102,8 +103,8 @@ class SolanaFetcher:
         self.notes: list[str] = []
         self._history_note = "" if self.replay else "replay switched off ([networks.X.options] replay = false): current values"
         self._latest_tip: int | None = None
-        self._tx_cache: dict[str, Any] = {}
-        self._window_cache: dict[tuple[str, int], _Window | BaseException] = {}
+        self._tx_cache: dict[str, asyncio.Future[Any]] = {}
+        self._window_cache: dict[tuple[str, int], asyncio.Future[_Window | BaseException]] = {}
         self._batcher: _CallBatcher | None = None
 
     # -- protocol -------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ class SolanaFetcher:
             size = self.per_call
             chunks = [pending[i : i + size] for i in range(0, len(pending), size)]
             calls = [("getMultipleAccounts", [chunk, {"encoding": "base64", "commitment": self.commitment, "dataSlice": {"offset": 0, "length": 0}}]) for chunk in chunks]
-            answers = await self._batch(calls)
+            answers = await self._batch(calls, min(self.calls_per_batch, ACCOUNT_CALLS_PER_BATCH))
             retry: list[str] = []
             for chunk, ans in zip(chunks, answers):
                 if isinstance(ans, RpcError) and _TOO_MANY_INPUTS.search(ans.message) and size > 1:
@@ -352,11 +353,12 @@ class SolanaFetcher:
     # -- history, batched and cached ------------------------------------------------------------------
 
     async def _window(self, address: str, s: int) -> _Window:
+        """Cached per (address, slot), in flight too: a wallet's SOL row and its token rows share one list."""
         key = (address, s)
-        hit = self._window_cache.get(key)
-        if hit is None:
-            hit = await self._fetch_window(address, s)
-            self._window_cache[key] = hit
+        fut = self._window_cache.get(key)
+        if fut is None:
+            fut = self._window_cache[key] = asyncio.ensure_future(self._fetch_window(address, s))
+        hit = await asyncio.shield(fut)
         if isinstance(hit, BaseException):
             raise hit
         return hit
@@ -390,21 +392,26 @@ class SolanaFetcher:
             before = page[-1]["signature"]
 
     async def _transaction(self, signature: str) -> Any:
-        hit = self._tx_cache.get(signature)
-        if hit is None:
-            self.stats["transaction_requests"] += 1
-            try:
-                hit = await self._call("getTransaction", [signature, {"encoding": "json", "maxSupportedTransactionVersion": 0, "commitment": self.commitment}])
-                if hit is None:
-                    hit = HistoryUnavailable(f"the node no longer has transaction {signature}")
-                elif not isinstance(hit, dict) or not hit.get("meta"):
-                    hit = ReplayError(f"transaction {signature} comes without status metadata")
-            except (HistoryUnavailable, RpcError) as exc:
-                hit = exc
-            self._tx_cache[signature] = hit
+        """``getTransaction`` (json, v0 allowed), cached per signature, in flight too."""
+        fut = self._tx_cache.get(signature)
+        if fut is None:
+            fut = self._tx_cache[signature] = asyncio.ensure_future(self._fetch_transaction(signature))
+        hit = await asyncio.shield(fut)
         if isinstance(hit, BaseException):
             raise hit
         return hit
+
+    async def _fetch_transaction(self, signature: str) -> Any:
+        self.stats["transaction_requests"] += 1
+        try:
+            tx = await self._call("getTransaction", [signature, {"encoding": "json", "maxSupportedTransactionVersion": 0, "commitment": self.commitment}])
+        except (HistoryUnavailable, RpcError) as exc:
+            return exc
+        if tx is None:
+            return HistoryUnavailable(f"the node no longer has transaction {signature}")
+        if not isinstance(tx, dict) or not tx.get("meta"):
+            return ReplayError(f"transaction {signature} comes without status metadata")
+        return tx
 
     async def _call(self, method: str, params: list[Any]) -> Any:
         """One call, sent in a JSON-RPC batch with the calls made in the same loop turn (replays of
@@ -421,9 +428,10 @@ class SolanaFetcher:
                 raise HistoryUnavailable(f"{HISTORY_GONE[exc.code]} ({exc.code}: {exc.message})") from None
             raise
 
-    async def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    async def _batch(self, calls: list[tuple[str, list[Any]]], per_batch: int = 0) -> list[Any]:
         """Calls as JSON-RPC batches of ``calls_per_batch``, concurrently; one answer or RpcError per call."""
-        groups = [calls[i : i + self.calls_per_batch] for i in range(0, len(calls), self.calls_per_batch)]
+        size = per_batch or self.calls_per_batch
+        groups = [calls[i : i + size] for i in range(0, len(calls), size)]
         answers = await asyncio.gather(*(self.client.batch(g) for g in groups))
         return [a for group in answers for a in group]
 
@@ -488,9 +496,3 @@ class _CallBatcher:
 def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
-
-def requests_per_account(stats: Iterable[tuple[str, int]]) -> float:
-    """Replay cost from a fetcher's ``stats`` items: HTTP-level calls per replayed account."""
-    d = dict(stats)
-    n = d.get("replayed_accounts", 0)
-    return (d.get("signature_requests", 0) + d.get("transaction_requests", 0)) / n if n else 0.0
