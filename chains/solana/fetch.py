@@ -104,7 +104,6 @@ class SolanaFetcher:
         self._history_note = "" if self.replay else "replay switched off ([networks.X.options] replay = false): current values"
         self._latest_tip: int | None = None
         self._tx_cache: dict[str, asyncio.Future[Any]] = {}
-        self._window_cache: dict[tuple[str, int], asyncio.Future[_Window | BaseException]] = {}
         self._batcher: _CallBatcher | None = None
 
     # -- protocol -------------------------------------------------------------------------------
@@ -182,16 +181,18 @@ class SolanaFetcher:
         # 1. current values, in bulk (read before any signature list, see the module docstring)
         native_now, token_now = await asyncio.gather(self._current_natives(list(natives)), self._current_tokens(list(tokens)))
 
-        # 2. per request: latest, or replayed to its slot
+        # 2. per request: latest, or replayed to its slot. Signature lists are shared by the requests of
+        #    this call only: each must be read after the current values it vouches for (read in step 1)
+        windows: dict[tuple[str, int], asyncio.Future[_Window | BaseException]] = {}
         replays: list[tuple[int, Any]] = []
         for address, idx in natives.items():
             now = native_now[address]
             for i in idx:
-                replays.append((i, self._resolve_native(requests[i], now)))
+                replays.append((i, self._resolve_native(requests[i], now, windows)))
         for key, idx in tokens.items():
             now = token_now[key]
             for i in idx:
-                replays.append((i, self._resolve_token(requests[i], now)))
+                replays.append((i, self._resolve_token(requests[i], now, windows)))
         done = await asyncio.gather(*(c for _, c in replays))
         for (i, _), res in zip(replays, done):
             results[i] = res
@@ -265,7 +266,7 @@ class SolanaFetcher:
     def _is_latest(self, req: BalanceRequest) -> bool:
         return req.block is None or (self._latest_tip is not None and req.block >= self._latest_tip)
 
-    async def _resolve_native(self, req: BalanceRequest, now: _Current | BaseException) -> BalanceResult:
+    async def _resolve_native(self, req: BalanceRequest, now: _Current | BaseException, windows: dict) -> BalanceResult:
         if isinstance(now, BaseException):
             return self._error(req, _why(now))
         if self._is_latest(req):
@@ -274,14 +275,14 @@ class SolanaFetcher:
             return self._ok(req, now.value, now.slot, "latest", self._history_note)
         s = int(req.block)  # type: ignore[arg-type]
         try:
-            value = await self._native_at(req.address, s, now)
+            value = await self._native_at(req.address, s, now, windows)
         except HistoryUnavailable as exc:
             return self._ok(req, now.value, now.slot, "latest", f"{exc}: current value")
         except (ReplayError, RpcError) as exc:
             return self._error(req, _why(exc))
         return self._ok(req, value, s, "replayed")
 
-    async def _resolve_token(self, req: BalanceRequest, now: Any) -> BalanceResult:
+    async def _resolve_token(self, req: BalanceRequest, now: Any, windows: dict) -> BalanceResult:
         if isinstance(now, BaseException):
             return self._error(req, _why(now))
         accounts, slot = now
@@ -292,16 +293,16 @@ class SolanaFetcher:
             return self._ok(req, current, slot, "latest", self._history_note)
         s = int(req.block)  # type: ignore[arg-type]
         try:
-            value = await self._token_at(req.address, req.contract, s, accounts, slot)
+            value = await self._token_at(req.address, req.contract, s, accounts, slot, windows)
         except HistoryUnavailable as exc:
             return self._ok(req, current, slot, "latest", f"{exc}: current value")
         except (ReplayError, RpcError) as exc:
             return self._error(req, _why(exc))
         return self._ok(req, value, s, "replayed")
 
-    async def _native_at(self, address: str, s: int, now: _Current) -> int:
+    async def _native_at(self, address: str, s: int, now: _Current, windows: dict) -> int:
         self.stats["replayed_accounts"] += 1
-        window = await self._window(address, s)
+        window = await self._window(address, s, windows)
         if not window.after and (window.boundary is None or now.slot >= s or window.boundary["slot"] <= now.slot):
             return now.value  # untouched since the snapshot (and since the current read, if that was earlier)
         if window.boundary is not None:
@@ -317,9 +318,9 @@ class SolanaFetcher:
             raise ReplayError(f"the history of {address} ends at a transaction after slot {s:,} that found {before} lamports already there: incomplete history")
         return 0
 
-    async def _token_at(self, owner: str, mint: str, s: int, accounts: dict[str, codec.TokenAccount], now_slot: int) -> int:
+    async def _token_at(self, owner: str, mint: str, s: int, accounts: dict[str, codec.TokenAccount], now_slot: int, windows: dict) -> int:
         # token accounts this owner had for the mint at some point after s, from the owner's own transactions
-        window = await self._window(owner, s)
+        window = await self._window(owner, s, windows)
         candidates = set(accounts)
         if window.after:
             txs = await asyncio.gather(*(self._transaction(e["signature"]) for e in window.after))
@@ -327,12 +328,12 @@ class SolanaFetcher:
                 for tb in (*codec.token_balances(tx, post=False), *codec.token_balances(tx, post=True)):
                     if tb.mint == mint and tb.owner == owner:
                         candidates.add(tb.account)
-        values = await asyncio.gather(*(self._token_account_at(acct, owner, mint, s, accounts.get(acct), now_slot) for acct in sorted(candidates)))
+        values = await asyncio.gather(*(self._token_account_at(acct, owner, mint, s, accounts.get(acct), now_slot, windows) for acct in sorted(candidates)))
         return sum(values)
 
-    async def _token_account_at(self, account: str, owner: str, mint: str, s: int, now: codec.TokenAccount | None, now_slot: int) -> int:
+    async def _token_account_at(self, account: str, owner: str, mint: str, s: int, now: codec.TokenAccount | None, now_slot: int, windows: dict) -> int:
         self.stats["replayed_accounts"] += 1
-        window = await self._window(account, s)
+        window = await self._window(account, s, windows)
         if not window.after and (window.boundary is None or now_slot >= s or window.boundary["slot"] <= now_slot):
             if now is None:
                 raise ReplayError(f"token account {account} was seen with {owner} after slot {s:,} but has no signature after it")
@@ -352,12 +353,13 @@ class SolanaFetcher:
 
     # -- history, batched and cached ------------------------------------------------------------------
 
-    async def _window(self, address: str, s: int) -> _Window:
-        """Cached per (address, slot), in flight too: a wallet's SOL row and its token rows share one list."""
+    async def _window(self, address: str, s: int, windows: dict) -> _Window:
+        """Cached per (address, slot) in ``windows`` (one ``fetch`` call), in flight too: a wallet's SOL
+        row and its token rows share one list."""
         key = (address, s)
-        fut = self._window_cache.get(key)
+        fut = windows.get(key)
         if fut is None:
-            fut = self._window_cache[key] = asyncio.ensure_future(self._fetch_window(address, s))
+            fut = windows[key] = asyncio.ensure_future(self._fetch_window(address, s))
         hit = await asyncio.shield(fut)
         if isinstance(hit, BaseException):
             raise hit
@@ -396,7 +398,12 @@ class SolanaFetcher:
         fut = self._tx_cache.get(signature)
         if fut is None:
             fut = self._tx_cache[signature] = asyncio.ensure_future(self._fetch_transaction(signature))
-        hit = await asyncio.shield(fut)
+        try:
+            hit = await asyncio.shield(fut)
+        except BaseException:
+            if self._tx_cache.get(signature) is fut:  # a transport failure is not the transaction's answer: ask again next time
+                del self._tx_cache[signature]
+            raise
         if isinstance(hit, BaseException):
             raise hit
         return hit
