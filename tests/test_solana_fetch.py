@@ -476,3 +476,11 @@ def test_a_signature_list_never_vouches_for_a_later_current_read(world: World, n
     first, second = asyncio.run(go())
     assert world.current(w2, "") == world.expected[(w2, "")] + 42
     assert [r.base_units for r in (*first, *second)] == [world.expected[(w2, "")]] * 2
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_signature_pages_are_followed_back_to_the_slot(world: World, node: SolanaNode, page: int) -> None:
+    results, f = run_fetch(node.url, world.requests(world.snapshot_slot), signatures_page=page)
+    assert [r.base_units for r in results] == [world.expected[(r.request.address, r.request.contract)] for r in results]
+    assert all(r.method == "replayed" for r in results)
+    assert node.counts["getSignaturesForAddress"] > f.stats["replayed_accounts"]  # more than one page for some accounts

@@ -157,10 +157,8 @@ class SolanaFetcher:
             except TransportError:
                 raise
             except RpcError as exc:
-                if exc.code in HISTORY_GONE:
-                    self._history_note = f"{HISTORY_GONE[exc.code]} ({exc.code}): current values"
-                else:
-                    raise FetchBlocked(f"{name}: the node refuses getSignaturesForAddress: {exc.message}") from None
+                why = HISTORY_GONE.get(exc.code or 0, f"the node refuses getSignaturesForAddress: {exc.message}")
+                self._history_note = f"{why} ({exc.code}): current values"
         except TransportError as exc:
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
 
