@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chains.common.encoding import b58decode, b58encode
@@ -34,8 +35,10 @@ _ACCOUNT_TYPE_ACCOUNT = 2
 _STATE_UNINITIALIZED = 0
 
 
+@lru_cache(maxsize=1 << 17)
 def pubkey_bytes(text: str) -> bytes:
-    """The 32 bytes of a base58 address; ValueError unless it is exactly the canonical text of 32 bytes."""
+    """The 32 bytes of a base58 address; ValueError unless it is exactly the canonical text of 32 bytes.
+    Cached: a run checks the same owners and mints many times, and base58 is big-integer arithmetic."""
     raw = b58decode(text)
     if len(raw) != 32:
         raise ValueError(f"a Solana address is 32 bytes, {text!r} decodes to {len(raw)}")
@@ -69,6 +72,13 @@ def decode_token_account(data: bytes) -> TokenAccount:
     Token-2022 extensions are walked (type ids returned) so that a mint or a malformed TLV area is
     refused rather than read as an account.
     """
+    mint, owner, amount, state, extensions = token_account_fields(data)
+    return TokenAccount(mint=b58encode(mint), owner=b58encode(owner), amount=amount, state=state, extensions=extensions)
+
+
+def token_account_fields(data: bytes) -> tuple[bytes, bytes, int, int, tuple[int, ...]]:
+    """(mint bytes, owner bytes, amount, state, extension ids) of token account bytes, checked as
+    :func:`decode_token_account` checks them, without base58 text (the hot path compares bytes)."""
     n = len(data)
     if n < TOKEN_ACCOUNT_LEN:
         raise ValueError(f"token account data is {n} bytes, at least {TOKEN_ACCOUNT_LEN} expected")
@@ -80,13 +90,7 @@ def decode_token_account(data: bytes) -> TokenAccount:
     state = data[108]
     if state == _STATE_UNINITIALIZED or state > 2:
         raise ValueError(f"token account state {state} is not initialized/frozen")
-    return TokenAccount(
-        mint=b58encode(data[0:32]),
-        owner=b58encode(data[32:64]),
-        amount=int.from_bytes(data[64:72], "little"),
-        state=state,
-        extensions=extensions,
-    )
+    return data[0:32], data[32:64], int.from_bytes(data[64:72], "little"), state, extensions
 
 
 def _tlv_types(data: bytes, start: int) -> Iterable[int]:

@@ -237,7 +237,7 @@ class SolanaFetcher:
             pending = retry
         return out
 
-    async def _current_tokens(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[dict[str, codec.TokenAccount], int] | BaseException]:
+    async def _current_tokens(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[dict[str, int], int] | BaseException]:
         """Each owner's live token accounts for the mint (Token or Token-2022: the node picks the
         mint's program), decoded from their bytes and checked to name this owner and mint."""
         calls = [("getTokenAccountsByOwner", [owner, {"mint": mint}, {"encoding": "base64", "commitment": self.commitment}]) for owner, mint in keys]
@@ -248,12 +248,14 @@ class SolanaFetcher:
                 out[(owner, mint)] = ans
                 continue
             try:
-                accounts: dict[str, codec.TokenAccount] = {}
+                owner_b, mint_b = codec.pubkey_bytes(owner), codec.pubkey_bytes(mint)
+                accounts: dict[str, int] = {}
                 for entry in ans["value"]:
-                    acct = codec.decode_token_account(codec.account_data(entry["account"]))
-                    if acct.owner != owner or acct.mint != mint:
+                    acct_mint, acct_owner, amount, _state, _ext = codec.token_account_fields(codec.account_data(entry["account"]))
+                    if acct_owner != owner_b or acct_mint != mint_b:
+                        acct = codec.decode_token_account(codec.account_data(entry["account"]))
                         raise ValueError(f"token account {entry['pubkey']} belongs to {acct.owner} for {acct.mint}")
-                    accounts[entry["pubkey"]] = acct
+                    accounts[entry["pubkey"]] = amount
                 out[(owner, mint)] = (accounts, int(ans["context"]["slot"]))
             except (KeyError, TypeError, ValueError) as exc:
                 out[(owner, mint)] = ReplayError(f"malformed getTokenAccountsByOwner answer: {exc}")
@@ -284,7 +286,7 @@ class SolanaFetcher:
         if isinstance(now, BaseException):
             return self._error(req, _why(now))
         accounts, slot = now
-        current = sum(a.amount for a in accounts.values())
+        current = sum(accounts.values())
         if self._is_latest(req):
             return self._ok(req, current, slot, "latest")
         if self._history_note:
@@ -316,7 +318,7 @@ class SolanaFetcher:
             raise ReplayError(f"the history of {address} ends at a transaction after slot {s:,} that found {before} lamports already there: incomplete history")
         return 0
 
-    async def _token_at(self, owner: str, mint: str, s: int, accounts: dict[str, codec.TokenAccount], now_slot: int, windows: dict) -> int:
+    async def _token_at(self, owner: str, mint: str, s: int, accounts: dict[str, int], now_slot: int, windows: dict) -> int:
         # token accounts this owner had for the mint at some point after s, from the owner's own transactions
         window = await self._window(owner, s, windows)
         candidates = set(accounts)
@@ -329,13 +331,13 @@ class SolanaFetcher:
         values = await asyncio.gather(*(self._token_account_at(acct, owner, mint, s, accounts.get(acct), now_slot, windows) for acct in sorted(candidates)))
         return sum(values)
 
-    async def _token_account_at(self, account: str, owner: str, mint: str, s: int, now: codec.TokenAccount | None, now_slot: int, windows: dict) -> int:
+    async def _token_account_at(self, account: str, owner: str, mint: str, s: int, now: int | None, now_slot: int, windows: dict) -> int:
         self.stats["replayed_accounts"] += 1
         window = await self._window(account, s, windows)
         if not window.after and (window.boundary is None or now_slot >= s or window.boundary["slot"] <= now_slot):
             if now is None:
                 raise ReplayError(f"token account {account} was seen with {owner} after slot {s:,} but has no signature after it")
-            return now.amount
+            return now
         if window.boundary is not None:
             tx = await self._transaction(window.boundary["signature"])
             tb = codec.token_amount_in(tx, account, post=True)
