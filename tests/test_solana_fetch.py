@@ -282,7 +282,7 @@ def test_rate_limits_and_a_faulty_transport_give_identical_values(world: World) 
         results, _ = run_fetch(n.url, world.requests(world.snapshot_slot))
         assert n.counts["429"] > 0
         with FaultyProxy(n.url, share=0.35, seed=5, delay=1.2, max_consecutive=2) as proxy:
-            cfg = NetworkSettings(name="SOL", rpc=[proxy.url], timeout=1.0, backoff=0.01, retries=6, options={"calls_per_batch": 3})
+            cfg = NetworkSettings(name="SOL", rpc=[proxy.url], timeout=1.0, backoff=0.01, retries=10, options={"calls_per_batch": 3})
             proxied, _ = run_fetch(proxy.url, world.requests(world.snapshot_slot), cfg=cfg)
             faults = sum(v for k, v in proxy.counts.items() if k != "requests")
     assert faults > 0
@@ -399,7 +399,7 @@ def test_fetch_snapshot_through_a_faulty_proxy_gives_identical_balances(world: W
     with FaultyProxy(node.url, share=0.3, seed=17, delay=1.2, max_consecutive=2) as proxy:
         cfg = sol_config(proxy.url, calls_per_batch=4)
         cfg.networks["SOL"].timeout = 1.0
-        cfg.networks["SOL"].retries = 6
+        cfg.networks["SOL"].retries = 10
         fetch_snapshot(con, cfg, report.snapshot_id, show_progress=False, commit_chunk=3)
         injected = sum(v for k, v in proxy.counts.items() if k != "requests")
     assert injected > 0
