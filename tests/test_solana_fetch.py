@@ -262,17 +262,19 @@ def test_ledger_that_starts_after_the_snapshot_is_not_replayed(world: World) -> 
     assert all(r.method == "latest" and "starts at slot" in r.note for r in results)
 
 
-def test_a_cleaned_up_transaction_makes_only_its_reads_latest(world: World) -> None:
+@pytest.mark.parametrize("code", [-32001, -32004, -32007, -32009, -32015, None])
+def test_a_transaction_the_node_cannot_give_makes_only_its_reads_latest(world: World, code: int | None) -> None:
     w0 = world.wallets[0]
     with SolanaNode(world.ledger) as n:
         # w0's last SOL transaction at or before the snapshot slot
         sigs = n.getSignaturesForAddress([w0, {"limit": 1000}])
         boundary = next(e for e in sigs if e["slot"] <= world.snapshot_slot)
-        n.cleaned_up.add(boundary["signature"])
+        n.unavailable[boundary["signature"]] = code
         reqs = [BalanceRequest(w, "", world.snapshot_slot) for w in world.wallets]
         results, _ = run_fetch(n.url, reqs)
     by = {r.request.address: r for r in results}
-    assert by[w0].method == "latest" and "-32001" in by[w0].note and by[w0].base_units == world.current(w0, "")
+    assert by[w0].method == "latest" and by[w0].base_units == world.current(w0, "") and by[w0].block_height == world.ledger.slot
+    assert (str(code) if code else "no longer has transaction") in by[w0].note
     for w in world.wallets[1:]:
         assert (by[w].method, by[w].base_units) == ("replayed", world.expected[(w, "")])
 
