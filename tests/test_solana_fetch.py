@@ -486,3 +486,14 @@ def test_signature_pages_are_followed_back_to_the_slot(world: World, node: Solan
     assert [r.base_units for r in results] == [world.expected[(r.request.address, r.request.contract)] for r in results]
     assert all(r.method == "replayed" for r in results)
     assert node.counts["getSignaturesForAddress"] > f.stats["replayed_accounts"]  # more than one page for some accounts
+
+
+def test_transactions_without_token_metadata_make_an_error_not_a_zero(world: World) -> None:
+    w0 = world.wallets[0]
+    with SolanaNode(world.ledger) as n:
+        for e in n.getSignaturesForAddress([w0, {"limit": 1000}]):
+            if e["slot"] > world.snapshot_slot:
+                n.without_token_meta.add(e["signature"])
+        results, _ = run_fetch(n.url, [BalanceRequest(w0, world.usdt, world.snapshot_slot), BalanceRequest(world.wallets[2], world.usdt, world.snapshot_slot)])
+    assert results[0].base_units is None and "no token balances" in results[0].error
+    assert results[1].base_units == world.expected[(world.wallets[2], world.usdt)]

@@ -278,7 +278,7 @@ class SolanaFetcher:
             value = await self._native_at(req.address, s, now, windows)
         except HistoryUnavailable as exc:
             return self._ok(req, now.value, now.slot, "latest", f"{exc}: current value")
-        except (ReplayError, RpcError) as exc:
+        except (ReplayError, RpcError, ValueError, KeyError, TypeError) as exc:  # malformed history is an error row, not a crash
             return self._error(req, _why(exc))
         return self._ok(req, value, s, "replayed")
 
@@ -296,7 +296,7 @@ class SolanaFetcher:
             value = await self._token_at(req.address, req.contract, s, accounts, slot, windows)
         except HistoryUnavailable as exc:
             return self._ok(req, current, slot, "latest", f"{exc}: current value")
-        except (ReplayError, RpcError) as exc:
+        except (ReplayError, RpcError, ValueError, KeyError, TypeError) as exc:  # malformed history is an error row, not a crash
             return self._error(req, _why(exc))
         return self._ok(req, value, s, "replayed")
 
@@ -501,5 +501,7 @@ class _CallBatcher:
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, (KeyError, TypeError, ValueError)):
+        return f"malformed answer from the node ({type(exc).__name__}: {exc})"
     return str(exc) or type(exc).__name__
 
