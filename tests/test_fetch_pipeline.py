@@ -218,4 +218,4 @@ def test_arguments_and_network_status(world: World, tmp_path: Path) -> None:
     assert status["ETH"]["adapter"] == "evm" and status["ETH"]["plugin"] == "installed"
     assert status["ETH"]["configured"] == f"127.0.0.1:{world.node.port}"
     assert status["BSC"]["configured"] == "no"
-    assert status["SOL"]["adapter"] == "solana" and status["SOL"]["plugin"] == "not installed"  # no solana plugin exists
+    assert status["SOL"]["adapter"] == "solana" and status["SOL"]["plugin"] == "installed" and status["SOL"]["configured"] == "no"

@@ -1,0 +1,21 @@
+"""Solana: SOL and SPL token (Token, Token-2022) balances at the snapshot slot by replaying each
+account's transaction metadata (fetch.py over the pure decoders in codec.py).
+
+Signatures of SOL rows are verified by the ED25519 family plugin (``chains.ed25519``)."""
+
+from chains.solana.fetch import make_fetcher
+from indexer.plugins import AdapterCapabilities, ChainPlugin
+
+plugin = ChainPlugin(
+    name="solana",
+    adapter="solana",
+    make_fetcher=make_fetcher,
+    capabilities=AdapterCapabilities(
+        native_methods=("replayed", "latest"),
+        token_methods=("replayed", "latest"),
+        block_reference="slot",
+        max_batch=100,
+        token_kind="spl",
+        notes="current values by getMultipleAccounts/getTokenAccountsByOwner, replayed to the snapshot slot from transaction metadata",
+    ),
+)
