@@ -315,12 +315,19 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", min=1, help="Write a monthly series into the --out directory.")] = None,
 ) -> None:
     """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
 
     Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv
+    Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
     """
-    from indexer.synth import write_synth_file
+    from indexer.synth import write_synth_file, write_synth_series
+
+    if months is not None:
+        for path, liab in write_synth_series(out, rows, months, seed):
+            console.print(f"wrote {path} and {liab}")
+        return
 
     counts = write_synth_file(out, rows, seed, liabilities_out)
     console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")

@@ -124,6 +124,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # The analyst's surface (issue 12): publication time per snapshot, USD prices and the
+        # per-exchange "own token" list. Idempotent DDL: other branches add the same column.
+        "002_i12analyst_prices",
+        """
+        alter table snapshots add column if not exists published_at timestamptz;
+        create table if not exists prices (
+            asset      varchar not null,
+            "at"       timestamptz not null,  -- quoted: AT is a DuckDB keyword
+            usd        decimal(38, 18) not null,
+            usd_text   varchar not null,
+            usd_units  hugeint not null,
+            source     varchar not null,
+            fetched_at timestamptz not null default current_timestamp,
+            primary key (asset, "at", source)
+        );
+        create table if not exists price_requests (
+            source       varchar not null,
+            request_key  varchar not null,
+            status       varchar not null,
+            detail       varchar,
+            requested_at timestamptz not null default current_timestamp,
+            primary key (source, request_key)
+        );
+        create table if not exists exchange_own_tokens (
+            exchange varchar not null,
+            asset    varchar not null,
+            primary key (exchange, asset)
+        );
+        """,
+    ),
 ]
 
 
@@ -152,6 +183,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql)
             con.execute("insert into schema_migrations (name) values (?)", [name])
     sync_registry(con)
+    sync_exchange_settings(con)
     apply_views(con)
 
 
@@ -192,14 +224,50 @@ def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_networks")
 
 
+def sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it."""
+    from indexer.exchanges import own_tokens_table
+
+    with transaction(con):
+        con.execute("delete from exchange_own_tokens")
+        append_arrow(con, "exchange_own_tokens", own_tokens_table())
+
+
 def view_files() -> list[Path]:
     return sorted(QUERIES_DIR.glob("*.sql"))
 
 
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply every ``queries/NN_name.sql`` in order; each is a ``create or replace`` statement."""
+    """Apply every ``queries/NN_name.sql`` in order; each is a ``create or replace`` statement.
+
+    A file whose first line is ``-- requires: table.column, ...`` is applied only when those columns
+    exist: it refines a view defined by an earlier file once another part of the schema (another
+    branch's migration) is present, so views never fail to bind on a database without it.
+    """
     for path in view_files():
-        con.execute(path.read_text())
+        text = path.read_text()
+        needs = _required_columns(text)
+        if needs and not _has_columns(con, needs):
+            continue
+        con.execute(text)
+
+
+def _required_columns(text: str) -> list[tuple[str, str]]:
+    first = text.split("\n", 1)[0].strip()
+    if not first.lower().startswith("-- requires:"):
+        return []
+    items = [p.strip() for p in first.split(":", 1)[1].split(",") if p.strip()]
+    return [tuple(i.lower().split(".", 1)) for i in items]  # type: ignore[misc]
+
+
+def _has_columns(con: duckdb.DuckDBPyConnection, needs: list[tuple[str, str]]) -> bool:
+    have = {
+        (t.lower(), c.lower())
+        for t, c in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = current_schema()"
+        ).fetchall()
+    }
+    return all(n in have for n in needs)
 
 
 @contextmanager

@@ -64,6 +64,17 @@ def ingest_file(
     return reports
 
 
+def _set_published_at(con, snapshot_id: int, member_name: str) -> None:
+    """The publication time from the member's name, else the archive's (``archive.zip:member.csv``)."""
+    from indexer.ingest.names import published_from_name
+
+    for part in reversed(member_name.split(":")):
+        at, _version = published_from_name(part)
+        if at is not None:
+            con.execute("update snapshots set published_at = ? where snapshot_id = ?", [at, snapshot_id])
+            return
+
+
 def _ingest_member(con, member, *, exchange: str, label: str | None, on_progress) -> IngestReport:
     report = IngestReport(source_file=member.name)
     sha = member.sha256()
@@ -90,6 +101,7 @@ def _ingest_member(con, member, *, exchange: str, label: str | None, on_progress
            values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [snapshot_id, exchange, label, member.name, sha, stats.layout, heights, stats.rows, stats.errors],
     )
+    _set_published_at(con, snapshot_id, member.name)
     report.snapshot_id = snapshot_id
     report.layout = stats.layout
     report.rows = stats.rows
