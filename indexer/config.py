@@ -134,6 +134,7 @@ class NetworkSettings:
 class PorConfig:
     networks: dict[str, NetworkSettings] = field(default_factory=dict)
     path: Path | None = None  # the file it came from (None: no file, nothing configured)
+    prices: dict[str, Any] = field(default_factory=dict)  # raw [prices] table, parsed by indexer.prices
 
     def settings(self, network: str) -> NetworkSettings | None:
         return self.networks.get(network)
@@ -193,9 +194,11 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
     from indexer.registry import registry
 
     reg = registry()
-    unknown_top = set(data) - {"networks"}
+    unknown_top = set(data) - {"networks", "prices"}
     if unknown_top:
-        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>]")
+        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>] or [prices]")
+    if not isinstance(data.get("prices", {}), dict):
+        raise ConfigError(f"{where}: prices must be a table")
     networks: dict[str, NetworkSettings] = {}
     for raw_name, table in (data.get("networks") or {}).items():
         net = reg.network(raw_name)
@@ -209,7 +212,7 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: networks.{raw_name} must be a table")
         networks[net.name] = _parse_network(net.name, table, env, where)
-    return PorConfig(networks=networks)
+    return PorConfig(networks=networks, prices=dict(data.get("prices") or {}))
 
 
 def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> NetworkSettings:
