@@ -296,7 +296,7 @@ def append_arrow(
     name = f"_arrow_{table}"
     con.register(name, data)
     try:
-        cols = ", ".join(data.column_names)
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in data.column_names)  # quoted: e.g. prices."at"
         verb = "insert or replace" if replace else "insert"
         con.execute(f"{verb} into {table} ({cols}) select {select} from {name}")
     finally:
