@@ -278,7 +278,14 @@ async def _run_source(con, settings: PriceSettings, source: str, todo, ids, repo
             upsert_arrow(
                 con,
                 "price_requests",
-                pa.table({"source": [source] * len(keys), "request_key": [k for k, _ in keys], "status": [v[0] for v in keys], "detail": [v[1] for _, v in keys]}),
+                pa.table(
+                    {
+                        "source": [source] * len(keys),
+                        "request_key": [key for key, _ in keys],
+                        "status": [answer[0] for _, answer in keys],
+                        "detail": [answer[1] for _, answer in keys],
+                    }
+                ),
             )
     report.prices += len(rows)
     left = []
