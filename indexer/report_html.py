@@ -73,7 +73,8 @@ def _text(value: Any) -> str:
 def _usd(value: Any) -> str:
     if value is None:
         return "—"
-    return f"${Decimal(value):,.2f}"
+    d = Decimal(value)
+    return f"{'-' if d < 0 else ''}${abs(d):,.2f}"
 
 
 def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], css: str = "") -> str:
@@ -83,7 +84,7 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], css: str 
         cells = []
         for key, _ in columns:
             v = r.get(key)
-            text = _usd(v) if key.endswith("_usd") else _text(v)
+            text = _usd(v) if key.endswith("_usd") and isinstance(v, Decimal) else _text(v)
             cls = ' class="num"' if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -180,13 +181,21 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     assets = sorted({r["asset"] for r in series}, key=lambda a: (-latest_usd.get(a, 0.0), a))[:TOP_ASSETS]
 
     ratio = go.Figure()
-    for asset in assets:
+    palette = ["#1565c0", "#e53935", "#2e7d32", "#f9a825", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#c2185b", "#455a64", "#7cb342", "#3949ab"]
+    for i, asset in enumerate(assets):
         pts = [r for r in series if r["asset"] == asset]
-        best = [_f(r["ratio_onchain_verified"] if r["ratio_onchain_verified"] is not None else r["ratio_published"]) for r in pts]
-        if any(b is not None for b in best):
-            ratio.add_trace(go.Scatter(x=[r["published_at"] for r in pts], y=best, mode="lines+markers", name=asset))
+        color = palette[i % len(palette)]
+        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_onchain_verified", "dash", "verified on chain")):
+            ys = [_f(r[key]) for r in pts]
+            if any(y is not None for y in ys):
+                ratio.add_trace(
+                    go.Scatter(
+                        x=[r["published_at"] for r in pts], y=ys, mode="lines+markers", name=f"{asset} {label}",
+                        legendgroup=asset, line=dict(color=color, dash=dash),
+                    )
+                )  # fmt: skip
     ratio.add_hline(y=1.0, line_dash="dash", line_color="#e53935")
-    ratio.update_layout(title="Reserve ratio per asset (signature-verified on chain where fetched, else published)", yaxis_title="reserves / liabilities", **layout)
+    ratio.update_layout(title="Reserve ratio per asset: published (solid), signature-verified on chain (dashed)", yaxis_title="reserves / liabilities", **layout)
     figs.append(("ratio", "Ratio over the snapshots", ratio))
 
     reserves = go.Figure()
@@ -220,7 +229,10 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 sort=True,
             )
         )
-    comp.update_layout(title="USD composition of the published reserves" + ("" if priced else " (no prices loaded)"), **layout)
+    comp.update_layout(title="USD composition of the published reserves (own token marked)", **layout)
+    if not priced:
+        comp.update_layout(xaxis_visible=False, yaxis_visible=False)
+        comp.add_annotation(text="no prices loaded: run `por prices import FILE` or `por prices fetch`", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     figs.append(("composition", "USD composition", comp))
 
     cov = go.Figure()
@@ -229,7 +241,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
         counts = {r["network"]: r["rows"] for r in data["coverage"] if r["method"] == method}
         if counts:
             cov.add_trace(go.Bar(y=networks, x=[counts.get(n, 0) for n in networks], name=method, orientation="h", marker_color=METHOD_COLORS[method]))
-    cov.update_layout(barmode="stack", title="Balances per network by how they were read", xaxis_title="rows", **{**layout, "height": max(300, 24 * len(networks) + 120)})
+    cov.update_layout(showlegend=True, barmode="stack", title="Balances per network by how they were read", xaxis_title="rows", **{**layout, "height": max(300, 24 * len(networks) + 120)})
     figs.append(("coverage", "Coverage by network and method", cov))
 
     sig = go.Figure(go.Bar(x=[r["status"] for r in data["verdicts"]], y=[r["rows"] for r in data["verdicts"]], marker_color="#1565c0"))
