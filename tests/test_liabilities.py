@@ -89,7 +89,10 @@ def test_v2_root_must_equal_sum_of_leaves():
 
 
 def test_csv_loads_exactly_and_replaces_per_snapshot(con, tmp_path):
-    con.execute("insert into snapshots values (1, 'okx', null, 'f', 'h', 'detail11', [], now(), 0, 0)")
+    con.execute(
+        "insert into snapshots (snapshot_id, exchange, label, source_file, file_sha256, layout, snapshot_heights, loaded_at, row_count, error_count)"
+        " values (1, 'okx', null, 'f', 'h', 'detail11', [], now(), 0, 0)"
+    )
     path = tmp_path / "liab.csv"
     path.write_text("asset,amount\nUSDT,123456789012.123456789\nbtc,1.5\n")
     load_liabilities(con, path, 1)
@@ -110,7 +113,10 @@ def test_csv_loads_exactly_and_replaces_per_snapshot(con, tmp_path):
     ],
 )
 def test_bad_liability_files_are_refused_and_change_nothing(con, tmp_path, text, match):
-    con.execute("insert into snapshots values (1, 'okx', null, 'f', 'h', 'detail11', [], now(), 0, 0)")
+    con.execute(
+        "insert into snapshots (snapshot_id, exchange, label, source_file, file_sha256, layout, snapshot_heights, loaded_at, row_count, error_count)"
+        " values (1, 'okx', null, 'f', 'h', 'detail11', [], now(), 0, 0)"
+    )
     path = tmp_path / "liab"
     path.write_text(text)
     with pytest.raises(LiabilityError, match=match):
