@@ -478,9 +478,21 @@ def prices_fetch(
     from indexer.config import load_config
     from indexer.prices import fetch_prices, price_settings
 
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     con = _connect(db)
     settings = price_settings(load_config(config))
-    console.print(f"{fetch_prices(con, settings, snapshot)}")
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("requests"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        tasks: dict[str, Any] = {}
+
+        def show(source: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = progress.add_task(f"prices from {source}", total=total or None)
+            progress.update(tasks[source], completed=done, total=total or None)
+
+        report = fetch_prices(con, settings, snapshot, on_progress=show)
+    console.print(f"{report}")
 
 
 @app.command()

@@ -229,7 +229,7 @@ def fetch_prices(
     con: duckdb.DuckDBPyConnection,
     settings: PriceSettings,
     snapshot_ids: list[int] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> FetchReport:
     """Fetch the missing (asset, snapshot time) prices from the configured sources, in order."""
     in_scope, needed = needed_prices(con, snapshot_ids)
@@ -244,50 +244,34 @@ def fetch_prices(
     for source in settings.sources:
         if not todo:
             break
-        todo = asyncio.run(_run_source(con, settings, source, todo, ids, report))
+        todo = asyncio.run(_run_source(con, settings, source, todo, ids, report, on_progress))
     for asset, at in todo:
         report.missing.append(f"{asset}@{at:%Y-%m-%d %H:%M}")
     return report
 
 
-async def _run_source(con, settings: PriceSettings, source: str, todo, ids, report: FetchReport):
-    """Ask ``source`` for every (asset, time) in ``todo``; return those still without a price."""
+async def _run_source(con, settings: PriceSettings, source: str, todo, ids, report: FetchReport, on_progress=None):
+    """Ask ``source`` for every (asset, time) in ``todo``; return those still without a price.
+
+    Answers are committed every :data:`FLUSH_EVERY` requests and when the run stops for any reason
+    (Ctrl-C included), so an interrupted fetch resumes without asking again what it already knows.
+    """
     from indexer.rpc import JsonRpcClient, RpcError, run_session
 
     done = _requests_done(con, source)
-    async with run_session() as session:
-        client = JsonRpcClient(settings.endpoints[source], session=session, parse_float=Decimal)
-        if source == "defillama":
-            results = await _defillama(client, todo, ids, settings.search_width_hours, done, RpcError)
-        else:
-            results = await _coingecko(client, todo, ids, done, RpcError)
-        report.requests += client.stats.requests
-    rows = []
-    for asset, at, value in results.prices:
-        try:
-            usd, text, units = parse_usd(str(value))
-        except ValueError as exc:  # a negative or non-numeric "price" is not stored
-            report.missing.append(f"{asset}@{at:%Y-%m-%d %H:%M} ({source}: {exc})")
-            continue
-        rows.append((asset, at, usd, text, units, source))
-    with transaction(con):
-        if rows:
-            upsert_arrow(con, "prices", _table(rows), select=_PRICE_CAST)
-        if results.answered:
-            keys = list(results.answered.items())
-            upsert_arrow(
-                con,
-                "price_requests",
-                pa.table(
-                    {
-                        "source": [source] * len(keys),
-                        "request_key": [key for key, _ in keys],
-                        "status": [answer[0] for _, answer in keys],
-                        "detail": [answer[1] for _, answer in keys],
-                    }
-                ),
-            )
-    report.prices += len(rows)
+    results = _Results(con, source, report, on_progress)
+    try:
+        async with run_session() as session:
+            client = JsonRpcClient(settings.endpoints[source], session=session, parse_float=Decimal)
+            try:
+                if source == "defillama":
+                    await _defillama(client, todo, ids, settings.search_width_hours, done, RpcError, results)
+                else:
+                    await _coingecko(client, todo, ids, done, RpcError, results)
+            finally:
+                report.requests += client.stats.requests
+    finally:
+        results.flush()
     left = []
     for asset, at in todo:
         if not con.execute('select 1 from prices where asset = ? and "at" <= ? and "at" > ?', [asset, at, at - FRESH]).fetchall():
@@ -295,24 +279,71 @@ async def _run_source(con, settings: PriceSettings, source: str, todo, ids, repo
     return left
 
 
-@dataclass
+FLUSH_EVERY = 20
+
+
 class _Results:
-    prices: list[tuple[str, datetime, Decimal]] = field(default_factory=list)
-    answered: dict[str, tuple[str, str]] = field(default_factory=dict)  # request_key -> (status, detail)
+    """Answers of one source, written to ``prices``/``price_requests`` in small all-or-nothing batches."""
+
+    def __init__(self, con, source: str, report: FetchReport, on_progress=None) -> None:
+        self.con, self.source, self.report, self.on_progress = con, source, report, on_progress
+        self.prices: list[tuple[str, datetime, Any]] = []
+        self.answered: dict[str, tuple[str, str]] = {}  # request_key -> (status, detail)
+        self.requests_done = 0
+        self.requests_total = 0  # set by the source before it starts asking
+
+    def answer(self) -> None:
+        """One request finished: report progress, flush every FLUSH_EVERY requests."""
+        self.requests_done += 1
+        if self.on_progress:
+            self.on_progress(self.source, self.requests_done, self.requests_total)
+        if self.requests_done % FLUSH_EVERY == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        rows = []
+        for asset, at, value in self.prices:
+            try:
+                usd, text, units = parse_usd(str(value))
+            except ValueError as exc:  # a negative or non-numeric "price" is not stored
+                self.report.missing.append(f"{asset}@{at:%Y-%m-%d %H:%M} ({self.source}: {exc})")
+                continue
+            rows.append((asset, at, usd, text, units, self.source))
+        keys = list(self.answered.items())
+        self.prices, self.answered = [], {}
+        if not rows and not keys:
+            return
+        with transaction(self.con):
+            if rows:
+                upsert_arrow(self.con, "prices", _table(rows), select=_PRICE_CAST)
+            if keys:
+                upsert_arrow(
+                    self.con,
+                    "price_requests",
+                    pa.table(
+                        {
+                            "source": [self.source] * len(keys),
+                            "request_key": [key for key, _ in keys],
+                            "status": [answer[0] for _, answer in keys],
+                            "detail": [answer[1] for _, answer in keys],
+                        }
+                    ),
+                )
+        self.report.prices += len(rows)
 
 
 def _requests_done(con, source: str) -> set[str]:
     return {r[0] for r in con.execute("select request_key from price_requests where source = ?", [source]).fetchall()}
 
 
-async def _defillama(client, todo, ids, width_h: int, done: set[str], RpcError) -> _Results:
-    out = _Results()
+async def _defillama(client, todo, ids, width_h: int, done: set[str], RpcError, out: _Results) -> None:
     by_time: dict[datetime, list[str]] = defaultdict(list)
     for asset, at in todo:
         key = f"coingecko:{ids[asset]}@{int(at.timestamp())}"
         if key not in done:
             by_time[at].append(asset)
     width = width_h * 3600
+    out.requests_total = sum(-(-len({ids[a] for a in assets}) // 50) for assets in by_time.values())
 
     async def one(at: datetime, assets: list[str]) -> None:
         coins = sorted({f"coingecko:{ids[a]}" for a in assets})
@@ -322,6 +353,8 @@ async def _defillama(client, todo, ids, width_h: int, done: set[str], RpcError) 
                 body = await client.rest("GET", f"/prices/historical/{int(at.timestamp()) - width}/{','.join(chunk)}", params={"searchWidth": f"{width_h}h"})
             except RpcError:
                 continue  # nothing recorded: asked again next run
+            finally:
+                out.answer()
             found = body.get("coins", {}) if isinstance(body, dict) else {}
             for coin in chunk:
                 entry = found.get(coin)
@@ -336,21 +369,20 @@ async def _defillama(client, todo, ids, width_h: int, done: set[str], RpcError) 
                 out.answered[key] = ("ok", f"{entry['price']} at {ts.isoformat()}")
 
     await asyncio.gather(*(one(at, assets) for at, assets in by_time.items()))
-    return out
 
 
-async def _coingecko(client, todo, ids, done: set[str], RpcError) -> _Results:
+async def _coingecko(client, todo, ids, done: set[str], RpcError, out: _Results) -> None:
     from indexer.rpc import HttpError
 
-    out = _Results()
     wanted: dict[tuple[str, date], list[str]] = defaultdict(list)
     for asset, at in todo:
         wanted[(ids[asset], at.date())].append(asset)
 
+    wanted = {k: v for k, v in wanted.items() if f"{k[0]}@{k[1]:%d-%m-%Y}" not in done}
+    out.requests_total = len(wanted)
+
     async def one(coin_id: str, day: date, assets: list[str]) -> None:
         key = f"{coin_id}@{day:%d-%m-%Y}"
-        if key in done:
-            return
         try:
             body = await client.rest("GET", f"/coins/{coin_id}/history", params={"date": f"{day:%d-%m-%Y}", "localization": "false"})
         except HttpError as exc:
@@ -359,6 +391,8 @@ async def _coingecko(client, todo, ids, done: set[str], RpcError) -> _Results:
             return
         except RpcError:
             return
+        finally:
+            out.answer()
         usd = ((body or {}).get("market_data") or {}).get("current_price", {}).get("usd") if isinstance(body, dict) else None
         if usd is None:
             out.answered[key] = ("no_data", "no market_data for that date")
@@ -369,4 +403,3 @@ async def _coingecko(client, todo, ids, done: set[str], RpcError) -> _Results:
         out.answered[key] = ("ok", f"{usd}")
 
     await asyncio.gather(*(one(cid, day, assets) for (cid, day), assets in wanted.items()))
-    return out

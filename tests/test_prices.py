@@ -234,3 +234,31 @@ def test_cli_prices_import_and_fetch(tmp_path, price_server):
     bad.write_text("asset,at,usd\nBTC,never,1\n")
     r = por("prices", "import", str(bad), "--db", str(db))
     assert r.returncode == 2 and "line 2" in r.stderr
+
+
+def test_an_interrupted_fetch_keeps_its_answers_and_resumes(con, tmp_path, price_server):
+    """Ctrl-C in the middle: what was answered is committed; the rerun asks only for the rest, once each."""
+    from indexer.config import load_config
+    from indexer.prices import fetch_prices, price_settings
+
+    build(con, tmp_path)
+    price_server.rate_limit_once = False
+    settings = price_settings(load_config(config(tmp_path, price_server.base, '["coingecko"]')))
+    seen = []
+
+    def interrupt(source, done, total):
+        seen.append((done, total))
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_prices(con, settings, on_progress=interrupt)
+    assert seen[0] == (1, 7)  # bitcoin, ethereum, tether on two days, okb on one
+    first = list(price_server.requests)
+    kept = con.execute("select count(*) from price_requests").fetchall()[0][0]
+    assert kept == 2  # the first two answers; the third was cut off before it was recorded
+    fetch_prices(con, settings)
+    rest = price_server.requests[len(first):]
+    assert len(rest) == 7 - kept
+    assert len(set(first[:kept]) & set(rest)) == 0  # nothing answered is asked again
+    assert con.execute("select count(*), count(distinct request_key) from price_requests").fetchall() == [(7, 7)]
