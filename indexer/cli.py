@@ -49,6 +49,13 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
 class AsOf(str, Enum):
     snapshot = "snapshot"
     latest = "latest"
@@ -297,20 +304,29 @@ order by liabilities is null, published_reserves desc nulls last, asset
 def report(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    format: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv, or html (one self-contained page with charts).")] = ReportFormat.table,
     min_ratio: Annotated[Optional[float], typer.Option(help="Exit 1 if any asset's best available ratio is below this.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
     """Print reserves and reserve ratios per asset — signature-verified on-chain totals first.
 
     Example: por report --format json --min-ratio 1.0
+    Example: por report --format html --out okx-2026-05.html
     """
     con = _connect(db)
     sid = _snapshot(con, snapshot)
+    if format is ReportFormat.html:
+        from indexer.report_html import write_html_report
+
+        path = write_html_report(con, sid, out or Path(f"por-report-{sid}.html"))
+        console.print(f"wrote {path}")
+        format = None  # the --min-ratio check below still applies
     cur = con.execute(REPORT_SQL, [sid])
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    _render(rows, format, title=f"reserves, snapshot {sid}")
-    _print_proof_status(con, sid, format)
+    if format is not None:
+        _render(rows, Format(format.value), title=f"reserves, snapshot {sid}")
+        _print_proof_status(con, sid, Format(format.value))
     if min_ratio is not None:
         low = [r["asset"] for r in rows if _best_ratio(r) is not None and _best_ratio(r) < min_ratio]
         if low:
@@ -361,12 +377,19 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", min=1, help="Write a monthly series into the --out directory.")] = None,
 ) -> None:
     """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
 
     Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv
+    Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
     """
-    from indexer.synth import write_synth_file
+    from indexer.synth import write_synth_file, write_synth_series
+
+    if months is not None:
+        for path, liab in write_synth_series(out, rows, months, seed):
+            console.print(f"wrote {path} and {liab}")
+        return
 
     counts = write_synth_file(out, rows, seed, liabilities_out)
     console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
@@ -430,6 +453,113 @@ def run(
         names = [d[0] for d in cur.description]
         _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
         _print_proof_status(con, sid, Format.table)
+
+
+# ---------------------------------------------------------------------------------------- analyst: diff / prices / export
+@app.command()
+def diff(
+    a: Annotated[int, typer.Argument(help="The earlier snapshot id.")],
+    b: Annotated[int, typer.Argument(help="The later snapshot id.")],
+    db: DbOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    addresses: Annotated[Optional[str], typer.Option("--addresses", help="Per address instead: all, added, removed or kept.")] = None,
+) -> None:
+    """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change.
+
+    Example: por diff 3 4 --format csv
+    Example: por diff 3 4 --addresses added
+    """
+    from indexer.series import SeriesError, diff as diff_rows, diff_addresses
+
+    con = _connect(db)
+    try:
+        if addresses is None:
+            rows = diff_rows(con, a, b)
+        else:
+            if addresses not in ("all", "added", "removed", "kept"):
+                raise UserError("--addresses takes all, added, removed or kept")
+            rows = diff_addresses(con, a, b, None if addresses == "all" else addresses)
+    except SeriesError as exc:
+        raise UserError(str(exc)) from None
+    _render(rows, format, title=f"snapshot {a} -> {b}")
+
+
+prices_app = typer.Typer(help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.", no_args_is_help=True)
+app.add_typer(prices_app, name="prices")
+
+
+@prices_app.command("import")
+def prices_import(
+    file: Annotated[Path, typer.Argument(help="CSV with the header asset,at,usd (at: date, ISO time or Unix seconds).")],
+    db: DbOption = None,
+) -> None:
+    """Load USD prices from a CSV (works offline); a file with any bad line is refused whole.
+
+    Example: por prices import prices.csv   (asset,at,usd / BTC,2026-05-01,96512.25)
+    """
+    from indexer.prices import PriceError, import_prices
+
+    con = _connect(db)
+    try:
+        n = import_prices(con, file)
+    except PriceError as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"{n:,} prices loaded from {file}.")
+
+
+@prices_app.command("fetch")
+def prices_fetch(
+    db: DbOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml with an optional [prices] section.")] = None,
+    snapshot: Annotated[Optional[list[int]], typer.Option("--snapshot", help="Only these snapshots (repeatable; default: all).")] = None,
+) -> None:
+    """Fetch historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko); cached.
+
+    Example: por prices fetch --config por.toml
+    """
+    from indexer.config import load_config
+    from indexer.prices import fetch_prices, price_settings
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    con = _connect(db)
+    settings = price_settings(load_config(config))
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("requests"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        tasks: dict[str, Any] = {}
+
+        def show(source: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = progress.add_task(f"prices from {source}", total=total or None)
+            progress.update(tasks[source], completed=done, total=total or None)
+
+        report = fetch_prices(con, settings, snapshot, on_progress=show)
+    console.print(f"{report}")
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Directory to write into.")],
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", help="parquet (Hive-partitioned by exchange and snapshot).")] = "parquet",
+    snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Only this snapshot's rows (default: all).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace what an earlier export wrote there.")] = False,
+) -> None:
+    """Export every table and the main views as Parquet for DuckDB, Spark, Trino or pandas.
+
+    Example: por export --format parquet out/por-parquet --snapshot 3
+    """
+    from indexer.export import ExportError, export_parquet
+
+    if format != "parquet":
+        raise UserError(f"--format {format} is not supported; use parquet")
+    con = _connect(db)
+    if snapshot is not None:
+        _snapshot(con, snapshot)
+    try:
+        console.print(f"{export_parquet(con, out_dir, snapshot, overwrite=overwrite)}")
+    except ExportError as exc:
+        raise UserError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------- rendering

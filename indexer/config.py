@@ -137,6 +137,7 @@ class PorConfig:
     networks: dict[str, NetworkSettings] = field(default_factory=dict)
     path: Path | None = None  # the file it came from (None: no file, nothing configured)
     proof_verifier: str | None = None  # [proof] verifier: OKX's zk-por-cli, when not on PATH
+    prices: dict[str, Any] = field(default_factory=dict)  # raw [prices] table, parsed by indexer.prices
 
     def settings(self, network: str) -> NetworkSettings | None:
         return self.networks.get(network)
@@ -196,9 +197,11 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
     from indexer.registry import registry
 
     reg = registry()
-    unknown_top = set(data) - {"networks", "proof"}
+    unknown_top = set(data) - {"networks", "proof", "prices"}
     if unknown_top:
-        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>] or [proof]")
+        raise ConfigError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected [networks.<NAME>], [proof] or [prices]")
+    if not isinstance(data.get("prices", {}), dict):
+        raise ConfigError(f"{where}: prices must be a table")
     networks: dict[str, NetworkSettings] = {}
     for raw_name, table in (data.get("networks") or {}).items():
         net = reg.network(raw_name)
@@ -212,7 +215,7 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | os._Environ[str]
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: networks.{raw_name} must be a table")
         networks[net.name] = _parse_network(net.name, table, env, where)
-    return PorConfig(networks=networks, proof_verifier=_parse_proof(data.get("proof", {}), where))
+    return PorConfig(networks=networks, proof_verifier=_parse_proof(data.get("proof", {}), where), prices=dict(data.get("prices") or {}))
 
 
 def _parse_proof(table: Any, where: str) -> str | None:

@@ -273,6 +273,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         group by s.snapshot_id, c.asset;
         """,
     ),
+    (
+        # The analyst's surface (issue 12): publication time per snapshot, USD prices and the
+        # per-exchange "own token" list. Idempotent DDL: other branches add the same column.
+        "002_i12analyst_prices",
+        """
+        alter table snapshots add column if not exists published_at timestamptz;
+        create table if not exists prices (
+            asset      varchar not null,
+            "at"       timestamptz not null,  -- quoted: AT is a DuckDB keyword
+            usd        decimal(38, 18) not null,
+            usd_text   varchar not null,
+            usd_units  hugeint not null,
+            source     varchar not null,
+            fetched_at timestamptz not null default current_timestamp,
+            primary key (asset, "at", source)
+        );
+        create table if not exists price_requests (
+            source       varchar not null,
+            request_key  varchar not null,
+            status       varchar not null,
+            detail       varchar,
+            requested_at timestamptz not null default current_timestamp,
+            primary key (source, request_key)
+        );
+        create table if not exists exchange_own_tokens (
+            exchange varchar not null,
+            asset    varchar not null,
+            primary key (exchange, asset)
+        );
+        """,
+    ),
 ]
 
 
@@ -301,6 +332,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql)
             con.execute("insert into schema_migrations (name) values (?)", [name])
     sync_registry(con)
+    sync_exchange_settings(con)
     apply_views(con)
 
 
@@ -339,6 +371,15 @@ def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
         append_arrow(con, "networks", nets)
 
 
+def sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it."""
+    from indexer.exchanges import own_tokens_table
+
+    with transaction(con):
+        con.execute("delete from exchange_own_tokens")
+        append_arrow(con, "exchange_own_tokens", own_tokens_table())
+
+
 def view_files() -> list[Traversable]:
     """The view files in apply order (``NN_name.sql``), from the installed package or the checkout."""
     from indexer.resources import resource_dir
@@ -350,6 +391,7 @@ def apply_views(con: duckdb.DuckDBPyConnection) -> None:
     """Apply every ``queries/NN_name.sql`` in order; each is a ``create or replace`` statement."""
     for path in view_files():
         con.execute(path.read_text())
+
 
 
 @contextmanager
@@ -378,7 +420,7 @@ def append_arrow(
     name = f"_arrow_{table}"
     con.register(name, data)
     try:
-        cols = ", ".join(data.column_names)
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in data.column_names)  # quoted: e.g. prices."at"
         verb = "insert or replace" if replace else "insert"
         con.execute(f"{verb} into {table} ({cols}) select {select} from {name}")
     finally:

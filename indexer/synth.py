@@ -13,6 +13,7 @@ import os
 import random
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -71,9 +72,9 @@ def _amount_units(rng: random.Random, asset: str, decimals: int) -> int:
     return units + rng.randrange(10 ** min(decimals, 4))  # full-precision tail digits
 
 
-def _rows_chunk(args: tuple[int, int, int, list[str], list[float]]) -> list[tuple[list[str], int]]:
-    """Rows [start, start+count) — each depends only on (seed, index), so chunks can run anywhere."""
-    seed, start, count, keys, weights = args
+def _rows_chunk(args: tuple[int, int, int, list[str], list[float], int | None]) -> list[tuple[list[str], int]]:
+    """Rows [start, start+count) — each depends only on (seed, index, month), so chunks can run anywhere."""
+    seed, start, count, keys, weights, month = args
     reg = registry()
     out = []
     for i in range(start, start + count):
@@ -85,6 +86,8 @@ def _rows_chunk(args: tuple[int, int, int, list[str], list[float]]) -> list[tupl
         assert signer is not None
         cells = signer(coin, MESSAGE, hashlib.sha256(f"por-synth:{seed}:{i}".encode()).digest())
         units = _amount_units(rng, coin.asset, coin.decimals)
+        if month is not None:  # the same address holds a little more or less from month to month
+            units = units * random.Random(f"{seed}:{i}:{month}").randrange(80, 121) // 100
         row = [
             coin.key, "Non Staking", coin.network, str(HEIGHTS.get(coin.network, 1_000_000)), cells["address"],
             from_base_units(units, coin.decimals), MESSAGE, cells.get("signature1", ""), cells.get("signature2", ""),
@@ -94,11 +97,16 @@ def _rows_chunk(args: tuple[int, int, int, list[str], list[float]]) -> list[tupl
     return out
 
 
-def synth_rows(rows: int, seed: int, workers: int | None = None) -> Iterator[tuple[list[str], int]]:
+def synth_rows(
+    rows: int, seed: int, workers: int | None = None, *, first: int = 0, month: int | None = None
+) -> Iterator[tuple[list[str], int]]:
+    """Rows ``first .. first+rows-1`` of the seed's endless sequence (``month`` varies their amounts)."""
     keys, weights = mix_coins()
     if not keys:
         raise RuntimeError("no signature plugin is installed, so no real signatures can be made")
-    tasks = [(seed, start, min(CHUNK, rows - start), keys, weights) for start in range(0, rows, CHUNK)]
+    tasks = [
+        (seed, first + start, min(CHUNK, rows - start), keys, weights, month) for start in range(0, rows, CHUNK)
+    ]
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:
         for task in tasks:
@@ -110,7 +118,14 @@ def synth_rows(rows: int, seed: int, workers: int | None = None) -> Iterator[tup
 
 
 def write_synth_file(
-    out: Path, rows: int, seed: int = 1, liabilities_out: Path | None = None, workers: int | None = None
+    out: Path,
+    rows: int,
+    seed: int = 1,
+    liabilities_out: Path | None = None,
+    workers: int | None = None,
+    *,
+    first: int = 0,
+    month: int | None = None,
 ) -> dict[str, int]:
     """Write the file; return the number of rows per coin key."""
     reg = registry()
@@ -120,7 +135,7 @@ def write_synth_file(
     with open(detail_path, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(DETAIL_HEADER)
-        for row, units in synth_rows(rows, seed, workers):
+        for row, units in synth_rows(rows, seed, workers, first=first, month=month):
             writer.writerow(row)
             totals[row[0]] += units
             counts[row[0]] += 1
@@ -147,7 +162,7 @@ def write_synth_file(
                 f.write(chunk)
     detail_path.unlink()
     if liabilities_out:
-        rng = random.Random(f"{seed}:liabilities")
+        rng = random.Random(f"{seed}:liabilities" + (f":{month}" if month is not None else ""))
         with open(liabilities_out, "w", newline="") as f:
             f.write("asset,amount\n")
             for asset in sorted(asset_totals):
@@ -156,3 +171,36 @@ def write_synth_file(
                 owed = asset_totals[asset] * 1000 // permille
                 f.write(f"{asset},{from_base_units(owed, asset_scale[asset])}\n")
     return dict(counts)
+
+
+SERIES_START = datetime(2026, 1, 1, 8, tzinfo=timezone.utc)
+
+
+def series_times(months: int, start: datetime = SERIES_START) -> list[datetime]:
+    """One publication time per month from ``start`` (same day and hour each month)."""
+    out = []
+    for m in range(months):
+        y, mo = divmod(start.month - 1 + m, 12)
+        out.append(start.replace(year=start.year + y, month=mo + 1))
+    return out
+
+
+def write_synth_series(
+    out_dir: Path, rows: int, months: int, seed: int = 1, workers: int | None = None, churn: float = 0.1
+) -> list[tuple[Path, Path]]:
+    """``months`` monthly files ``okx_por_<YYYYMMDDHH>.csv`` (+ ``liabilities_<YYYYMMDDHH>.csv``) in ``out_dir``.
+
+    Month ``m`` holds rows ``m*shift .. m*shift+rows-1`` of the seed's sequence (``shift = churn*rows``):
+    consecutive months share most addresses (their amounts move by -20..+20 %), the oldest ``shift``
+    addresses leave and ``shift`` new ones appear, so series and two-date comparisons have real movement.
+    The publication time is in the name, as OKX names its files, and ``por ingest`` reads it from there.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shift = max(1, int(rows * churn))
+    written = []
+    for m, at in enumerate(series_times(months)):
+        stamp = at.strftime("%Y%m%d%H")
+        path, liab = out_dir / f"okx_por_{stamp}.csv", out_dir / f"liabilities_{stamp}.csv"
+        write_synth_file(path, rows, seed, liab, workers, first=m * shift, month=m)
+        written.append((path, liab))
+    return written

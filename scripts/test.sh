@@ -3,6 +3,7 @@
 #   Python packages: pyproject.toml ([test] extra) into .venv
 #   anvil (EVM node) and solc-js:  package.json into node_modules
 #   litecoind (Bitcoin Core fork): Debian package
+#   chromium (renders the HTML report in its test): Debian package, driven by Playwright
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -k ingest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ npm install --no-audit --no-fund --no-package-lock --loglevel=error
 if ! command -v litecoind >/dev/null 2>&1; then
     sudo_if_needed apt-get update -qq
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq litecoind >/dev/null
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 # Tests that need a local node fail (instead of skipping) when it is missing: the suite must not pass by skipping.

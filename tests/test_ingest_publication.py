@@ -195,7 +195,7 @@ def test_label_flag_wins_over_the_name(con, tmp_path):
         ("okx_por_2026063016.csv", (datetime(2026, 6, 30, 16, tzinfo=timezone.utc), None)),
         ("okx_por_2025010100.csv.zip", (datetime(2025, 1, 1, 0, tzinfo=timezone.utc), None)),
         ("okx_por_2025010123_v3.csv.zip", (datetime(2025, 1, 1, 23, tzinfo=timezone.utc), 3)),
-        ("okx_por_eth_staking_2025010123.csv", None),
+        ("okx_por_eth_staking_2025010123.csv", (datetime(2025, 1, 1, 23, tzinfo=timezone.utc), None)),  # a staking file alone states its hour too
         ("okx_por_2025013124x.csv", None),
         ("okx_por_2025023112.csv", None),  # no 31 February
         ("por.csv", None),

@@ -73,7 +73,7 @@ def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
 
 # OKX names a publication by its snapshot hour and a version (SPEC §1.1a): ``por_csv_2026063016_V2.zip``,
 # ``okx_por_2026063016_V2.csv``, ``okx_por_2026063016.csv.zip``, ``okx_por_2026063016_v2.csv.zip``.
-_PUBLICATION_NAME = re.compile(r"^(?:por_csv|okx_por)_(\d{10})(?:_[vV](\d+))?(?:\.|$)")
+_PUBLICATION_NAME = re.compile(r"^(?:por_csv|okx_por)_(?:eth_staking_)?(\d{10})(?:_[vV](\d+))?(?:\.|$)")
 
 
 @dataclass(frozen=True)
