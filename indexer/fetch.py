@@ -59,6 +59,16 @@ from indexer.plugins import AdapterCapabilities, FeedHints, FetchBlocked, capabi
 from indexer.registry import Registry, registry
 from indexer.store import transaction, upsert_arrow
 
+# The network a row's balance is read on. Staking rows (12-column layout) publish a validator's BLS public key
+# as the address and the execution block as the height: their ETH is on the beacon chain, read by the beacon
+# adapter at the slot of that block, not by an execution-layer account read on ETH.
+STAKING_ROW_TYPES = ("Native ETH Staking", "Eigenlayer Staking")
+FETCH_NETWORK = (
+    "case when a.row_type in ("
+    + ", ".join(f"'{t}'" for t in STAKING_ROW_TYPES)
+    + ") and a.network = 'ETH' then 'BEACON' else a.network end"
+)
+
 COMMIT_CHUNK = 5_000  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
 HUGEINT_MAX = 2**127 - 1
@@ -286,7 +296,9 @@ def fetch_snapshot(
     started = time.monotonic()
     summary = FetchSummary(snapshot_id=snapshot_id, as_of=at)
 
-    counts = con.execute("select network, count(*) from addresses where snapshot_id = ? group by network order by network", [snapshot_id]).fetchall()
+    counts = con.execute(
+        f"select {FETCH_NETWORK} as network, count(*) from addresses a where snapshot_id = ? group by all order by network", [snapshot_id]
+    ).fetchall()
     extra = {adapter: dict(opts) for adapter, opts in (adapter_options or {}).items() if opts}
     for adapter, opts in extra.items():
         targets = [n for n, _ in counts if n in reg.networks and reg.networks[n].adapter == adapter and (selected is None or n in selected)]
@@ -332,13 +344,13 @@ def fetch_snapshot(
         plan_tbl = con.sql(
             """
             select a.network, a.row_no, a.coin, a.asset, a.address, a.snapshot_height, a.contract, a.decimals
-            from addresses a
+            from (select {FETCH_NETWORK} as network, a.* exclude (network) from addresses a) a
             left join balances b on b.snapshot_id = a.snapshot_id and b.row_no = a.row_no and b.as_of = ?
             where a.snapshot_id = ? and list_contains(?, a.network)
               and (? or b.row_no is null or b.status <> 'ok'
                    or (b.as_of = 'snapshot' and not list_contains(?, coalesce(b.method, ''))))
             order by a.network, a.row_no
-            """,
+            """.replace("{FETCH_NETWORK}", FETCH_NETWORK),
             params=[at, snapshot_id, sorted(runnable), refresh, list(SNAPSHOT_METHODS)],
         ).to_arrow_table()
         cols = {c: plan_tbl.column(c).to_pylist() for c in plan_tbl.column_names}
