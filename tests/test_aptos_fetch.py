@@ -8,7 +8,6 @@ USDT is a fungible asset; balances change after the snapshot; one account never 
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.aptos_node import APT, APT_FA, AptosScenario, aptos_node
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 
 SNAP = 600
 USDT = "0x357b0b74bc833e95a115ad22604854d6b0fca151cecd94111770e5d6ffc9dc2b"
@@ -139,17 +138,5 @@ def test_a_pruned_node_is_refused_naming_what_it_keeps(tmp_path: Path) -> None:
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with aptos_node(sc) as node, FaultyProxy(node.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "APTOS", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=12, commit_chunk=3)
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with aptos_node(sc) as node:
-        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
-    assert summary.networks["APTOS"].rows == len(rows()) - done  # what was missing, and error rows (retried)
+    con, sid = resume_after_kill(tmp_path, "APTOS", rows(), lambda: aptos_node(sc), cfg, after_requests=12, commit_chunk=3)
     assert stored(con, sid) == expected(sc)

@@ -19,6 +19,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import Anvil, insert_snapshot
 from tests.fixtures.beacon_node import BeaconScenario, beacon_node
 from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.resume import resume_after_kill
 
 GENESIS = 1_700_000_000
 KEYS = [f"0x{i:02x}" + "ab" * 47 for i in range(70)]
@@ -112,26 +113,9 @@ def test_a_pruned_beacon_node_is_refused_in_one_sentence(chain, tmp_path: Path) 
 
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(chain, tmp_path: Path) -> None:
-    import signal
-
-    from tests.fixtures.resume import kill_mid_fetch
-
     node, sc, block = chain
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows(block))
-    con.close()
     opts = {"execution_rpc": node.url, "ids_per_request": 4}
-    with beacon_node(sc) as beacon, FaultyProxy(beacon.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "BEACON", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=9, commit_chunk=4, options=opts)
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(KEYS)
-    with beacon_node(sc) as beacon:
-        cfg = PorConfig(networks={"BEACON": NetworkSettings(name="BEACON", rpc=[beacon.url], options=opts)}, path=Path("por.toml"))
-        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
-    assert summary.networks["BEACON"].rows == len(KEYS) - done
+    cfg = lambda url: PorConfig(networks={"BEACON": NetworkSettings(name="BEACON", rpc=[url], options=opts)}, path=Path("por.toml"))  # noqa: E731
+    con, sid = resume_after_kill(tmp_path, "BEACON", rows(block), lambda: beacon_node(sc), cfg, after_requests=9, options=lambda url: opts)
     got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
     assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS, start=1)}
-    assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == len(KEYS)

@@ -8,7 +8,6 @@ moves while balances are read.
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 from chains.eosio.fetch import EosFetcher, token_of, units_of
@@ -21,7 +20,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.eos_node import EosScenario, eos_node
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 
 SNAP = 5_000
 OKX = "okbwallet1tr"
@@ -121,17 +120,7 @@ def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> Non
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with eos_node(sc) as node, FaultyProxy(node.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "EOS", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=90, commit_chunk=3, options={"history_api": proxy.url})
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with eos_node(sc) as node:
-        summary = fetch_snapshot(con, PorConfig(networks={"EOS": settings(node.url)}, path=Path("por.toml")), sid, show_progress=False)
-    assert summary.networks["EOS"].rows == len(rows()) - done
+    cfg = lambda url: PorConfig(networks={"EOS": settings(url)}, path=Path("por.toml"))  # noqa: E731
+    options = lambda url: {"history_api": url}  # noqa: E731
+    con, sid = resume_after_kill(tmp_path, "EOS", rows(), lambda: eos_node(sc), cfg, after_requests=90, commit_chunk=3, options=options)
     assert stored(con, sid) == expected(sc)

@@ -7,7 +7,6 @@ state of tipset 2003. A balance set by epoch 2000's messages must be seen; one s
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 from chains.filecoin.fetch import FilecoinFetcher
@@ -20,7 +19,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.lotus_node import LotusScenario, lotus_node
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 
 SNAP = 2_000
 A = "f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za"
@@ -101,18 +100,5 @@ def test_a_gateway_that_refuses_the_lookback_is_refused_in_one_sentence(tmp_path
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with lotus_node(sc) as node, FaultyProxy(node.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "FIL", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=14, commit_chunk=3)
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with lotus_node(sc) as node:
-        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
-    assert summary.networks["FIL"].rows == len(rows()) - done
+    con, sid = resume_after_kill(tmp_path, "FIL", rows(), lambda: lotus_node(sc), cfg, after_requests=14, commit_chunk=3)
     assert stored(con, sid) == expected(sc)
-    assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == len(rows())

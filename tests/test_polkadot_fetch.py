@@ -7,7 +7,6 @@ with xxhash, so the adapter's decoder and key builder meet independent encodings
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 from tests.fixtures.substrate_node import SubstrateScenario, substrate_node
 
 SNAP = 1_500
@@ -153,17 +152,6 @@ def test_a_pruned_node_is_refused_in_one_sentence(tmp_path: Path) -> None:
 
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with substrate_node(relay_scenario()) as node, FaultyProxy(node.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "DOT", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=6, commit_chunk=3, options={"keys_per_query": 3})
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with substrate_node(relay_scenario()) as node:
-        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
-    assert summary.networks["DOT"].rows == len(rows()) - done
+    options = lambda url: {"keys_per_query": 3}  # noqa: E731
+    con, sid = resume_after_kill(tmp_path, "DOT", rows(), lambda: substrate_node(relay_scenario()), cfg, after_requests=6, commit_chunk=3, options=options)
     assert stored(con, sid) == expected()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 from chains.sui.fetch import SUI, SuiFetcher, balances_query, normalise_address
@@ -15,7 +14,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 from tests.fixtures.sui_graphql import SuiScenario, sui_node
 
 SNAP = 40_000
@@ -104,17 +103,6 @@ def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> Non
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with sui_node(sc) as node, FaultyProxy(node.url, latency=0.05) as proxy:
-        code = kill_mid_fetch(db, "SUI", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=14, commit_chunk=4, options={"addresses_per_query": 2})
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with sui_node(sc) as node:
-        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
-    assert summary.networks["SUI"].rows == len(rows()) - done
+    options = lambda url: {"addresses_per_query": 2}  # noqa: E731
+    con, sid = resume_after_kill(tmp_path, "SUI", rows(), lambda: sui_node(sc), cfg, after_requests=14, latency=0.05, options=options)
     assert stored(con, sid) == expected(sc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 from pytoniq_core import Address, Cell, begin_cell
@@ -19,7 +18,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 from tests.fixtures.toncenter import TonScenario, toncenter
 
 SNAP = 50_000
@@ -131,17 +130,5 @@ def test_a_block_outside_the_archive_is_refused_in_one_sentence(tmp_path: Path) 
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with toncenter(sc) as node, FaultyProxy(node.url, latency=0.03) as proxy:
-        code = kill_mid_fetch(db, "TON", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=20, commit_chunk=3)
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with toncenter(sc) as node:
-        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
-    assert summary.networks["TON"].rows == len(rows()) - done
+    con, sid = resume_after_kill(tmp_path, "TON", rows(), lambda: toncenter(sc), cfg, after_requests=20, commit_chunk=3)
     assert stored(con, sid) == expected(sc)

@@ -7,10 +7,8 @@ it, one is malformed; the server holds ledgers 100-200 (or only 190-200: not ful
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
-import pytest
 
 from chains.xrpl.fetch import XrplFetcher, parse_complete_ledgers
 from indexer.config import NetworkSettings, PorConfig
@@ -21,7 +19,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import kill_mid_fetch
+from tests.fixtures.resume import resume_after_kill
 from tests.fixtures.xrpl_node import XrplScenario, xrpl_node
 
 SNAP = 150
@@ -126,18 +124,6 @@ def test_a_server_without_the_snapshot_ledger_is_refused_in_one_sentence(tmp_pat
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
     sc = scenario()
-    db = tmp_path / "por.duckdb"
-    con = connect(db)
-    sid = insert_snapshot(con, rows())
-    con.close()
-    with xrpl_node(sc) as node, FaultyProxy(node.url, latency=0.02) as proxy:
-        code = kill_mid_fetch(db, "XRP", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=25)
-    assert code == -signal.SIGKILL
-    con = connect(db)
-    done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
-    assert 0 < done < len(rows())
-    with xrpl_node(sc) as node:
-        summary = fetch_snapshot(con, PorConfig(networks={"XRP": settings(node.url)}, path=Path("por.toml")), sid, show_progress=False)
-    assert summary.networks["XRP"].rows == len(rows()) - done  # only what was missing
+    cfg = lambda url: PorConfig(networks={"XRP": settings(url)}, path=Path("por.toml"))  # noqa: E731
+    con, sid = resume_after_kill(tmp_path, "XRP", rows(), lambda: xrpl_node(sc), cfg, after_requests=25, latency=0.02)
     assert stored(con, sid) == expected(sc)
-    assert con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0] == len(rows())

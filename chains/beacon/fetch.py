@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Any
+
 
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
