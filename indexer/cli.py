@@ -1,24 +1,23 @@
-"""The ``por`` command: a thin typer layer over the ``indexer`` library.
+"""The ``por`` command: a thin typer layer over ``indexer.api``.
 
-Each command opens the database, calls one library function and renders the
-result with rich. Errors become one sentence and exit code 2 (1 when a check
-the user asked for fails); ``--debug`` shows the traceback instead.
+Each command parses its arguments, calls one library function and renders the result
+(``indexer.render``). Errors become one sentence and an exit code; ``--debug`` shows the
+traceback with DuckDB's own text instead. Ctrl-C says what was committed and the command
+that resumes. To add a command, define it below with ``@app.command()`` and a docstring
+ending in ``Example: ...`` (a test enforces the example).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import shlex
 import sys
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     help="Check an exchange's Proof of Reserves against the chains themselves.",
@@ -26,12 +25,15 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-# Piped output is for machines and logs: do not wrap it at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+# Status lines; piped output is for machines and logs: do not wrap it at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200, highlight=False)
 
+EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
 
 
 class UserError(Exception):
@@ -55,29 +57,44 @@ class AsOf(str, Enum):
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default: $POR_DB or ./por.duckdb).")]
 SnapshotOption = Annotated[Optional[int], typer.Option("--snapshot", help="Snapshot id (default: the latest).")]
-_state = {"debug": False}
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, json or csv (json/csv: every column, exact values).")]
+_state: dict[str, Any] = {"debug": False, "on_interrupt": None}
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False) -> None:
     _state["debug"] = debug
 
 
-def _connect(db: Path | None):
-    from indexer.store import connect
-
-    return connect(db)
+def _waiting(message: str) -> None:
+    err_console.print(f"[yellow]{message}…[/yellow]")
 
 
-def _snapshot(con, snapshot: int | None) -> int:
-    if snapshot is not None:
-        if not con.execute("select 1 from snapshots where snapshot_id = ?", [snapshot]).fetchall():
-            raise UserError(f"there is no snapshot {snapshot} in this database")
-        return snapshot
-    row = con.execute("select max(snapshot_id) from snapshots").fetchall()
-    if not row or row[0][0] is None:
-        raise UserError("the database has no snapshot yet: run `por ingest FILE` first")
-    return int(row[0][0])
+def _progress():
+    """A rich progress display on a terminal, nothing otherwise (logs stay clean)."""
+    from indexer.progress import NO_PROGRESS
+    from indexer.render import RichProgress
+
+    return RichProgress(err_console) if err_console.is_terminal else NO_PROGRESS
+
+
+def _on_interrupt(message: Callable[[BaseException], str]) -> None:
+    """What Ctrl-C should print for the running command."""
+    _state["on_interrupt"] = message
+
+
+def _resume_command(snapshot: int | None = None) -> str:
+    args = ["por", *sys.argv[1:]]
+    if snapshot is not None and "--snapshot" not in args:
+        args += ["--snapshot", str(snapshot)]
+    return shlex.join(args)
+
+
+def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None) -> None:
+    from indexer.render import render
+
+    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels)
 
 
 # ---------------------------------------------------------------------------------------- ingest
@@ -92,13 +109,23 @@ def ingest(
 
     Example: por ingest okx_por_2026-11.csv --label "November 2026"
     """
+    from indexer import api
     from indexer.ingest import IngestError
 
-    con = _connect(db)
     failed = []
-    for path in files:
+    loaded: list[str] = []
+    progress = _progress()
+    for i, path in enumerate(files):
+        rest = [str(p) for p in files[i:]]
+
+        def message(_exc: BaseException, path: Path = path, rest: list[str] = rest) -> str:
+            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label"))])
+            before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
+            return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
+
+        _on_interrupt(message)
         try:
-            reports = _ingest_with_progress(con, path, exchange, label)
+            reports = api.ingest([path], db, exchange=exchange, label=label, progress=progress, on_wait=_waiting)
         except IngestError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             failed.append(path)
@@ -107,6 +134,7 @@ def ingest(
             if r.duplicate_of is not None:
                 console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
             else:
+                loaded.append(str(path))
                 console.print(
                     f"{r.source_file}: snapshot {r.snapshot_id} ({r.layout}): {r.rows:,} rows loaded, "
                     f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
@@ -115,15 +143,17 @@ def ingest(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _ingest_with_progress(con, path: Path, exchange: str, label: str | None):
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from indexer.ingest import ingest_file
-
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task(f"ingest {path.name}", total=None)
-        return ingest_file(con, path, exchange=exchange, label=label, on_progress=lambda n: progress.advance(task, n))
+def _passed_options(names: tuple[str, ...]) -> list[str]:
+    """The given options among ``names`` exactly as typed (``--db x`` or ``--db=x``), for a resume command."""
+    out: list[str] = []
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                out += [name, argv[i + 1]]
+            elif arg.startswith(name + "="):
+                out.append(arg)
+    return out
 
 
 # ---------------------------------------------------------------------------------------- verify
@@ -135,46 +165,63 @@ def verify(
     okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
 ) -> None:
-    """Verify every row's ownership signature, strictly; resumable.
+    """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
     """
-    from indexer.verify import verify_snapshot
+    from indexer import api
 
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    summary = verify_snapshot(con, sid, workers=workers, okx_compat=okx_compat, show_progress=err_console.is_terminal)
-    _print_verify_summary(con, sid)
+    sid = _latest_for_resume(db, snapshot)
+    _on_interrupt(lambda exc: _interrupted_message(db, sid, "verify", exc))
+    summary = api.verify(db, sid, workers=workers, okx_compat=okx_compat, progress=_progress(), on_wait=_waiting)
+    _print_verify_summary(summary)
     console.print(f"{summary}")
-    if fail_on_failed and _count(con, "select count(*) from signatures where snapshot_id = ? and status = 'failed'", sid):
+    if fail_on_failed and summary.by_status.get("failed"):
         raise CheckFailed("some signatures failed verification")
 
 
-def _count(con, sql: str, *params: Any) -> int:
-    return int(con.execute(sql, list(params)).fetchall()[0][0])
+def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
+    from indexer import api
+
+    con = api.open_db(db, read_only=False, on_wait=_waiting)  # migrates once; writers need it anyway
+    try:
+        return api.resolve_snapshot(con, snapshot)
+    finally:
+        con.close()
 
 
-def _print_verify_summary(con, sid: int) -> None:
-    table = Table(title=f"signatures, snapshot {sid}")
-    for col in ("family", "verified", "signature_only", "failed", "unsupported"):
-        table.add_column(col, justify="right" if col != "family" else "left")
-    rows = con.execute(
-        """select coalesce(family, '-'),
-                  count(*) filter (where status = 'verified'), count(*) filter (where status = 'signature_only'),
-                  count(*) filter (where status = 'failed'), count(*) filter (where status = 'unsupported')
-           from signatures where snapshot_id = ? group by 1 order by 1""",
-        [sid],
-    ).fetchall()
-    for r in rows:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in r])
-    console.print(table)
+def _interrupted_message(db: Path | None, sid: int, what: str, exc: BaseException) -> str:
+    from indexer import api
+
+    try:
+        facts = api.committed(db, sid)
+    except Exception:  # noqa: BLE001 - the interrupt message must not fail
+        facts = None
+    if facts is None:
+        state = "committed chunks are kept"
+    elif what == "verify":
+        state = f"{facts['signatures']:,} of {facts['rows']:,} rows of snapshot {sid} have a committed verdict"
+    else:
+        state = (
+            f"{facts['balances_snapshot']:,} snapshot-height and {facts['balances_latest']:,} latest balances of "
+            f"{facts['rows']:,} rows of snapshot {sid} are committed"
+        )
+    return f"interrupted: {state}. Resume with: {_resume_command(sid)}"
+
+
+def _print_verify_summary(summary) -> None:
+    from indexer.results import ResultSet
+
+    cols = ["family", "verified", "signature_only", "failed", "unsupported"]
+    rows = [(fam, *(counts.get(c, 0) for c in cols[1:])) for fam, counts in summary.by_family.items()]
+    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table)
 
 
 # ---------------------------------------------------------------------------------------- fetch
 @app.command()
 def fetch(
     db: DbOption = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+    config: ConfigOption = None,
     snapshot: SnapshotOption = None,
     at: Annotated[AsOf, typer.Option("--at", help="Balances at the snapshot height or at the current tip.")] = AsOf.snapshot,
     network: Annotated[Optional[list[str]], typer.Option("--network", help="Only these networks (repeatable).")] = None,
@@ -183,19 +230,17 @@ def fetch(
     utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file.")] = None,
     fail_on_error: Annotated[bool, typer.Option("--fail-on-error", help="Exit 1 if a network was blocked or any balance could not be read.")] = False,
 ) -> None:
-    """Fetch on-chain balances for every row an installed adapter serves; resumable.
+    """Fetch on-chain balances for every row an installed adapter serves; resumable. Readers may query meanwhile.
 
     Example: por fetch --config por.toml --network ETH --at snapshot
     """
-    from indexer.config import load_config
-    from indexer.fetch import fetch_snapshot
+    from indexer import api
 
-    cfg = load_config(config)
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    summary = fetch_snapshot(
-        con, cfg, sid, at=at.value, networks=network, refresh=refresh, rewind=rewind, utxo_dump=utxo_dump,
-        show_progress=err_console.is_terminal,
+    sid = _latest_for_resume(db, snapshot)
+    _on_interrupt(lambda exc: _interrupted_message(db, sid, "fetch", exc))
+    summary = api.fetch(
+        db, config, sid, at=at.value, networks=network, refresh=refresh, rewind=rewind, utxo_dump=utxo_dump,
+        progress=_progress(), on_wait=_waiting,
     )  # fmt: skip
     console.print(f"{summary}")
     if fail_on_error and (summary.blocked or summary.rows_error):
@@ -204,18 +249,19 @@ def fetch(
 
 @app.command()
 def networks(
-    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    snapshot: SnapshotOption = None,
+    format: FormatOption = Format.table,
 ) -> None:
-    """List every network in the registry, its balance adapter, and whether it is configured.
+    """List every network in the registry, its balance adapter, whether it is configured, and its rows in the database (read-only).
 
-    Example: por networks --config por.toml
+    Example: por networks --config por.toml --db por.duckdb
     """
-    from indexer.config import load_config
-    from indexer.fetch import network_status
+    from indexer import api
     from indexer.plugins import plugin_errors
 
-    rows = network_status(load_config(config))
-    _render(rows, Format.table, title="networks")
+    _render(api.networks(config, db, snapshot, on_wait=_waiting), format)
     for name, error in plugin_errors().items():
         err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
 
@@ -231,81 +277,65 @@ def liabilities(
 
     Example: por liabilities merkle_proof_file.json --snapshot 3
     """
-    from indexer.liabilities import LiabilityError, load_liabilities
+    from indexer import api
 
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    try:
-        totals = load_liabilities(con, file, sid)
-    except LiabilityError as exc:
-        raise UserError(f"{file} was refused: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{file} could not be read: {exc.strerror}") from None
-    console.print(f"snapshot {sid}: liabilities for {', '.join(totals.amounts)} loaded from {totals.source}.")
+    totals = api.load_liabilities(file, db, snapshot, on_wait=_waiting)
+    console.print(f"liabilities for {', '.join(totals.amounts)} loaded from {totals.source}.")
 
 
 # ---------------------------------------------------------------------------------------- report / sql
-REPORT_SQL = """
-select asset,
-       onchain_verified_reserves, published_verified_reserves, onchain_reserves, published_reserves, liabilities,
-       ratio_onchain_verified, ratio_onchain, ratio_published,
-       rows, rows_fetched
-from reserve_ratios where snapshot_id = ?
-order by liabilities is null, published_reserves desc nulls last, asset
-"""
-
-
 @app.command()
 def report(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
-    min_ratio: Annotated[Optional[float], typer.Option(help="Exit 1 if any asset's best available ratio is below this.")] = None,
+    format: FormatOption = Format.table,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column of reserve_ratios, not only the ones a reader needs first.")] = False,
+    min_ratio: Annotated[Optional[str], typer.Option(help="Exit 1 if any asset's best available ratio is below this (a decimal).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset — signature-verified on-chain totals first.
+    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios.
 
-    Example: por report --format json --min-ratio 1.0
+    Example: por report --snapshot 3 --format json --min-ratio 1.0
     """
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    cur = con.execute(REPORT_SQL, [sid])
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    _render(rows, format, title=f"reserves, snapshot {sid}")
-    if min_ratio is not None:
-        low = [r["asset"] for r in rows if _best_ratio(r) is not None and _best_ratio(r) < min_ratio]
+    from indexer import api
+
+    threshold = _decimal_option("--min-ratio", min_ratio)
+    result = api.report(db, snapshot, wide=wide or format is not Format.table, on_wait=_waiting)
+    _render(result, format, wide=wide, labels=api.REPORT_LABELS)
+    if threshold is not None:
+        low = result.below(threshold)
         if low:
             raise CheckFailed(f"reserve ratio below {min_ratio} for {', '.join(low)}")
 
 
-def _best_ratio(row: dict[str, Any]) -> float | None:
-    for key in ("ratio_onchain_verified", "ratio_onchain", "ratio_published"):
-        if row.get(key) is not None:
-            return row[key]
-    return None
+def _decimal_option(name: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise UserError(f"{name} must be a decimal number such as 1.0, not {text!r}") from None
 
 
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the database.")],
     db: DbOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    format: FormatOption = Format.table,
+    write: Annotated[bool, typer.Option("--write", help="Allow statements that change the database (INSERT, DELETE, DROP, COPY, …).")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows (json/csv: all).")] = 200,
+    wide: Annotated[bool, typer.Option("--wide", help="Table format: every column at full width, even past the terminal.")] = False,
 ) -> None:
-    """Run SQL over the tables and views.
+    """Run SQL over the tables and views; read-only unless --write.
 
-    Example: por sql "select asset, onchain_verified_amount from reserves order by 2 desc"
+    Example: por sql "select asset, onchain_verified_amount from reserves where snapshot_id = 1 order by 2 desc"
     """
-    import duckdb
+    from indexer import api
 
-    con = _connect(db)
-    try:
-        cur = con.execute(query)
-    except duckdb.Error as exc:
-        raise UserError(f"the query failed: {str(exc).splitlines()[0]}") from None
-    if cur.description is None:
-        return
-    names = [d[0] for d in cur.description]
-    _render([dict(zip(names, r)) for r in cur.fetchall()], format)
+    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, on_wait=_waiting)
+    if write:
+        err_console.print("--write: the statements ran and their changes are committed.")
+    if result is not None:
+        _render(result, format, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- synth / run
@@ -315,15 +345,21 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
 ) -> None:
     """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
 
-    Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv
+    Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv --db demo.duckdb
     """
+    from indexer import api
     from indexer.synth import write_synth_file
 
     counts = write_synth_file(out, rows, seed, liabilities_out)
     console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
+    if db is not None:
+        for r in api.ingest([out], db, progress=_progress(), on_wait=_waiting):
+            state = f"already ingested as snapshot {r.duplicate_of}" if r.duplicate_of else f"ingested as snapshot {r.snapshot_id}"
+            console.print(f"{out}: {state} in {db}")
 
 
 @app.command()
@@ -338,108 +374,25 @@ def run(
 
     Example: por run okx_por.csv --config por.toml --liabilities liabilities.csv
     """
+    from indexer import api
     from indexer.ingest import IngestError
-    from indexer.plugins import plugins
 
-    con = _connect(db)
-    if not files:
-        from indexer.synth import write_synth_file
-
-        demo = Path("por-demo.csv")
-        demo_liabilities = Path("por-demo-liabilities.csv")
-        console.print(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        write_synth_file(demo, 2000, 1, demo_liabilities)
-        files = [demo]
-        liabilities_file = liabilities_file or demo_liabilities
-    snapshot_ids = []
-    for path in files:
-        try:
-            reports = _ingest_with_progress(con, path, "okx", label)
-        except IngestError as exc:
-            raise UserError(str(exc)) from None
-        for r in reports:
-            sid = r.snapshot_id if r.snapshot_id is not None else r.duplicate_of
-            snapshot_ids.append(sid)
-            state = f"already ingested as snapshot {sid}" if r.duplicate_of else f"snapshot {sid}: {r.rows:,} rows, {r.errors:,} rejected"
-            console.print(f"ingest {r.source_file}: {state}")
-    have_verifiers = any(p.verifiers for p in plugins())
-    for sid in snapshot_ids:
-        if have_verifiers:
-            from indexer.verify import verify_snapshot
-
-            verify_snapshot(con, sid, show_progress=err_console.is_terminal)
-            _print_verify_summary(con, sid)
+    _on_interrupt(lambda exc: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
+    try:
+        result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, progress=_progress(), log=console.print, on_wait=_waiting)
+    except IngestError as exc:
+        raise UserError(str(exc)) from None
+    for step in result.snapshots:
+        if step.verify is not None:
+            _print_verify_summary(step.verify)
         else:
-            console.print("skipped verify: no signature plugin is installed")
-        if config is not None:
-            from indexer.config import load_config
-            from indexer.fetch import fetch_snapshot
-
-            console.print(fetch_snapshot(con, load_config(config), sid, show_progress=err_console.is_terminal))
-        else:
-            console.print("skipped fetch: no --config given, so no network was touched")
-        if liabilities_file is not None:
-            from indexer.liabilities import LiabilityError, load_liabilities
-
-            try:
-                load_liabilities(con, liabilities_file, sid)
-            except LiabilityError as exc:
-                raise UserError(f"{liabilities_file} was refused: {exc}") from None
-        cur = con.execute(REPORT_SQL, [sid])
-        names = [d[0] for d in cur.description]
-        _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
+            console.print(f"skipped verify: {step.verify_skipped}")
+        console.print(step.fetch if step.fetch is not None else f"skipped fetch: {step.fetch_skipped}")
+        if step.report is not None:
+            _render(step.report, Format.table, labels=api.REPORT_LABELS)
 
 
-# ---------------------------------------------------------------------------------------- rendering
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return _cell(value)  # exact decimal as a string: JSON numbers would round
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _render(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2) + "\n")
-        return
-    if fmt is Format.csv:
-        buf = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            for r in rows:
-                writer.writerow({k: "" if v is None else (_cell(v).replace(",", "") if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v) for k, v in r.items()})
-        sys.stdout.write(buf.getvalue())
-        return
-    table = Table(title=title)
-    if not rows:
-        console.print(f"{title or 'result'}: no rows")
-        return
-    for name in rows[0]:
-        table.add_column(name, justify="right" if isinstance(rows[0][name], (int, float, Decimal)) else "left", overflow="fold")
-    for r in rows:
-        table.add_row(*[_cell(v) for v in r.values()])
-    console.print(table)
-
-
+# ---------------------------------------------------------------------------------------- entry point
 def main() -> None:
     """Entry point: run the app, turning expected errors into one sentence and an exit code."""
     debug = "--debug" in sys.argv
@@ -451,28 +404,42 @@ def main() -> None:
     except CheckFailed as exc:
         err_console.print(f"[yellow]check failed:[/yellow] {exc}.")
         sys.exit(EXIT_CHECK_FAILED)
-    except KeyboardInterrupt:
-        err_console.print("interrupted; committed work is kept and the next run resumes from it.")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        handler = _state.get("on_interrupt")
+        message = handler(exc) if handler else "interrupted; committed work is kept and the next run resumes from it."
+        err_console.print(message, soft_wrap=True)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
         if debug:
             raise
-        _report_error(exc)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(_report_error(exc))
 
 
-def _report_error(exc: Exception) -> None:
+def _report_error(exc: Exception) -> int:
+    """Print one sentence for ``exc``; return the exit code."""
+    import duckdb
+
+    from indexer.store import DatabaseBusy, StoreError
+
     # typer vendors click; recognise its exceptions by shape rather than importing a private module.
     if hasattr(exc, "show") and hasattr(exc, "exit_code"):
         exc.show()
-        return
+        return EXIT_BAD_INPUT
     if type(exc).__name__ == "Abort":
         err_console.print("aborted.")
-        return
-    message = str(exc).strip().rstrip(".") or type(exc).__name__
-    if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
-        message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
-    err_console.print(f"[red]error:[/red] {message}.")
+        return EXIT_BAD_INPUT
+    if isinstance(exc, duckdb.Error):
+        from indexer.api import query_error
+
+        message = query_error(exc) if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) else (
+            "the database operation failed (run with --debug for DuckDB's message)"
+        )
+    else:
+        message = str(exc).strip().rstrip(".") or type(exc).__name__
+        if not isinstance(exc, (UserError, ValueError, OSError, StoreError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
+            message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
+    err_console.print(f"[red]error:[/red] {message.rstrip('.')}.", soft_wrap=True)
+    return EXIT_BUSY if isinstance(exc, DatabaseBusy) else EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

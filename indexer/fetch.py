@@ -41,7 +41,8 @@ from indexer.ingest.amounts import from_base_units
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked, fetcher_factory, plugin_errors
 from indexer.registry import Registry, registry
-from indexer.store import transaction, upsert_arrow
+from indexer.progress import NO_PROGRESS, Progress
+from indexer.store import Reopening, as_handle, transaction, upsert_arrow
 
 COMMIT_CHUNK = 5_000  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
@@ -187,7 +188,17 @@ def _canonical_networks(reg: Registry, names: Sequence[str] | None) -> set[str] 
 # ------------------------------------------------------------------------------------------------ public API
 
 def fetch_snapshot(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Reopening,
+    config: PorConfig,
+    snapshot_id: int | None = None,
+    **kwargs: Any,
+) -> FetchSummary:
+    """Fetch every missing balance of a snapshot (see the module docstring); not inside a running event loop."""
+    return asyncio.run(fetch_snapshot_async(con, config, snapshot_id, **kwargs))
+
+
+async def fetch_snapshot_async(
+    con: duckdb.DuckDBPyConnection | Reopening,
     config: PorConfig,
     snapshot_id: int | None = None,
     *,
@@ -196,10 +207,29 @@ def fetch_snapshot(
     refresh: bool = False,
     rewind: bool = False,
     utxo_dump: Path | None = None,
-    show_progress: bool = True,
+    show_progress: bool = False,
     commit_chunk: int = COMMIT_CHUNK,
+    progress: Progress | None = None,
 ) -> FetchSummary:
-    """Fetch every missing balance of a snapshot (see the module docstring for what "missing" means)."""
+    """``fetch_snapshot`` for callers inside a running event loop (a notebook, an async service).
+
+    ``con`` is an open connection (kept open) or a ``store.Reopening`` handle (the file is then
+    opened per committed chunk, so readers get in between). Progress goes to ``progress``.
+    """
+    del show_progress  # progress is injected by the caller; kept so old call sites still work
+    db = as_handle(con)
+    started = time.monotonic()
+    with db.connection() as c:  # the plan is read in one go; the file is then released until the first commit
+        summary, work = _plan(c, config, snapshot_id, at=at, networks=networks, rewind=rewind, utxo_dump=utxo_dump, refresh=refresh)
+    if work:
+        runner = _Runner(db, summary.snapshot_id, at, _Resolver(registry()), progress or NO_PROGRESS, commit_chunk)
+        await runner.run_all(work, summary)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _plan(con: duckdb.DuckDBPyConnection, config: PorConfig, snapshot_id: int | None, *, at: str, networks: list[str] | None,
+          refresh: bool, rewind: bool, utxo_dump: Path | None) -> tuple[FetchSummary, dict[str, Any]]:  # fmt: skip
     if at not in ("snapshot", "latest"):
         raise FetchError(f"--at must be snapshot or latest, not {at!r}")
     if snapshot_id is None:
@@ -210,7 +240,6 @@ def fetch_snapshot(
         raise FetchError(f"snapshot {snapshot_id} does not exist")
     reg = registry()
     selected = _canonical_networks(reg, networks)
-    started = time.monotonic()
     summary = FetchSummary(snapshot_id=snapshot_id, as_of=at)
 
     counts = con.execute("select network, count(*) from addresses where snapshot_id = ? group by network order by network", [snapshot_id]).fetchall()
@@ -266,12 +295,7 @@ def fetch_snapshot(
     else:
         rows_by_net = {}
 
-    work = {name: runnable[name] for name in rows_by_net}
-    if work:
-        runner = _Runner(con, snapshot_id, at, _Resolver(reg), show_progress, commit_chunk)
-        asyncio.run(runner.run_all({name: (*work[name], rows_by_net[name]) for name in work}, summary))
-    summary.seconds = time.monotonic() - started
-    return summary
+    return summary, {name: (*runnable[name], rows_by_net[name]) for name in rows_by_net}
 
 
 def network_status(config: PorConfig) -> list[dict[str, Any]]:
@@ -312,38 +336,31 @@ def network_status(config: PorConfig) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------------ running
 
 class _Runner:
-    def __init__(self, con: duckdb.DuckDBPyConnection, snapshot_id: int, at: str, resolve: _Resolver, show_progress: bool, commit_chunk: int) -> None:
-        self.con = con
+    def __init__(self, db: Any, snapshot_id: int, at: str, resolve: _Resolver, progress: Progress, commit_chunk: int) -> None:
+        self.db = db
         self.snapshot_id = snapshot_id
         self.at = at
         self.resolve = resolve
         self.commit_chunk = max(1, commit_chunk)
-        self.progress = _progress() if show_progress else None
+        self.progress = progress
 
     async def run_all(self, work: dict[str, tuple[Network, NetworkSettings, Any, list[tuple]]], summary: FetchSummary) -> None:
         from indexer.rpc import run_session
 
         async with run_session():
-            if self.progress is not None:
-                self.progress.start()
-            try:
-                runs = [NetworkRun(network=name, adapter=w[0].adapter, rows=len(w[3])) for name, w in work.items()]
-                for run in runs:
-                    summary.networks[run.network] = run
-                await asyncio.gather(*(self._network(run, *work[run.network]) for run in runs))
-            finally:
-                if self.progress is not None:
-                    self.progress.stop()
+            runs = [NetworkRun(network=name, adapter=w[0].adapter, rows=len(w[3])) for name, w in work.items()]
+            for run in runs:
+                summary.networks[run.network] = run
+            await asyncio.gather(*(self._network(run, *work[run.network]) for run in runs))
 
     async def _network(self, run: NetworkRun, net: Network, settings: NetworkSettings, factory: Any, rows: list[tuple]) -> None:
         t0 = time.monotonic()
-        task = self.progress.add_task(net.name, total=len(rows), errors=0) if self.progress is not None else None
+        self.progress.start(net.name, len(rows))
 
         def advance(n_ok: int, n_err: int) -> None:
             run.ok += n_ok
             run.errors += n_err
-            if self.progress is not None and task is not None:
-                self.progress.update(task, advance=n_ok + n_err, errors=run.errors)
+            self.progress.advance(net.name, n_ok + n_err, n_err)
 
         fetcher = None
         try:
@@ -418,6 +435,7 @@ class _Runner:
             run.source = getattr(fetcher, "source", run.source)
         finally:
             run.seconds = time.monotonic() - t0
+            self.progress.finish(net.name)
             if fetcher is not None:
                 await fetcher.close()
 
@@ -471,29 +489,5 @@ class _Runner:
             ],
             schema=_BALANCE_SCHEMA,
         )
-        with transaction(self.con):
-            upsert_arrow(self.con, "balances", table, select=_CAST)
-
-
-def _progress() -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:>9,.0f} rows/s" if speed else "        - rows/s", style="cyan")
-
-    return Progress(
-        TextColumn("[bold]{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("[red]{task.fields[errors]:,} errors"),
-        console=Console(stderr=True),
-        transient=False,
-    )
+        with self.db.connection() as con, transaction(con):
+            upsert_arrow(con, "balances", table, select=_CAST)

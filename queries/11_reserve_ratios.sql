@@ -1,4 +1,4 @@
--- Reserves over liabilities per asset. A ratio is a ratio (DOUBLE); the amounts beside it are exact.
+-- Reserves over liabilities per asset. Ratios are exact DECIMAL(38,18), truncated; counts are 0, never NULL.
 create or replace view reserve_ratios as
 with l as (
     select snapshot_id, asset, base_units, scale, source from liabilities
@@ -12,13 +12,12 @@ select
     r.onchain_amount as onchain_reserves,
     r.onchain_verified_amount as onchain_verified_reserves,
     r.published_verified_amount as published_verified_reserves,
-    (cast(case when r.asset is null then 0 else r.published_units end as double) / 10 ** coalesce(r.scale, l.scale))
-        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_published,
-    (cast(r.onchain_units as double) / 10 ** r.scale) / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain,
-    (cast(r.onchain_verified_units as double) / 10 ** r.scale)
-        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain_verified,
-    r.rows,
-    r.rows_fetched,
+    por_ratio(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale), l.base_units, l.scale)
+        as ratio_published,
+    por_ratio(r.onchain_units, r.scale, l.base_units, l.scale) as ratio_onchain,
+    por_ratio(r.onchain_verified_units, r.scale, l.base_units, l.scale) as ratio_onchain_verified,
+    coalesce(r.rows, 0) as rows,
+    coalesce(r.rows_fetched, 0) as rows_fetched,
     l.source as liabilities_source
 from reserves r
 full outer join l on l.snapshot_id = r.snapshot_id and l.asset = r.asset;

@@ -71,7 +71,9 @@ def _ingest_member(con, member, *, exchange: str, label: str | None, on_progress
     if dup:
         report.duplicate_of = dup[0][0]
         return report
-    snapshot_id = con.execute("select nextval('snapshot_ids')").fetchall()[0][0]
+    # max + 1 inside the file's transaction, not the sequence: DuckDB sequences are not rolled back,
+    # so a refused file would otherwise burn an id (one writer at a time, so max + 1 cannot collide).
+    snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchall()[0][0]
 
     def sink(table: str, batch: pa.RecordBatch) -> None:
         data = pa.Table.from_batches([batch])
