@@ -300,7 +300,7 @@ def report(
 
     threshold = _decimal_option("--min-ratio", min_ratio)
     result = api.report(db, snapshot, wide=wide or format is not Format.table, on_wait=_waiting)
-    _render(result, format, wide=wide, labels=api.REPORT_LABELS)
+    _render(result, format, wide=wide, labels=None if wide else api.REPORT_LABELS)
     if threshold is not None:
         low = result.below(threshold)
         if low:

@@ -91,13 +91,18 @@ def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: 
         need = longest if numeric[i] else min(longest, TEXT_MAX if width else longest)
         widths.append(max(need, min(len(header), 14), 1))
     shown = list(range(len(result.columns)))
-    if width:
+    empty: list[str] = []
+    if width and sum(w + 3 for w in widths) + 1 > width:
+        # what does not fit is left out: first the columns without a single value, then from the right
+        blank = [i for i in shown if i > 0 and all(v is None for v in (row[i] for row in result.rows))]
+        empty = [labels.get(result.columns[i], result.columns[i]) for i in blank]
+        candidates = [i for i in shown if i not in blank]
         shown, used = [], 1
-        for i, w in enumerate(widths):
-            if used + w + 3 > width and shown:
+        for i in candidates:
+            if used + widths[i] + 3 > width and shown:
                 break
             shown.append(i)
-            used += w + 3
+            used += widths[i] + 3
     table = Table(title=result.title or None, title_justify="left")
     for i in shown:
         header = labels.get(result.columns[i], result.columns[i])
@@ -109,7 +114,9 @@ def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: 
         table.add_row(*[r[i] for i in shown])
     console.print(table)
     notes = list(result.notes)
-    hidden = [labels.get(c, c) for i, c in enumerate(result.columns) if i not in shown]
+    if empty:
+        notes.append(f"not shown, no value in any row: {', '.join(empty)}")
+    hidden = [labels.get(c, c) for i, c in enumerate(result.columns) if i not in shown and labels.get(c, c) not in empty]
     if hidden:
         notes.append(
             f"{len(hidden)} more column(s) not shown at {width} characters ({', '.join(hidden)}): "
@@ -122,7 +129,7 @@ def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: 
 
 def _notes(console: Console, notes: list[str]) -> None:
     for note in notes:
-        console.print(f"({note})", style="dim", soft_wrap=True)
+        console.print(f"({note})", style="dim")
 
 
 class RichProgress:
