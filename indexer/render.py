@@ -89,7 +89,7 @@ def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: 
         longest = max(len(r[i]) for r in cells)
         header = labels.get(name, name)
         need = longest if numeric[i] else min(longest, TEXT_MAX if width else longest)
-        widths.append(max(need, min(len(header), 14), 1))
+        widths.append(max(need, min(len(header), 14) if width else len(header), 1))
     shown = list(range(len(result.columns)))
     empty: list[str] = []
     if width and sum(w + 3 for w in widths) + 1 > width:
