@@ -79,7 +79,7 @@ def _progress():
     return RichProgress(err_console) if err_console.is_terminal else NO_PROGRESS
 
 
-def _on_interrupt(message: Callable[[BaseException], str]) -> None:
+def _on_interrupt(message: Callable[[], str]) -> None:
     """What Ctrl-C should print for the running command."""
     _state["on_interrupt"] = message
 
@@ -118,7 +118,7 @@ def ingest(
     for i, path in enumerate(files):
         rest = [str(p) for p in files[i:]]
 
-        def message(_exc: BaseException, path: Path = path, rest: list[str] = rest) -> str:
+        def message(path: Path = path, rest: list[str] = rest) -> str:
             again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label"))])
             before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
             return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
@@ -172,7 +172,7 @@ def verify(
     from indexer import api
 
     sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda exc: _interrupted_message(db, sid, "verify", exc))
+    _on_interrupt(lambda: _interrupted_message(db, sid, "verify"))
     summary = api.verify(db, sid, workers=workers, okx_compat=okx_compat, progress=_progress(), on_wait=_waiting)
     _print_verify_summary(summary)
     console.print(f"{summary}")
@@ -190,7 +190,7 @@ def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
         con.close()
 
 
-def _interrupted_message(db: Path | None, sid: int, what: str, exc: BaseException) -> str:
+def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
     from indexer import api
 
     try:
@@ -237,7 +237,7 @@ def fetch(
     from indexer import api
 
     sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda exc: _interrupted_message(db, sid, "fetch", exc))
+    _on_interrupt(lambda: _interrupted_message(db, sid, "fetch"))
     summary = api.fetch(
         db, config, sid, at=at.value, networks=network, refresh=refresh, rewind=rewind, utxo_dump=utxo_dump,
         progress=_progress(), on_wait=_waiting,
@@ -377,7 +377,7 @@ def run(
     from indexer import api
     from indexer.ingest import IngestError
 
-    _on_interrupt(lambda exc: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
+    _on_interrupt(lambda: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
     try:
         result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, progress=_progress(), log=console.print, on_wait=_waiting)
     except IngestError as exc:
@@ -398,21 +398,27 @@ def main() -> None:
     debug = "--debug" in sys.argv
     try:
         code = app(standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a quiet exit code 130
+            _interrupted()
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except CheckFailed as exc:
         err_console.print(f"[yellow]check failed:[/yellow] {exc}.")
         sys.exit(EXIT_CHECK_FAILED)
-    except KeyboardInterrupt as exc:
-        handler = _state.get("on_interrupt")
-        message = handler(exc) if handler else "interrupted; committed work is kept and the next run resumes from it."
-        err_console.print(message, soft_wrap=True)
+    except KeyboardInterrupt:
+        _interrupted()
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
         if debug:
             raise
         sys.exit(_report_error(exc))
+
+
+def _interrupted() -> None:
+    handler = _state.get("on_interrupt")
+    message = handler() if handler else "interrupted; committed work is kept and the next run resumes from it."
+    err_console.print(message, soft_wrap=True)
 
 
 def _report_error(exc: Exception) -> int:

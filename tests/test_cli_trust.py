@@ -254,3 +254,55 @@ def test_database_from_the_previous_release_is_read_then_migrated(tmp_path):
     new = _no_floats(por("report", "--db", str(db), "--format", "json").stdout)
     assert {r["asset"]: r["ratio_published"] for r in new}["ETH"] == "0.333333333333333333"  # exact DECIMAL now
     assert {r["asset"]: r["rows"] for r in new}["BTC"] == 0
+
+
+# ------------------------------------------------------------------------------------ a long writer
+SYNTH_ROWS = 12_000
+
+
+def _count(db: Path) -> subprocess.CompletedProcess:
+    return por("sql", "select count(*) as n from signatures", "--db", str(db), "--format", "csv", env={"POR_LOCK_WAIT": "120"})
+
+
+def test_readers_run_beside_a_long_verify_and_ctrl_c_says_how_to_resume(tmp_path):
+    """A real `por verify` process on a synthetic file: readers get in between its chunks; SIGINT reports and resumes."""
+    import shlex
+    import signal
+
+    db = tmp_path / "big.duckdb"
+    made = por("synth", "--rows", str(SYNTH_ROWS), "--out", str(tmp_path / "big.csv"), "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    writer = subprocess.Popen(
+        [str(POR), "verify", "--db", str(db), "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, POR_LOCK_WAIT="120"),
+    )  # fmt: skip
+    seen: list[int] = []
+    try:
+        # read while the writer runs until a read landed between its commits (0 < n < all)
+        report = por("report", "--db", str(db), "--format", "json", env={"POR_LOCK_WAIT": "120"})
+        assert report.returncode == 0 and _no_floats(report.stdout), report.stderr
+        while writer.poll() is None and not [n for n in seen if 0 < n < SYNTH_ROWS]:
+            read = _count(db)
+            assert read.returncode == 0, read.stderr
+            seen.append(int(read.stdout.splitlines()[1]))
+        assert writer.poll() is None, f"verify finished before a read landed mid-run (saw {seen}); raise SYNTH_ROWS"
+        assert seen == sorted(seen)  # committed chunks only ever grow
+        writer.send_signal(signal.SIGINT)
+        out, err = writer.communicate(timeout=300)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert writer.returncode == 130, err
+    committed = int(_count(db).stdout.splitlines()[1])
+    assert 0 < committed < SYNTH_ROWS
+    assert f"interrupted: {committed:,} of {SYNTH_ROWS:,} rows of snapshot 1 have a committed verdict" in err, err
+    resume = err.split("Resume with: ", 1)[1].strip()
+    assert resume == shlex.join(["por", "verify", "--db", str(db), "--workers", "1", "--snapshot", "1"])
+    args = shlex.split(resume)
+    done = por(*args[1:])
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    n, distinct = con.execute("select count(*), count(distinct row_no) from signatures where snapshot_id = 1").fetchall()[0]
+    con.close()
+    assert n == distinct == SYNTH_ROWS  # resumed exactly: nothing lost, nothing twice
