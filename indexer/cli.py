@@ -332,7 +332,7 @@ def sql(
     from indexer import api
 
     result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, on_wait=_waiting)
-    if write:
+    if write and api.writes(query):
         err_console.print("--write: the statements ran and their changes are committed.")
     if result is not None:
         _render(result, format, wide=wide)

@@ -328,8 +328,15 @@ class Reopening:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> None:
         self.path = db_path(path)
         self.wait = wait
-        self.on_wait = on_wait
+        self._told = False
+        self._on_wait = on_wait
         self.opens = 0
+
+    def on_wait(self, message: str) -> None:
+        """Tell the caller about a wait once per run, not once per chunk."""
+        if self._on_wait is not None and not self._told:
+            self._told = True
+            self._on_wait(message)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -268,18 +268,22 @@ def verify_snapshot(
 
 
 def _pages(db, sid: int, okx_compat: bool):
-    """The work queue in pages of ``COMMIT_ROWS`` rows by row number; the file is open only while a page is read.
+    """The work queue in windows of ``COMMIT_ROWS`` row numbers; the file is open only while a window is read.
 
-    Paging by ``row_no > last`` (not by "still missing") means rows whose results are in flight are never read twice.
+    Windows by row number (not "the next N still missing") need no sort, read each row once even
+    while earlier results are still in flight, and let a zone-map range scan skip the rest.
     """
-    last = -1
-    sql = _todo_sql(okx_compat) + " and a.row_no > $last order by a.row_no limit $page"
-    while True:
+    with db.connection() as c:
+        top = c.execute("select max(row_no) from addresses where snapshot_id = ?", [sid]).fetchall()[0][0]
+    if top is None:
+        return
+    sql = _todo_sql(okx_compat) + " and a.row_no > $lo and a.row_no <= $hi"
+    lo = -1
+    while lo < top:
+        hi = lo + COMMIT_ROWS
         with db.connection() as c:
-            page = c.sql(sql, params={"sid": sid, "last": last, "page": COMMIT_ROWS}).to_arrow_table()
-        if page.num_rows == 0:
-            return
-        last = page.column("row_no")[-1].as_py()
+            page = c.sql(sql, params={"sid": sid, "lo": lo, "hi": hi}).to_arrow_table()
+        lo = hi
         yield from page.to_batches(max_chunksize=BATCH_ROWS)
 
 
