@@ -28,7 +28,7 @@ from indexer.store import Reopening, as_handle, transaction, upsert_arrow
 
 BATCH_ROWS = 2_000  # rows per worker task: ~0.1 s of curve math, small enough to keep both cores busy to the end
 COMMIT_ROWS = 50_000  # results per committed chunk
-COMMIT_SECONDS = 5.0  # ... or at least this often, so an interrupt loses little
+COMMIT_SECONDS = float(os.environ.get("POR_COMMIT_SECONDS") or 5.0)  # ... or at least this often, so an interrupt loses little
 
 # SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
 OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})

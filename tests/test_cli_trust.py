@@ -275,7 +275,7 @@ def test_readers_run_beside_a_long_verify_and_ctrl_c_says_how_to_resume(tmp_path
     writer = subprocess.Popen(
         [str(POR), "verify", "--db", str(db), "--workers", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, POR_LOCK_WAIT="120"),
+        env=dict(os.environ, POR_LOCK_WAIT="120", POR_COMMIT_SECONDS="1"),  # commit every second: many chances to read mid-run
     )  # fmt: skip
     seen: list[int] = []
     try:
