@@ -154,9 +154,12 @@ def verify(
     from indexer.verify import verify_snapshot
 
     handle = _writer_handle(db, on_wait)
-    with handle.connection() as con:
-        sid = resolve_snapshot(con, snapshot)
-    return verify_snapshot(handle, sid, workers=workers, okx_compat=okx_compat, progress=progress)
+    try:
+        with handle.connection() as con:
+            sid = resolve_snapshot(con, snapshot)
+        return verify_snapshot(handle, sid, workers=workers, okx_compat=okx_compat, progress=progress)
+    finally:
+        handle.close()
 
 
 async def fetch_async(
@@ -181,12 +184,15 @@ async def fetch_async(
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
     handle = _writer_handle(db, on_wait)
-    with handle.connection() as con:
-        sid = resolve_snapshot(con, snapshot)
-    return await fetch_snapshot_async(
-        handle, cfg, sid, at=at, networks=networks, refresh=refresh, rewind=rewind,
-        utxo_dump=Path(utxo_dump) if utxo_dump is not None else None, progress=progress,
-    )  # fmt: skip
+    try:
+        with handle.connection() as con:
+            sid = resolve_snapshot(con, snapshot)
+        return await fetch_snapshot_async(
+            handle, cfg, sid, at=at, networks=networks, refresh=refresh, rewind=rewind,
+            utxo_dump=Path(utxo_dump) if utxo_dump is not None else None, progress=progress,
+        )  # fmt: skip
+    finally:
+        handle.close()
 
 
 def fetch(*args: Any, **kwargs: Any) -> Any:

@@ -183,7 +183,7 @@ def verify(
 def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
     from indexer import api
 
-    con = api.open_db(db, read_only=False, on_wait=_waiting)  # migrates once; writers need it anyway
+    con = api.open_db(db, on_wait=_waiting)  # read-only: the library's writer migrates once, after this
     try:
         return api.resolve_snapshot(con, snapshot)
     finally:
@@ -434,6 +434,9 @@ def _report_error(exc: Exception) -> int:
     if type(exc).__name__ == "Abort":
         err_console.print("aborted.")
         return EXIT_BAD_INPUT
+    if isinstance(exc, (RuntimeError, duckdb.Error)) and "interrupted" in str(exc).lower():
+        _interrupted()  # Ctrl-C landed inside a DuckDB query, which reports it as its own error
+        return EXIT_INTERRUPTED
     if isinstance(exc, duckdb.Error):
         from indexer.api import query_error
 

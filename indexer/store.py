@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -157,6 +158,8 @@ def _env_seconds(name: str, default: float) -> float:
 READ_WAIT = _env_seconds("POR_LOCK_WAIT", 60.0)
 WRITE_WAIT = _env_seconds("POR_WRITE_LOCK_WAIT", 600.0)
 _RETRY_SECONDS = 0.1
+HOLD_SECONDS = 0.5  # a long writer keeps the file across chunks at most this long, then lets readers in
+READER_GAP = 3 * _RETRY_SECONDS  # ... and waits this long before taking it again, so a retrying reader gets a turn
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
@@ -318,19 +321,30 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str = "") -> None:
 
 
 class Reopening:
-    """A database handle that holds DuckDB's file lock only while a unit of work runs.
+    """A database handle that holds DuckDB's file lock only while work is being written.
 
     DuckDB lets one process write a file and nobody else open it meanwhile. Long writers
-    (``verify``, ``fetch``) open the file per committed chunk through ``connection()`` and
-    close it again, so readers (``por report``, ``por sql``, a notebook) get in between chunks.
+    (``verify``, ``fetch``) take the file per unit of work through ``connection()``; the file
+    stays open across units that follow each other within ``hold`` seconds (a fetch commits
+    many small chunks a second, and reopening costs a checkpoint each time) and is closed
+    as soon as it has been idle for ``hold`` seconds, so readers (``por report``, ``por sql``,
+    a notebook) get in between. Call ``close()`` when done.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, wait: float | None = None, on_wait: Callable[[str], None] | None = None, hold: float = HOLD_SECONDS
+    ) -> None:
         self.path = db_path(path)
         self.wait = wait
+        self.hold = hold
+        self.opens = 0
         self._told = False
         self._on_wait = on_wait
-        self.opens = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened = 0.0
+        self._released = -READER_GAP
+        self._mutex = threading.RLock()
+        self._timer: threading.Timer | None = None
 
     def on_wait(self, message: str) -> None:
         """Tell the caller about a wait once per run, not once per chunk."""
@@ -340,12 +354,45 @@ class Reopening:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = open_raw(self.path, wait=self.wait, on_wait=self.on_wait)
-        self.opens += 1
-        try:
-            yield con
-        finally:
-            con.close()
+        with self._mutex:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is None:
+                gap = self._released + READER_GAP - time.monotonic()
+                if gap > 0:  # we just let go after holding the file ``hold`` seconds: give a waiting reader its turn
+                    time.sleep(gap)
+                self._con = open_raw(self.path, wait=self.wait, on_wait=self.on_wait)
+                self._opened = time.monotonic()
+                self.opens += 1
+            try:
+                with _interrupts_as_keyboard():
+                    yield self._con
+            finally:
+                held = time.monotonic() - self._opened
+                if held >= self.hold:
+                    self._close()
+                    self._released = time.monotonic()
+                else:  # keep it for the next unit, but never longer than ``hold`` idle
+                    self._timer = threading.Timer(self.hold, self._close_idle)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _close_idle(self) -> None:
+        with self._mutex:
+            self._close()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._close()
 
 
 class _Held:
@@ -356,7 +403,19 @@ class _Held:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        yield self.con
+        with _interrupts_as_keyboard():
+            yield self.con
+
+
+@contextmanager
+def _interrupts_as_keyboard() -> Iterator[None]:
+    """Ctrl-C during a DuckDB query surfaces as ``RuntimeError: Query interrupted``: make it the KeyboardInterrupt it is."""
+    try:
+        yield
+    except (RuntimeError, duckdb.Error) as exc:
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt(str(exc)) from exc
+        raise
 
 
 def as_handle(con_or_handle: "duckdb.DuckDBPyConnection | Reopening") -> "Reopening | _Held":

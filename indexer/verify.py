@@ -268,19 +268,22 @@ def verify_snapshot(
 
 
 def _pages(db, sid: int, okx_compat: bool):
-    """The work queue in windows of ``COMMIT_ROWS`` row numbers; the file is open only while a window is read.
+    """The work queue in pages of ``COMMIT_ROWS`` rows; the file is open only while a page is read.
 
-    Windows by row number (not "the next N still missing") need no sort, read each row once even
-    while earlier results are still in flight, and let a zone-map range scan skip the rest.
+    The row numbers still to do are read once (integers only) and cut into row-number
+    windows of ``COMMIT_ROWS`` rows each; a page is then a range scan without a sort, and rows
+    whose results are still in flight are never read twice.
     """
     with db.connection() as c:
-        top = c.execute("select max(row_no) from addresses where snapshot_id = ?", [sid]).fetchall()[0][0]
-    if top is None:
-        return
+        todo = c.sql(f"select row_no from ({_todo_sql(okx_compat)}) order by row_no", params={"sid": sid}).to_arrow_table()
+    row_nos = todo.column(0).to_pylist()
+    del todo
+    bounds = row_nos[COMMIT_ROWS - 1 :: COMMIT_ROWS]
+    if row_nos and (not bounds or bounds[-1] != row_nos[-1]):
+        bounds.append(row_nos[-1])
     sql = _todo_sql(okx_compat) + " and a.row_no > $lo and a.row_no <= $hi"
     lo = -1
-    while lo < top:
-        hi = lo + COMMIT_ROWS
+    for hi in bounds:
         with db.connection() as c:
             page = c.sql(sql, params={"sid": sid, "lo": lo, "hi": hi}).to_arrow_table()
         lo = hi
