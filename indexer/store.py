@@ -157,8 +157,8 @@ def _env_seconds(name: str, default: float) -> float:
 # between committed chunks, so a reader waits at most about one chunk; a writer waits for readers to finish.
 READ_WAIT = _env_seconds("POR_LOCK_WAIT", 60.0)
 WRITE_WAIT = _env_seconds("POR_WRITE_LOCK_WAIT", 600.0)
-_RETRY_SECONDS = 0.1
-HOLD_SECONDS = 0.5  # a long writer keeps the file across chunks at most this long, then lets readers in
+_RETRY_SECONDS = 0.02
+HOLD_SECONDS = 1.0  # a long writer keeps the file across chunks at most this long, then lets readers in
 READER_GAP = 3 * _RETRY_SECONDS  # ... and waits this long before taking it again, so a retrying reader gets a turn
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
