@@ -247,7 +247,7 @@ def verify_snapshot(
     writer = _ChunkWriter(db, lambda n: progress.advance("verify", n))
     try:
         if total:
-            batches = _take(_pages(db, sid, okx_compat), limit)
+            batches = _take(_stream(con, sid, okx_compat) if isinstance(con, duckdb.DuckDBPyConnection) else _pages(db, sid, okx_compat), limit)
             if workers <= 1:
                 for batch in batches:
                     writer.add(verify_batch(batch, sid, audit, okx_compat))
@@ -267,13 +267,25 @@ def verify_snapshot(
     return summary
 
 
+def _stream(con: duckdb.DuckDBPyConnection, sid: int, okx_compat: bool):
+    """The work queue streamed from a connection the caller holds (it keeps the file anyway): no paging cost."""
+    reader_con = con.cursor()  # streams the queue while `con` commits results
+    try:
+        yield from reader_con.sql(_todo_sql(okx_compat), params={"sid": sid}).to_arrow_reader(BATCH_ROWS)
+    finally:
+        reader_con.close()
+
+
 def _pages(db, sid: int, okx_compat: bool):
     """The work queue in pages of ``COMMIT_ROWS`` rows; the file is open only while a page is read.
 
     The row numbers still to do are read once (integers only) and cut into row-number
     windows of ``COMMIT_ROWS`` rows each; a page is then a range scan without a sort, and rows
-    whose results are still in flight are never read twice.
+    whose results are still in flight are never read twice. The next page is read in a
+    background thread while the workers verify this one, so the pipeline never waits for it.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     with db.connection() as c:
         todo = c.sql(f"select row_no from ({_todo_sql(okx_compat)}) order by row_no", params={"sid": sid}).to_arrow_table()
     row_nos = todo.column(0).to_pylist()
@@ -282,12 +294,18 @@ def _pages(db, sid: int, okx_compat: bool):
     if row_nos and (not bounds or bounds[-1] != row_nos[-1]):
         bounds.append(row_nos[-1])
     sql = _todo_sql(okx_compat) + " and a.row_no > $lo and a.row_no <= $hi"
-    lo = -1
-    for hi in bounds:
+
+    def read(lo: int, hi: int) -> pa.Table:
         with db.connection() as c:
-            page = c.sql(sql, params={"sid": sid, "lo": lo, "hi": hi}).to_arrow_table()
-        lo = hi
-        yield from page.to_batches(max_chunksize=BATCH_ROWS)
+            return c.sql(sql, params={"sid": sid, "lo": lo, "hi": hi}).to_arrow_table()
+
+    windows = list(zip([-1, *bounds[:-1]], bounds))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="por-page") as ahead:
+        pending = ahead.submit(read, *windows[0]) if windows else None
+        for i in range(len(windows)):
+            page = pending.result()  # type: ignore[union-attr]
+            pending = ahead.submit(read, *windows[i + 1]) if i + 1 < len(windows) else None
+            yield from page.to_batches(max_chunksize=BATCH_ROWS)
 
 
 def _take(reader: pa.RecordBatchReader, limit: int | None):
