@@ -1,25 +1,24 @@
-"""The ``por`` command: a thin typer layer over the ``indexer`` library.
+"""The ``por`` command: a thin typer layer over ``indexer.api``.
 
-Each command opens the database, calls one library function and renders the
-result with rich. Errors become one sentence and exit code 2 (1 when a check
-the user asked for fails); ``--debug`` shows the traceback instead.
+Each command parses its arguments, calls one library function and renders the result
+(``indexer.render``). Errors become one sentence and an exit code; ``--debug`` shows the
+traceback with DuckDB's own text instead. Ctrl-C says what was committed and the command
+that resumes. To add a command, define it below with ``@app.command()`` and a docstring
+ending in ``Example: ...`` (a test enforces the example).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import shlex
 import sys
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     help="Check an exchange's Proof of Reserves against the chains themselves.",
@@ -27,12 +26,15 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-# Piped output is for machines and logs: do not wrap it at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+# Status lines; piped output is for machines and logs: do not wrap it at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200, highlight=False)
 
+EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
 
 
 class UserError(Exception):
@@ -63,29 +65,44 @@ class AsOf(str, Enum):
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default: $POR_DB or ./por.duckdb).")]
 SnapshotOption = Annotated[Optional[int], typer.Option("--snapshot", help="Snapshot id (default: the latest).")]
-_state = {"debug": False}
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, json or csv (json/csv: every column, exact values).")]
+_state: dict[str, Any] = {"debug": False, "on_interrupt": None}
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False) -> None:
     _state["debug"] = debug
 
 
-def _connect(db: Path | None):
-    from indexer.store import connect
-
-    return connect(db)
+def _waiting(message: str) -> None:
+    err_console.print(f"[yellow]{message}…[/yellow]")
 
 
-def _snapshot(con, snapshot: int | None) -> int:
-    if snapshot is not None:
-        if not con.execute("select 1 from snapshots where snapshot_id = ?", [snapshot]).fetchall():
-            raise UserError(f"there is no snapshot {snapshot} in this database")
-        return snapshot
-    row = con.execute("select max(snapshot_id) from snapshots").fetchall()
-    if not row or row[0][0] is None:
-        raise UserError("the database has no snapshot yet: run `por ingest FILE` first")
-    return int(row[0][0])
+def _progress():
+    """A rich progress display on a terminal, nothing otherwise (logs stay clean)."""
+    from indexer.progress import NO_PROGRESS
+    from indexer.render import RichProgress
+
+    return RichProgress(err_console) if err_console.is_terminal else NO_PROGRESS
+
+
+def _on_interrupt(message: Callable[[], str]) -> None:
+    """What Ctrl-C should print for the running command."""
+    _state["on_interrupt"] = message
+
+
+def _resume_command(snapshot: int | None = None) -> str:
+    args = ["por", *sys.argv[1:]]
+    if snapshot is not None and "--snapshot" not in args:
+        args += ["--snapshot", str(snapshot)]
+    return shlex.join(args)
+
+
+def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None) -> None:
+    from indexer.render import render
+
+    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels)
 
 
 # ---------------------------------------------------------------------------------------- ingest
@@ -99,16 +116,25 @@ def ingest(
     """Load PoR files into the database: each file (all members of a zip) is one snapshot, all or nothing.
 
     The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip).
-
     Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
     """
+    from indexer import api
     from indexer.ingest import IngestError
 
-    con = _connect(db)
     failed = []
-    for path in files:
+    loaded: list[str] = []
+    progress = _progress()
+    for i, path in enumerate(files):
+        rest = [str(p) for p in files[i:]]
+
+        def message(path: Path = path, rest: list[str] = rest) -> str:
+            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label"))])
+            before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
+            return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
+
+        _on_interrupt(message)
         try:
-            reports = _ingest_with_progress(con, path, exchange, label)
+            reports = api.ingest([path], db, exchange=exchange, label=label, progress=progress, on_wait=_waiting)
         except IngestError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             failed.append(path)
@@ -117,6 +143,7 @@ def ingest(
             if r.duplicate_of is not None:
                 console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
             else:
+                loaded.append(str(path))
                 named = f" \"{r.label}\"" if r.label else ""
                 console.print(
                     f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
@@ -126,15 +153,17 @@ def ingest(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _ingest_with_progress(con, path: Path, exchange: str, label: str | None):
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from indexer.ingest import ingest_file
-
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task(f"ingest {path.name}", total=None)
-        return ingest_file(con, path, exchange=exchange, label=label, on_progress=lambda n: progress.advance(task, n))
+def _passed_options(names: tuple[str, ...]) -> list[str]:
+    """The given options among ``names`` exactly as typed (``--db x`` or ``--db=x``), for a resume command."""
+    out: list[str] = []
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                out += [name, argv[i + 1]]
+            elif arg.startswith(name + "="):
+                out.append(arg)
+    return out
 
 
 # ---------------------------------------------------------------------------------------- verify
@@ -146,46 +175,63 @@ def verify(
     okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
 ) -> None:
-    """Verify every row's ownership signature, strictly; resumable.
+    """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
     """
-    from indexer.verify import verify_snapshot
+    from indexer import api
 
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    summary = verify_snapshot(con, sid, workers=workers, okx_compat=okx_compat, show_progress=err_console.is_terminal)
-    _print_verify_summary(con, sid)
+    sid = _latest_for_resume(db, snapshot)
+    _on_interrupt(lambda: _interrupted_message(db, sid, "verify"))
+    summary = api.verify(db, sid, workers=workers, okx_compat=okx_compat, progress=_progress(), on_wait=_waiting)
+    _print_verify_summary(summary)
     console.print(f"{summary}")
-    if fail_on_failed and _count(con, "select count(*) from signatures where snapshot_id = ? and status = 'failed'", sid):
+    if fail_on_failed and summary.by_status.get("failed"):
         raise CheckFailed("some signatures failed verification")
 
 
-def _count(con, sql: str, *params: Any) -> int:
-    return int(con.execute(sql, list(params)).fetchall()[0][0])
+def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
+    from indexer import api
+
+    con = api.open_db(db, on_wait=_waiting)  # read-only: the library's writer migrates once, after this
+    try:
+        return api.resolve_snapshot(con, snapshot)
+    finally:
+        con.close()
 
 
-def _print_verify_summary(con, sid: int) -> None:
-    table = Table(title=f"signatures, snapshot {sid}")
-    for col in ("family", "verified", "signature_only", "failed", "unsupported"):
-        table.add_column(col, justify="right" if col != "family" else "left")
-    rows = con.execute(
-        """select coalesce(family, '-'),
-                  count(*) filter (where status = 'verified'), count(*) filter (where status = 'signature_only'),
-                  count(*) filter (where status = 'failed'), count(*) filter (where status = 'unsupported')
-           from signatures where snapshot_id = ? group by 1 order by 1""",
-        [sid],
-    ).fetchall()
-    for r in rows:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in r])
-    console.print(table)
+def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
+    from indexer import api
+
+    try:
+        facts = api.committed(db, sid)
+    except Exception:  # noqa: BLE001 - the interrupt message must not fail
+        facts = None
+    if facts is None:
+        state = "committed chunks are kept"
+    elif what == "verify":
+        state = f"{facts['signatures']:,} of {facts['rows']:,} rows of snapshot {sid} have a committed verdict"
+    else:
+        state = (
+            f"{facts['balances_snapshot']:,} snapshot-height and {facts['balances_latest']:,} latest balances of "
+            f"{facts['rows']:,} rows of snapshot {sid} are committed"
+        )
+    return f"interrupted: {state}. Resume with: {_resume_command(sid)}"
+
+
+def _print_verify_summary(summary) -> None:
+    from indexer.results import ResultSet
+
+    cols = ["family", "verified", "signature_only", "failed", "unsupported"]
+    rows = [(fam, *(counts.get(c, 0) for c in cols[1:])) for fam, counts in summary.by_family.items()]
+    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table)
 
 
 # ---------------------------------------------------------------------------------------- fetch
 @app.command()
 def fetch(
     db: DbOption = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+    config: ConfigOption = None,
     snapshot: SnapshotOption = None,
     at: Annotated[AsOf, typer.Option("--at", help="Balances at the snapshot height or at the current tip.")] = AsOf.snapshot,
     network: Annotated[Optional[list[str]], typer.Option("--network", help="Only these networks (repeatable).")] = None,
@@ -194,20 +240,18 @@ def fetch(
     utxo_dump: Annotated[Optional[Path], typer.Option("--utxo-dump", help="UTXO: read balances from a dumptxoutset file (sets options.utxo_dump of the named network).")] = None,
     fail_on_error: Annotated[bool, typer.Option("--fail-on-error", help="Exit 1 if a network was blocked, any balance could not be read, or a snapshot row got only the current value.")] = False,
 ) -> None:
-    """Fetch on-chain balances for every row an installed adapter serves; resumable.
+    """Fetch on-chain balances for every row an installed adapter serves; resumable. Readers may query meanwhile.
 
     Example: por fetch --config por.toml --network ETH --at snapshot
     """
-    from indexer.config import load_config
-    from indexer.fetch import fetch_snapshot
+    from indexer import api
 
-    cfg = load_config(config)
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
+    sid = _latest_for_resume(db, snapshot)
+    _on_interrupt(lambda: _interrupted_message(db, sid, "fetch"))
     utxo_options: dict[str, Any] = ({"rewind": True} if rewind else {}) | ({"utxo_dump": str(utxo_dump)} if utxo_dump else {})
-    summary = fetch_snapshot(
-        con, cfg, sid, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
-        show_progress=err_console.is_terminal,
+    summary = api.fetch(
+        db, config, sid, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
+        progress=_progress(), on_wait=_waiting,
     )  # fmt: skip
     console.print(f"{summary}")
     if fail_on_error and (summary.blocked or summary.rows_error or summary.rows_latest_proxy):
@@ -219,18 +263,19 @@ def fetch(
 
 @app.command()
 def networks(
-    config: Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    snapshot: SnapshotOption = None,
+    format: FormatOption = Format.table,
 ) -> None:
-    """List every network in the registry, its balance adapter, and whether it is configured.
+    """List every network in the registry, its balance adapter, whether it is configured, and its rows in the database (read-only).
 
-    Example: por networks --config por.toml
+    Example: por networks --config por.toml --db por.duckdb
     """
-    from indexer.config import load_config
-    from indexer.fetch import network_status
+    from indexer import api
     from indexer.plugins import plugin_errors
 
-    rows = network_status(load_config(config))
-    _render(rows, Format.table, title="networks")
+    _render(api.networks(config, db, snapshot, on_wait=_waiting), format)
     for name, error in plugin_errors().items():
         err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
 
@@ -246,29 +291,15 @@ def liabilities(
     """Load what the exchange owes per asset; Merkle files and zk proofs are checked first.
 
     The audit page binds to the snapshot (default: the latest); a zk proof must match its merkleHash.
-
     Example: por liabilities audit_508399035.json --snapshot 3 && por liabilities por_508399035_proof_data.zip
     """
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    loaded = _load_liability_file(con, file, sid, config)
+    from indexer import api
+
+    with _elapsed_progress("zk-por-cli verify-global (minutes to half an hour)") as tick:
+        loaded = api.load_liabilities(file, db, snapshot, config=config, on_tick=tick, on_wait=_waiting)
     console.print(f"{loaded.message}.", markup=False, highlight=False, soft_wrap=True)
     if loaded.check_failed:
         raise CheckFailed(loaded.check_failed)
-
-
-def _load_liability_file(con, file: Path, sid: int, config: Path | None):
-    from indexer.audit import load_liability_file
-    from indexer.config import load_config
-    from indexer.liabilities import LiabilityError
-
-    try:
-        with _elapsed_progress("zk-por-cli verify-global (minutes to half an hour)") as tick:
-            return load_liability_file(con, file, sid, verifier_setting=load_config(config).proof_verifier, on_tick=tick)
-    except LiabilityError as exc:
-        raise UserError(f"{file} was refused: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{file} could not be read: {exc.strerror}") from None
 
 
 @contextmanager
@@ -289,85 +320,67 @@ def _elapsed_progress(description: str):
 
 
 # ---------------------------------------------------------------------------------------- report / sql
-REPORT_SQL = """
-select asset,
-       onchain_verified_reserves, published_verified_reserves, onchain_reserves, published_reserves, liabilities,
-       ratio_onchain_verified, ratio_onchain, ratio_published,
-       claimed_reserves, custody_reserves, ratio_claimed, ratio_onchain_with_custody,
-       rows, rows_fetched
-from reserve_ratios where snapshot_id = ?
-order by liabilities is null, published_reserves desc nulls last, asset
-"""
-
-
 @app.command()
 def report(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv, or html (one self-contained page with charts).")] = ReportFormat.table,
-    min_ratio: Annotated[Optional[float], typer.Option(help="Exit 1 if any asset's best available ratio is below this.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv (every column, exact values), or html (one self-contained page with charts).")] = ReportFormat.table,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column of reserve_ratios, not only the ones a reader needs first.")] = False,
+    min_ratio: Annotated[Optional[str], typer.Option(help="Exit 1 if any asset's best available ratio is below this (a decimal).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset — signature-verified on-chain totals first.
+    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios,
+    then one line saying which proof checks ran (on stderr for json/csv).
 
-    Example: por report --format json --min-ratio 1.0
+    Example: por report --snapshot 3 --format json --min-ratio 1.0
     Example: por report --format html --out okx-2026-05.html
     """
-    con = _connect(db)
-    sid = _snapshot(con, snapshot)
-    if format is ReportFormat.html:
-        from indexer.report_html import write_html_report
+    from indexer import api
 
-        path = write_html_report(con, sid, out or Path(f"por-report-{sid}.html"))
+    threshold = _decimal_option("--min-ratio", min_ratio)
+    if format is ReportFormat.html:
+        path = api.report_html(db, snapshot, out, on_wait=_waiting)
         console.print(f"wrote {path}")
-        format = None  # the --min-ratio check below still applies
-    cur = con.execute(REPORT_SQL, [sid])
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    if format is not None:
-        _render(rows, Format(format.value), title=f"reserves, snapshot {sid}")
-        _print_proof_status(con, sid, Format(format.value))
-    if min_ratio is not None:
-        low = [r["asset"] for r in rows if _best_ratio(r) is not None and _best_ratio(r) < min_ratio]
+    fmt = Format.table if format is ReportFormat.html else Format(format.value)
+    result = api.report(db, snapshot, wide=wide or fmt is not Format.table, on_wait=_waiting)
+    if format is not ReportFormat.html:
+        _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS)
+        (console if fmt is Format.table else err_console).print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
+    if threshold is not None:
+        low = result.below(threshold)
         if low:
             raise CheckFailed(f"reserve ratio below {min_ratio} for {', '.join(low)}")
 
 
-def _print_proof_status(con, sid: int, fmt: Format) -> None:
-    """The one line saying which proof checks ran; on stderr for json/csv so stdout stays machine-readable."""
-    from indexer.audit import proof_status
-
-    (console if fmt is Format.table else err_console).print(proof_status(con, sid), markup=False, highlight=False, soft_wrap=True)
-
-
-def _best_ratio(row: dict[str, Any]) -> float | None:
-    for key in ("ratio_onchain_verified", "ratio_onchain", "ratio_published"):
-        if row.get(key) is not None:
-            return row[key]
-    return None
+def _decimal_option(name: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise UserError(f"{name} must be a decimal number such as 1.0, not {text!r}") from None
 
 
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the database.")],
     db: DbOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    format: FormatOption = Format.table,
+    write: Annotated[bool, typer.Option("--write", help="Allow statements that change the database (INSERT, DELETE, DROP, COPY, …).")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows (json/csv: all).")] = 200,
+    wide: Annotated[bool, typer.Option("--wide", help="Table format: every column at full width, even past the terminal.")] = False,
 ) -> None:
-    """Run SQL over the tables and views.
+    """Run SQL over the tables and views; read-only unless --write.
 
-    Example: por sql "select asset, onchain_verified_amount from reserves order by 2 desc"
+    Example: por sql "select asset, onchain_verified_amount from reserves where snapshot_id = 1 order by 2 desc"
     """
-    import duckdb
+    from indexer import api
 
-    con = _connect(db)
-    try:
-        cur = con.execute(query)
-    except duckdb.Error as exc:
-        raise UserError(f"the query failed: {str(exc).splitlines()[0]}") from None
-    if cur.description is None:
-        return
-    names = [d[0] for d in cur.description]
-    _render([dict(zip(names, r)) for r in cur.fetchall()], format)
+    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, on_wait=_waiting)
+    if write and api.writes(query):
+        err_console.print("--write: the statements ran and their changes are committed.")
+    if result is not None:
+        _render(result, format, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- synth / run
@@ -377,22 +390,27 @@ def synth(
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
     months: Annotated[Optional[int], typer.Option("--months", min=1, help="Write a monthly series into the --out directory.")] = None,
 ) -> None:
     """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
 
-    Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv
+    Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv --db demo.duckdb
     Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
     """
+    from indexer import api
     from indexer.synth import write_synth_file, write_synth_series
 
     if months is not None:
         for path, liab in write_synth_series(out, rows, months, seed):
             console.print(f"wrote {path} and {liab}")
         return
-
     counts = write_synth_file(out, rows, seed, liabilities_out)
     console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
+    if db is not None:
+        for r in api.ingest([out], db, progress=_progress(), on_wait=_waiting):
+            state = f"already ingested as snapshot {r.duplicate_of}" if r.duplicate_of else f"ingested as snapshot {r.snapshot_id}"
+            console.print(f"{out}: {state} in {db}")
 
 
 @app.command()
@@ -407,52 +425,23 @@ def run(
 
     Example: por run okx_por.csv --config por.toml --liabilities liabilities.csv
     """
+    from indexer import api
     from indexer.ingest import IngestError
-    from indexer.plugins import plugins
 
-    con = _connect(db)
-    if not files:
-        from indexer.synth import write_synth_file
-
-        demo = Path("por-demo.csv")
-        demo_liabilities = Path("por-demo-liabilities.csv")
-        console.print(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        write_synth_file(demo, 2000, 1, demo_liabilities)
-        files = [demo]
-        liabilities_file = liabilities_file or demo_liabilities
-    snapshot_ids = []
-    for path in files:
-        try:
-            reports = _ingest_with_progress(con, path, "okx", label)
-        except IngestError as exc:
-            raise UserError(str(exc)) from None
-        for r in reports:
-            sid = r.snapshot_id if r.snapshot_id is not None else r.duplicate_of
-            snapshot_ids.append(sid)
-            state = f"already ingested as snapshot {sid}" if r.duplicate_of else f"snapshot {sid}: {r.rows:,} rows, {r.errors:,} rejected"
-            console.print(f"ingest {r.source_file}: {state}")
-    have_verifiers = any(p.verifiers for p in plugins())
-    for sid in snapshot_ids:
-        if have_verifiers:
-            from indexer.verify import verify_snapshot
-
-            verify_snapshot(con, sid, show_progress=err_console.is_terminal)
-            _print_verify_summary(con, sid)
+    _on_interrupt(lambda: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
+    try:
+        result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, progress=_progress(), log=console.print, on_wait=_waiting)
+    except IngestError as exc:
+        raise UserError(str(exc)) from None
+    for step in result.snapshots:
+        if step.verify is not None:
+            _print_verify_summary(step.verify)
         else:
-            console.print("skipped verify: no signature plugin is installed")
-        if config is not None:
-            from indexer.config import load_config
-            from indexer.fetch import fetch_snapshot
-
-            console.print(fetch_snapshot(con, load_config(config), sid, show_progress=err_console.is_terminal))
-        else:
-            console.print("skipped fetch: no --config given, so no network was touched")
-        if liabilities_file is not None:
-            console.print(f"{_load_liability_file(con, liabilities_file, sid, config).message}.", markup=False, highlight=False, soft_wrap=True)
-        cur = con.execute(REPORT_SQL, [sid])
-        names = [d[0] for d in cur.description]
-        _render([dict(zip(names, r)) for r in cur.fetchall()], Format.table, title=f"reserves, snapshot {sid}")
-        _print_proof_status(con, sid, Format.table)
+            console.print(f"skipped verify: {step.verify_skipped}")
+        console.print(step.fetch if step.fetch is not None else f"skipped fetch: {step.fetch_skipped}")
+        if step.report is not None:
+            _render(step.report, Format.table, labels=api.REPORT_LABELS)
+            console.print(step.report.proof_status, markup=False, highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------------------------- analyst: diff / prices / export
@@ -461,27 +450,17 @@ def diff(
     a: Annotated[int, typer.Argument(help="The earlier snapshot id.")],
     b: Annotated[int, typer.Argument(help="The later snapshot id.")],
     db: DbOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    format: FormatOption = Format.table,
     addresses: Annotated[Optional[str], typer.Option("--addresses", help="Per address instead: all, added, removed or kept.")] = None,
 ) -> None:
-    """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change.
+    """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change (read-only).
 
     Example: por diff 3 4 --format csv
     Example: por diff 3 4 --addresses added
     """
-    from indexer.series import SeriesError, diff as diff_rows, diff_addresses
+    from indexer import api
 
-    con = _connect(db)
-    try:
-        if addresses is None:
-            rows = diff_rows(con, a, b)
-        else:
-            if addresses not in ("all", "added", "removed", "kept"):
-                raise UserError("--addresses takes all, added, removed or kept")
-            rows = diff_addresses(con, a, b, None if addresses == "all" else addresses)
-    except SeriesError as exc:
-        raise UserError(str(exc)) from None
-    _render(rows, format, title=f"snapshot {a} -> {b}")
+    _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format)
 
 
 prices_app = typer.Typer(help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.", no_args_is_help=True)
@@ -497,14 +476,9 @@ def prices_import(
 
     Example: por prices import prices.csv   (asset,at,usd / BTC,2026-05-01,96512.25)
     """
-    from indexer.prices import PriceError, import_prices
+    from indexer import api
 
-    con = _connect(db)
-    try:
-        n = import_prices(con, file)
-    except PriceError as exc:
-        raise UserError(str(exc)) from None
-    console.print(f"{n:,} prices loaded from {file}.")
+    console.print(f"{api.import_prices(file, db, on_wait=_waiting):,} prices loaded from {file}.")
 
 
 @prices_app.command("fetch")
@@ -517,23 +491,24 @@ def prices_fetch(
 
     Example: por prices fetch --config por.toml
     """
-    from indexer.config import load_config
-    from indexer.prices import fetch_prices, price_settings
+    from indexer import api
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    progress = _progress()
 
-    con = _connect(db)
-    settings = price_settings(load_config(config))
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("requests"), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        tasks: dict[str, Any] = {}
+    def show(source: str, done: int, total: int) -> None:
+        task = f"prices from {source}"
+        if show.done.get(task) is None:
+            progress.start(task, total or None)
+            show.done[task] = 0
+        progress.advance(task, done - show.done[task])
+        show.done[task] = done
 
-        def show(source: str, done: int, total: int) -> None:
-            if source not in tasks:
-                tasks[source] = progress.add_task(f"prices from {source}", total=total or None)
-            progress.update(tasks[source], completed=done, total=total or None)
-
-        report = fetch_prices(con, settings, snapshot, on_progress=show)
+    show.done = {}  # type: ignore[attr-defined]
+    try:
+        report = api.fetch_prices(db, config, snapshot, on_progress=show, on_wait=_waiting)
+    finally:
+        for task in show.done:  # type: ignore[attr-defined]
+            progress.finish(task)
     console.print(f"{report}")
 
 
@@ -545,78 +520,25 @@ def export(
     snapshot: Annotated[Optional[int], typer.Option("--snapshot", help="Only this snapshot's rows (default: all).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace what an earlier export wrote there.")] = False,
 ) -> None:
-    """Export every table and the main views as Parquet for DuckDB, Spark, Trino or pandas.
+    """Export every table and the main views as Parquet for DuckDB, Spark, Trino or pandas (read-only).
 
     Example: por export --format parquet out/por-parquet --snapshot 3
     """
-    from indexer.export import ExportError, export_parquet
+    from indexer import api
 
     if format != "parquet":
         raise UserError(f"--format {format} is not supported; use parquet")
-    con = _connect(db)
-    if snapshot is not None:
-        _snapshot(con, snapshot)
-    try:
-        console.print(f"{export_parquet(con, out_dir, snapshot, overwrite=overwrite)}")
-    except ExportError as exc:
-        raise UserError(str(exc)) from None
+    console.print(f"{api.export(out_dir, db, snapshot, overwrite=overwrite, on_wait=_waiting)}")
 
 
-# ---------------------------------------------------------------------------------------- rendering
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return _cell(value)  # exact decimal as a string: JSON numbers would round
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _render(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2) + "\n")
-        return
-    if fmt is Format.csv:
-        buf = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            for r in rows:
-                writer.writerow({k: "" if v is None else (_cell(v).replace(",", "") if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v) for k, v in r.items()})
-        sys.stdout.write(buf.getvalue())
-        return
-    table = Table(title=title)
-    if not rows:
-        console.print(f"{title or 'result'}: no rows")
-        return
-    for name in rows[0]:
-        table.add_column(name, justify="right" if isinstance(rows[0][name], (int, float, Decimal)) else "left", overflow="fold")
-    for r in rows:
-        table.add_row(*[_cell(v) for v in r.values()])
-    console.print(table)
-
-
+# ---------------------------------------------------------------------------------------- entry point
 def main() -> None:
     """Entry point: run the app, turning expected errors into one sentence and an exit code."""
     debug = "--debug" in sys.argv
     try:
         code = app(standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a quiet exit code 130
+            _interrupted()
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -624,30 +546,51 @@ def main() -> None:
         err_console.print(f"[yellow]check failed:[/yellow] {exc}.")
         sys.exit(EXIT_CHECK_FAILED)
     except KeyboardInterrupt:
-        err_console.print("interrupted; committed work is kept and the next run resumes from it.")
-        sys.exit(130)
+        _interrupted()
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one sentence, no traceback
         if debug:
             raise
-        _report_error(exc)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(_report_error(exc))
 
 
-def _report_error(exc: Exception) -> None:
+def _interrupted() -> None:
+    handler = _state.get("on_interrupt")
+    message = handler() if handler else "interrupted; committed work is kept and the next run resumes from it."
+    err_console.print(message, soft_wrap=True)
+
+
+def _report_error(exc: Exception) -> int:
+    """Print one sentence for ``exc``; return the exit code."""
+    import duckdb
+
+    from indexer.store import DatabaseBusy, StoreError
+
     # typer vendors click; recognise its exceptions by shape rather than importing a private module.
     if hasattr(exc, "show") and hasattr(exc, "exit_code"):
         exc.show()
-        return
+        return EXIT_BAD_INPUT
     if type(exc).__name__ == "Abort":
         err_console.print("aborted.")
-        return
-    message = str(exc).strip().rstrip(".") or type(exc).__name__
-    if not isinstance(exc, (UserError, ValueError, OSError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
-        message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
+        return EXIT_BAD_INPUT
+    if isinstance(exc, (RuntimeError, duckdb.Error)) and "interrupted" in str(exc).lower():
+        _interrupted()  # Ctrl-C landed inside a DuckDB query, which reports it as its own error
+        return EXIT_INTERRUPTED
+    if isinstance(exc, duckdb.Error):
+        from indexer.api import query_error
+
+        message = query_error(exc) if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) else (
+            "the database operation failed (run with --debug for DuckDB's message)"
+        )
+    else:
+        message = str(exc).strip().rstrip(".") or type(exc).__name__
+        if not isinstance(exc, (UserError, ValueError, OSError, StoreError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):
+            message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
     from rich.markup import escape
 
     # one sentence stays one line; "[proof]" or "[networks.ETH]" in a message is text, not markup
-    err_console.print(f"[red]error:[/red] {escape(message)}.", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {escape(message.rstrip('.'))}.", soft_wrap=True)
+    return EXIT_BUSY if isinstance(exc, DatabaseBusy) else EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

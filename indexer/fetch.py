@@ -57,7 +57,8 @@ from indexer.ingest.amounts import from_base_units
 from indexer.models import FETCH_METHODS, SNAPSHOT_METHODS, BalanceRequest, BalanceResult, Network
 from indexer.plugins import AdapterCapabilities, FeedHints, FetchBlocked, capabilities_for, fetcher_factory, plugin_errors
 from indexer.registry import Registry, registry
-from indexer.store import transaction, upsert_arrow
+from indexer.progress import NO_PROGRESS, Progress
+from indexer.store import Reopening, as_handle, transaction, upsert_arrow
 
 # The network a row's balance is read on. Staking rows (12-column layout) publish a validator's BLS public key
 # as the address and the execution block as the height: their ETH is on the beacon chain, read by the beacon
@@ -264,7 +265,17 @@ def _canonical_networks(reg: Registry, names: Sequence[str] | None) -> set[str] 
 # ------------------------------------------------------------------------------------------------ public API
 
 def fetch_snapshot(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Reopening,
+    config: PorConfig,
+    snapshot_id: int | None = None,
+    **kwargs: Any,
+) -> FetchSummary:
+    """Fetch every missing balance of a snapshot (see the module docstring); not inside a running event loop."""
+    return asyncio.run(fetch_snapshot_async(con, config, snapshot_id, **kwargs))
+
+
+async def fetch_snapshot_async(
+    con: duckdb.DuckDBPyConnection | Reopening,
     config: PorConfig,
     snapshot_id: int | None = None,
     *,
@@ -272,10 +283,14 @@ def fetch_snapshot(
     networks: list[str] | None = None,
     refresh: bool = False,
     adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
-    show_progress: bool = True,
+    show_progress: bool = False,
     commit_chunk: int = COMMIT_CHUNK,
+    progress: Progress | None = None,
 ) -> FetchSummary:
-    """Fetch every missing balance of a snapshot (see the module docstring for what "missing" means).
+    """``fetch_snapshot`` for callers inside a running event loop (a notebook, an async service).
+
+    ``con`` is an open connection (kept open) or a ``store.Reopening`` handle (the file is then
+    opened per committed chunk, so readers get in between). Progress goes to ``progress``.
 
     ``adapter_options`` are options given on the command line per adapter name (``por fetch
     --rewind`` gives ``{"utxo": {"rewind": True}}``), merged over ``[networks.X.options]`` of the
@@ -283,6 +298,29 @@ def fetch_snapshot(
     adapter (several: FetchError asking for ``--network``, since such options name one chain's node
     or file).
     """
+    del show_progress  # progress is injected by the caller; kept so old call sites still work
+    db = as_handle(con)
+    started = time.monotonic()
+    with db.connection() as c:  # the plan is read in one go; the file is then released until the first commit
+        summary, work = _plan(c, config, snapshot_id, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options)
+    if work:
+        runner = _Runner(db, summary.snapshot_id, at, summary.run_id, _Resolver(registry()), progress or NO_PROGRESS, commit_chunk)  # type: ignore[arg-type]
+        await runner.run_all(work, summary)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    config: PorConfig,
+    snapshot_id: int | None,
+    *,
+    at: str,
+    networks: list[str] | None,
+    refresh: bool,
+    adapter_options: Mapping[str, Mapping[str, Any]] | None,
+) -> tuple[FetchSummary, dict[str, Any]]:
+    """What to fetch, from SQL; records the runs of networks that are skipped."""
     if at not in ("snapshot", "latest"):
         raise FetchError(f"--at must be snapshot or latest, not {at!r}")
     if snapshot_id is None:
@@ -293,7 +331,6 @@ def fetch_snapshot(
         raise FetchError(f"snapshot {snapshot_id} does not exist")
     reg = registry()
     selected = _canonical_networks(reg, networks)
-    started = time.monotonic()
     summary = FetchSummary(snapshot_id=snapshot_id, as_of=at)
 
     counts = con.execute(
@@ -371,11 +408,7 @@ def fetch_snapshot(
         with transaction(con):
             for name, (count, why) in summary.skipped.items():
                 run_table.record_start(con, summary.run_id, snapshot_id, at, NetworkRun(network=name, adapter=(reg.networks[name].adapter if name in reg.networks else ""), rows=count), "skipped", why)
-    if work:
-        runner = _Runner(con, snapshot_id, at, summary.run_id, _Resolver(reg), show_progress, commit_chunk)  # type: ignore[arg-type]
-        asyncio.run(runner.run_all({name: (*work[name], rows_by_net[name]) for name in work}, summary))
-    summary.seconds = time.monotonic() - started
-    return summary
+    return summary, {name: (*work[name], rows_by_net[name]) for name in work}
 
 
 def network_status(config: PorConfig) -> list[dict[str, Any]]:
@@ -425,31 +458,25 @@ _Row = tuple[int, int | None, int | None, str | None, str | None, str, str | Non
 
 
 class _Runner:
-    def __init__(self, con: duckdb.DuckDBPyConnection, snapshot_id: int, at: str, run_id: int, resolve: _Resolver, show_progress: bool, commit_chunk: int) -> None:
-        self.con = con
+    def __init__(self, db: Any, snapshot_id: int, at: str, run_id: int, resolve: _Resolver, progress: Progress, commit_chunk: int) -> None:
+        self.db = db  # store.Reopening or a held connection: the file is taken per committed chunk
         self.snapshot_id = snapshot_id
         self.at = at
         self.run_id = run_id
         self.resolve = resolve
         self.commit_chunk = max(1, commit_chunk)
-        self.progress = _progress() if show_progress else None
+        self.progress = progress
 
     async def run_all(self, work: dict[str, tuple[Network, NetworkSettings, Any, AdapterCapabilities, list[tuple]]], summary: FetchSummary) -> None:
         from indexer.rpc import run_session
 
         runs = [NetworkRun(network=name, adapter=w[0].adapter, rows=len(w[4])) for name, w in work.items()]
-        with transaction(self.con):
+        with self.db.connection() as con, transaction(con):
             for run in runs:
                 summary.networks[run.network] = run
-                run_table.record_start(self.con, self.run_id, self.snapshot_id, self.at, run)
+                run_table.record_start(con, self.run_id, self.snapshot_id, self.at, run)
         async with run_session():
-            if self.progress is not None:
-                self.progress.start()
-            try:
-                await asyncio.gather(*(self._recorded(run, *work[run.network]) for run in runs))
-            finally:
-                if self.progress is not None:
-                    self.progress.stop()
+            await asyncio.gather(*(self._recorded(run, *work[run.network]) for run in runs))
 
     async def _recorded(self, run: NetworkRun, *args: Any) -> None:
         """``_network`` with its ``runs`` row finished whatever happens (Ctrl-C arrives as a cancellation)."""
@@ -464,17 +491,17 @@ class _Runner:
             run.blocked = run.blocked or f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            run_table.record_finish(self.con, self.run_id, run, run.outcome)
+            with self.db.connection() as con:
+                run_table.record_finish(con, self.run_id, run, run.outcome)
 
     async def _network(self, run: NetworkRun, net: Network, settings: NetworkSettings, factory: Any, caps: AdapterCapabilities, rows: list[tuple]) -> None:
         t0 = time.monotonic()
-        task = self.progress.add_task(net.name, total=len(rows), errors=0) if self.progress is not None else None
+        self.progress.start(net.name, len(rows))
 
         def advance(n_ok: int, n_err: int) -> None:
             run.ok += n_ok
             run.errors += n_err
-            if self.progress is not None and task is not None:
-                self.progress.update(task, advance=n_ok + n_err, errors=run.errors)
+            self.progress.advance(net.name, n_ok + n_err, n_err)
 
         fetcher = None
         try:
@@ -545,6 +572,7 @@ class _Runner:
             run.source = fetcher.source
         finally:
             run.seconds = time.monotonic() - t0
+            self.progress.finish(net.name)
             if fetcher is not None:
                 await fetcher.close()
 
@@ -635,30 +663,6 @@ class _Runner:
             schema=_BALANCE_SCHEMA,
         )
         n_ok = sum(1 for r in rows if r[5] == "ok")
-        with transaction(self.con):
-            upsert_arrow(self.con, "balances", table, select=_CAST)
-            run_table.add_counts(self.con, self.run_id, run.network, n_ok, n - n_ok, methods)
-
-
-def _progress() -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:>9,.0f} rows/s" if speed else "        - rows/s", style="cyan")
-
-    return Progress(
-        TextColumn("[bold]{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("[red]{task.fields[errors]:,} errors"),
-        console=Console(stderr=True),
-        transient=False,
-    )
+        with self.db.connection() as con, transaction(con):
+            upsert_arrow(con, "balances", table, select=_CAST)
+            run_table.add_counts(con, self.run_id, run.network, n_ok, n - n_ok, methods)

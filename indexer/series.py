@@ -42,26 +42,24 @@ DIFF_COLUMNS = (
 )
 
 
-def diff(con: duckdb.DuckDBPyConnection, a: int, b: int, *, exact: bool = False) -> list[dict[str, Any]]:
+def diff(con: duckdb.DuckDBPyConnection, a: int, b: int, *, exact: bool = False) -> duckdb.DuckDBPyRelation:
     """``snapshot_diff(a, b)`` per asset and network (``exact`` adds the base-unit columns)."""
     check_pair(con, a, b)
     cols = "*" if exact else DIFF_COLUMNS
-    return _rows(con.execute(f"select {cols} from snapshot_diff(?, ?)", [a, b]))
+    return con.sql(f"select {cols} from snapshot_diff($a, $b)", params={"a": a, "b": b})
 
 
-def diff_addresses(con: duckdb.DuckDBPyConnection, a: int, b: int, status: str | None = None) -> list[dict[str, Any]]:
+def diff_addresses(con: duckdb.DuckDBPyConnection, a: int, b: int, status: str | None = None) -> duckdb.DuckDBPyRelation:
     """``snapshot_diff_addresses(a, b)``: one row per address, added/removed/kept, largest published change first."""
     check_pair(con, a, b)
-    where = "where status = ?" if status else ""
-    params: list[Any] = [a, b] + ([status] if status else [])
-    return _rows(
-        con.execute(
-            f"""select asset, network, address, status, published_a, published_b, published_change,
-                       onchain_a, onchain_b, onchain_change
-                from snapshot_diff_addresses(?, ?) {where}
-                order by asset, network, abs(published_change) desc, address""",
-            params,
-        )
+    where = "where status = $status" if status else ""
+    params: dict[str, Any] = {"a": a, "b": b} | ({"status": status} if status else {})
+    return con.sql(
+        f"""select asset, network, address, status, published_a, published_b, published_change,
+                   onchain_a, onchain_b, onchain_change
+            from snapshot_diff_addresses($a, $b) {where}
+            order by asset, network, abs(published_change) desc, address""",
+        params=params,
     )
 
 

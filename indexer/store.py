@@ -7,9 +7,13 @@ rows that have no ``signatures``/``balances`` row yet are the work left to do.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -312,32 +316,304 @@ def db_path(path: str | os.PathLike[str] | None) -> str:
     return str(path or os.environ.get("POR_DB") or DEFAULT_DB)
 
 
-def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database, bring its schema up to date, and (re)apply the views."""
-    con = duckdb.connect(db_path(path), read_only=read_only)
-    if not read_only:
-        migrate(con)
+class StoreError(Exception):
+    """The database cannot be opened or used as asked; one sentence saying what to do.
+
+    The DuckDB exception, when there is one, is the ``__cause__`` (shown by ``por --debug``).
+    """
+
+
+class DatabaseBusy(StoreError):
+    """Another process held the file's lock for longer than we were willing to wait."""
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+# How long a command waits for another process's lock. Long writers (verify, fetch) release the file
+# between committed chunks, so a reader waits at most about one chunk; a writer waits for readers to finish.
+READ_WAIT = _env_seconds("POR_LOCK_WAIT", 60.0)
+WRITE_WAIT = _env_seconds("POR_WRITE_LOCK_WAIT", 600.0)
+_RETRY_SECONDS = 0.02
+HOLD_SECONDS = 1.0  # a long writer keeps the file across chunks at most this long, then lets readers in
+READER_GAP = 3 * _RETRY_SECONDS  # ... and waits this long before taking it again, so a retrying reader gets a turn
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def por_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("por-indexer")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "unknown"
+
+
+def connect(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    migrate_schema: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writer brings its schema up to date and (re)applies the views.
+
+    Read-only opens never create a file (a missing database is a ``StoreError``), take only a
+    shared lock, and work on read-only files and directories. Both wait up to ``wait`` seconds
+    for another process's lock (telling ``on_wait`` once), then fail with one sentence.
+    A database whose schema is newer than this ``por`` is refused before anything is written.
+    """
+    target = db_path(path)
+    con = open_raw(target, read_only=read_only, wait=wait, on_wait=on_wait)
+    try:
+        if read_only:
+            check_schema(con, target, required=True)
+        elif migrate_schema:
+            migrate(con, target)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "create table if not exists schema_migrations (name varchar primary key, applied_at timestamptz default current_timestamp)"
-    )
-    applied = {r[0] for r in con.execute("select name from schema_migrations").fetchall()}
-    for name, sql in MIGRATIONS:
-        if name in applied:
-            continue
-        with transaction(con):
+def open_raw(
+    path: str, *, read_only: bool = False, wait: float | None = None, on_wait: Callable[[str], None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with one-sentence errors and a bounded wait for a lock another process holds."""
+    memory = path == ":memory:" or path.startswith(":memory:")
+    if not memory:
+        file = Path(path)
+        if read_only and not file.exists():
+            raise StoreError(f"there is no database at {path}: run `por ingest FILE --db {path}` first, or pass --db")
+        if not read_only and not file.parent.exists():
+            raise StoreError(f"the directory {file.parent} does not exist: create it or pass another --db")
+        if file.is_dir():
+            raise StoreError(f"{path} is a directory, not a database file: pass a file path with --db")
+    budget = (READ_WAIT if read_only else WRITE_WAIT) if wait is None else wait
+    deadline = time.monotonic() + budget
+    told = False
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:
+            text = str(exc)
+            lock = "lock" in text.lower() and "conflicting" in text.lower()
+            if lock and time.monotonic() < deadline:
+                if not told and on_wait is not None:
+                    holder = _LOCK_HOLDER.search(text)
+                    who = f"process {holder.group(1)}" if holder else "another process"
+                    on_wait(f"{path} is in use by {who}; waiting up to {budget:.0f} s for it to release the file")
+                    told = True
+                time.sleep(_RETRY_SECONDS)
+                continue
+            raise translate_error(exc, path, read_only=read_only, waited=budget) from exc
+
+
+def translate_error(exc: BaseException, path: str, *, read_only: bool = False, waited: float = 0.0) -> StoreError:
+    """One sentence with what to do, for the DuckDB errors a user can meet when opening a database."""
+    text = str(exc)
+    low = text.lower()
+    if "lock" in low and "conflicting" in low:
+        holder = _LOCK_HOLDER.search(text)
+        who = f"process {holder.group(1)}" if holder else "another process"
+        return DatabaseBusy(
+            f"{path} is locked by {who}, which did not release it within {waited:.0f} s: wait for it to finish "
+            "(or raise POR_LOCK_WAIT), or work on a copy of the file"
+        )
+    if "permission denied" in low or "read-only file system" in low:
+        if read_only:
+            return StoreError(f"{path} cannot be read (permission denied): ask for read access or copy the file")
+        return StoreError(
+            f"{path} cannot be opened for writing (permission denied): read-only commands (report, sql, networks) "
+            "work on it, or copy it somewhere writable"
+        )
+    if "not a valid duckdb database" in low or "unable to read" in low and "header" in low:
+        return StoreError(f"{path} is not a DuckDB database: pass the right file with --db")
+    if "version number" in low or "storage version" in low:
+        return StoreError(f"{path} was written by an incompatible DuckDB version: open it with the DuckDB version that wrote it")
+    if "no such file or directory" in low:
+        return StoreError(f"{path} or its directory does not exist: check the --db path")
+    return StoreError(f"{path} could not be opened as a DuckDB database (run with --debug for DuckDB's message)")
+
+
+def schema_state(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]] | None:
+    """(migrations recorded in the database that this por does not know, known ones not applied yet).
+
+    None for a database without ``schema_migrations`` (empty, or not made by por). The recorded
+    migration names are the schema version: append-only and named, so branches never collide.
+    """
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
+    if "schema_migrations" not in tables:
+        return None
+    applied = [r[0] for r in con.execute("select name from schema_migrations order by name").fetchall()]
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [n for n in applied if n not in known]
+    pending = [n for n in known if n not in applied]
+    return unknown, pending
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: str = "", *, required: bool = False) -> list[str]:
+    """Refuse a database written by a newer por (one sentence); return the migrations still pending."""
+    state = schema_state(con)
+    if state is None:
+        if required:
+            raise StoreError(f"{path or 'the database'} holds no por data (no schema_migrations table): check the --db path")
+        return [name for name, _ in MIGRATIONS]
+    unknown, pending = state
+    if unknown:
+        written_by = ""
+        cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'schema_migrations' and database_name = current_database()").fetchall()}
+        if "por_version" in cols:
+            found = con.execute("select max(por_version) from schema_migrations where name = ?", [unknown[-1]]).fetchall()[0]
+            if found and found[0]:
+                written_by = f" by por {found[0]}"
+        raise StoreError(
+            f"{path or 'the database'} was written{written_by} with a newer schema ({', '.join(unknown)}) than this "
+            f"por {por_version()} knows: upgrade por (pip install -U por-indexer) to use it"
+        )
+    return pending
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str = "") -> None:
+    """Bring the schema up to date, the registry mirror and the views, all in one transaction.
+
+    A database from a newer por is refused before anything is touched, so its views are never
+    rewritten with older SQL; a failure half-way leaves an older database exactly as it was.
+    """
+    with transaction(con):
+        con.execute(
+            "create table if not exists schema_migrations (name varchar primary key, applied_at timestamptz default current_timestamp)"
+        )
+        con.execute("alter table schema_migrations add column if not exists por_version varchar")
+        pending = set(check_schema(con, path))
+        version = por_version()
+        for name, sql in MIGRATIONS:
+            if name not in pending:
+                continue
             con.execute(sql)
-            con.execute("insert into schema_migrations (name) values (?)", [name])
-    sync_registry(con)
-    sync_exchange_settings(con)
-    apply_views(con)
+            con.execute("insert into schema_migrations (name, por_version) values (?, ?)", [name, version])
+        _sync_registry(con)
+        _sync_exchange_settings(con)
+        apply_views(con)
+
+
+class Reopening:
+    """A database handle that holds DuckDB's file lock only while work is being written.
+
+    DuckDB lets one process write a file and nobody else open it meanwhile. Long writers
+    (``verify``, ``fetch``) take the file per unit of work through ``connection()``; the file
+    stays open across units that follow each other within ``hold`` seconds (a fetch commits
+    many small chunks a second, and reopening costs a checkpoint each time) and is closed
+    as soon as it has been idle for ``hold`` seconds, so readers (``por report``, ``por sql``,
+    a notebook) get in between. Call ``close()`` when done.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, wait: float | None = None, on_wait: Callable[[str], None] | None = None, hold: float = HOLD_SECONDS
+    ) -> None:
+        self.path = db_path(path)
+        self.wait = wait
+        self.hold = hold
+        self.opens = 0
+        self._told = False
+        self._on_wait = on_wait
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened = 0.0
+        self._released = -READER_GAP
+        self._mutex = threading.RLock()
+        self._timer: threading.Timer | None = None
+
+    def on_wait(self, message: str) -> None:
+        """Tell the caller about a wait once per run, not once per chunk."""
+        if self._on_wait is not None and not self._told:
+            self._told = True
+            self._on_wait(message)
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._mutex:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is None:
+                gap = self._released + READER_GAP - time.monotonic()
+                if gap > 0:  # we just let go after holding the file ``hold`` seconds: give a waiting reader its turn
+                    time.sleep(gap)
+                self._con = open_raw(self.path, wait=self.wait, on_wait=self.on_wait)
+                self._opened = time.monotonic()
+                self.opens += 1
+            try:
+                with _interrupts_as_keyboard():
+                    yield self._con
+            finally:
+                held = time.monotonic() - self._opened
+                if held >= self.hold:
+                    self._close()
+                    self._released = time.monotonic()
+                else:  # keep it for the next unit, but never longer than ``hold`` idle
+                    self._timer = threading.Timer(self.hold, self._close_idle)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _close_idle(self) -> None:
+        with self._mutex:
+            self._close()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._close()
+
+
+class _Held:
+    """The same interface over a connection the caller owns (kept open, never closed here)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with _interrupts_as_keyboard():
+            yield self.con
+
+
+@contextmanager
+def _interrupts_as_keyboard() -> Iterator[None]:
+    """Ctrl-C during a DuckDB query surfaces as ``RuntimeError: Query interrupted``: make it the KeyboardInterrupt it is."""
+    try:
+        yield
+    except (RuntimeError, duckdb.Error) as exc:
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt(str(exc)) from exc
+        raise
+
+
+def as_handle(con_or_handle: "duckdb.DuckDBPyConnection | Reopening") -> "Reopening | _Held":
+    """Library functions accept an open connection (kept open) or a ``Reopening`` handle."""
+    if isinstance(con_or_handle, duckdb.DuckDBPyConnection):
+        return _Held(con_or_handle)
+    return con_or_handle
 
 
 def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
     """Mirror the registry into the database so views can join on decimals and assets."""
+    with transaction(con):
+        _sync_registry(con)
+
+
+def _sync_registry(con: duckdb.DuckDBPyConnection) -> None:
     from indexer.registry import registry
 
     reg = registry()
@@ -363,21 +639,20 @@ def sync_registry(con: duckdb.DuckDBPyConnection) -> None:
             "native_decimals": pa.array([n.native_decimals for n in reg.networks.values()], pa.int32()),
         }
     )
-    with transaction(con):
-        con.execute("delete from coins")
-        # by column name: other migrations may add columns to coins in any order
-        append_arrow(con, "coins", coins)
-        con.execute("delete from networks")
-        append_arrow(con, "networks", nets)
+    con.execute("delete from coins")
+    # by column name: other migrations may add columns to coins in any order
+    append_arrow(con, "coins", coins)
+    con.execute("delete from networks")
+    append_arrow(con, "networks", nets)
 
 
-def sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
-    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it."""
+def _sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it
+    (inside the caller's transaction)."""
     from indexer.exchanges import own_tokens_table
 
-    with transaction(con):
-        con.execute("delete from exchange_own_tokens")
-        append_arrow(con, "exchange_own_tokens", own_tokens_table())
+    con.execute("delete from exchange_own_tokens")
+    append_arrow(con, "exchange_own_tokens", own_tokens_table())
 
 
 def view_files() -> list[Traversable]:

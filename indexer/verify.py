@@ -23,11 +23,12 @@ import pyarrow as pa
 from indexer.models import Coin, SignedRow, Verdict
 from indexer.plugins import VerifyFn, plugin_errors, verifier_for
 from indexer.registry import registry
-from indexer.store import transaction, upsert_arrow
+from indexer.progress import NO_PROGRESS, Progress
+from indexer.store import Reopening, as_handle, transaction, upsert_arrow
 
 BATCH_ROWS = 2_000  # rows per worker task: ~0.1 s of curve math, small enough to keep both cores busy to the end
 COMMIT_ROWS = 50_000  # results per committed chunk
-COMMIT_SECONDS = 5.0  # ... or at least this often, so an interrupt loses little
+COMMIT_SECONDS = float(os.environ.get("POR_COMMIT_SECONDS") or 5.0)  # ... or at least this often, so an interrupt loses little
 
 # SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
 OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
@@ -200,7 +201,7 @@ class VerifySummary:
 
 
 def latest_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
-    found = con.execute("select max(snapshot_id) from snapshots").fetchone()
+    found = (con.execute("select max(snapshot_id) from snapshots").fetchall() or [None])[0]
     return found[0] if found else None
 
 
@@ -215,59 +216,104 @@ def _todo_sql(okx_compat: bool) -> str:
 
 
 def verify_snapshot(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Reopening,
     snapshot_id: int | None = None,
     *,
     workers: int | None = None,
     okx_compat: bool = False,
-    show_progress: bool = True,
+    progress: Progress | None = None,
+    show_progress: bool = False,
     limit: int | None = None,
 ) -> VerifySummary:
     """Verify the rows of a snapshot that have no verdict yet; ``limit`` stops after that many (resume later).
 
-    ``workers`` 0 or 1 verifies in this process; otherwise a process pool of that many
-    (default: every core). On Ctrl-C the finished results are committed and
-    KeyboardInterrupt is re-raised.
+    ``con`` is an open connection (kept open) or a ``store.Reopening`` handle: then the file is
+    opened only to read the next page of work and to commit a chunk, and other processes can
+    read the database in between. ``workers`` 0 or 1 verifies in this process; otherwise a
+    process pool of that many (default: every core). Progress goes to ``progress`` (default:
+    nowhere). On Ctrl-C the finished results are committed and KeyboardInterrupt is re-raised
+    with the summary as its message.
     """
-    sid = latest_snapshot(con) if snapshot_id is None else snapshot_id
-    if sid is None:
-        raise ValueError("the database holds no snapshot: run `por ingest` first")
-    found = con.execute("select layout from snapshots where snapshot_id = ?", [sid]).fetchone()
-    if found is None:
-        raise ValueError(f"snapshot {sid} does not exist")
+    del show_progress  # progress is injected by the caller (the CLI); kept so old call sites still work
+    db = as_handle(con)
+    progress = progress or NO_PROGRESS
+    with db.connection() as c:
+        sid = latest_snapshot(c) if snapshot_id is None else snapshot_id
+        if sid is None:
+            raise ValueError("the database holds no snapshot: run `por ingest` first")
+        found = (c.execute("select layout from snapshots where snapshot_id = ?", [sid]).fetchall() or [None])[0]
+        if found is None:
+            raise ValueError(f"snapshot {sid} does not exist")
+        total = c.execute(f"select count(*) from ({_todo_sql(okx_compat)})", {"sid": sid}).fetchall()[0][0]
     audit = found[0] == "audit"
     workers = (os.cpu_count() or 1) if workers is None else workers
     summary = VerifySummary(snapshot_id=sid)
-
-    total = con.execute(f"select count(*) from ({_todo_sql(okx_compat)})", {"sid": sid}).fetchone()[0]
     if limit is not None:
         total = min(total, limit)
     started = time.perf_counter()
-    reader_con = con.cursor()  # streams the queue while `con` commits results
+    progress.start("verify", total)
+    writer = _ChunkWriter(db, lambda n: progress.advance("verify", n))
     try:
-        reader = reader_con.sql(_todo_sql(okx_compat), params={"sid": sid}).to_arrow_reader(BATCH_ROWS)
-        with _progress(show_progress, total) as advance:
-            writer = _ChunkWriter(con, advance)
-            try:
-                if total:
-                    batches = _take(reader, limit)
-                    if workers <= 1:
-                        for batch in batches:
-                            writer.add(verify_batch(batch, sid, audit, okx_compat))
-                    else:
-                        _fan_out(batches, workers, writer, sid, audit, okx_compat)
-            except KeyboardInterrupt:
-                summary.interrupted = True
-            finally:
-                writer.flush()
-                summary.rows_done = writer.rows
+        if total:
+            batches = _take(_stream(con, sid, okx_compat) if isinstance(con, duckdb.DuckDBPyConnection) else _pages(db, sid, okx_compat), limit)
+            if workers <= 1:
+                for batch in batches:
+                    writer.add(verify_batch(batch, sid, audit, okx_compat))
+            else:
+                _fan_out(batches, workers, writer, sid, audit, okx_compat)
+    except KeyboardInterrupt:
+        summary.interrupted = True
     finally:
-        reader_con.close()
+        writer.flush()
+        summary.rows_done = writer.rows
+        progress.finish("verify")
     summary.elapsed = time.perf_counter() - started
-    _fill_counts(con, summary)
+    with db.connection() as c:
+        _fill_counts(c, summary)
     if summary.interrupted:
         raise KeyboardInterrupt(str(summary))
     return summary
+
+
+def _stream(con: duckdb.DuckDBPyConnection, sid: int, okx_compat: bool):
+    """The work queue streamed from a connection the caller holds (it keeps the file anyway): no paging cost."""
+    reader_con = con.cursor()  # streams the queue while `con` commits results
+    try:
+        yield from reader_con.sql(_todo_sql(okx_compat), params={"sid": sid}).to_arrow_reader(BATCH_ROWS)
+    finally:
+        reader_con.close()
+
+
+def _pages(db, sid: int, okx_compat: bool):
+    """The work queue in pages of ``COMMIT_ROWS`` rows; the file is open only while a page is read.
+
+    The row numbers still to do are read once (integers only) and cut into row-number
+    windows of ``COMMIT_ROWS`` rows each; a page is then a range scan without a sort, and rows
+    whose results are still in flight are never read twice. The next page is read in a
+    background thread while the workers verify this one, so the pipeline never waits for it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with db.connection() as c:
+        todo = c.sql(f"select row_no from ({_todo_sql(okx_compat)}) order by row_no", params={"sid": sid}).to_arrow_table()
+    row_nos = todo.column(0).to_pylist()
+    del todo
+    bounds = row_nos[COMMIT_ROWS - 1 :: COMMIT_ROWS]
+    if row_nos and (not bounds or bounds[-1] != row_nos[-1]):
+        bounds.append(row_nos[-1])
+    sql = _todo_sql(okx_compat) + " and a.row_no > $lo and a.row_no <= $hi"
+
+    def read(lo: int, hi: int) -> pa.Table:
+        with db.connection() as c:
+            return c.sql(sql, params={"sid": sid, "lo": lo, "hi": hi}).to_arrow_table()
+
+    windows = list(zip([-1, *bounds[:-1]], bounds))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="por-page") as ahead:
+        pending = ahead.submit(read, *windows[0]) if windows else None
+        for i in range(len(windows)):
+            page = pending.result()  # type: ignore[union-attr]
+            pending = ahead.submit(read, *windows[i + 1]) if i + 1 < len(windows) else None
+            yield from page.to_batches(max_chunksize=BATCH_ROWS)
 
 
 def _take(reader: pa.RecordBatchReader, limit: int | None):
@@ -318,8 +364,8 @@ def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool,
 class _ChunkWriter:
     """Collects result batches and upserts them in committed chunks."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, advance) -> None:
-        self.con = con
+    def __init__(self, db, advance) -> None:
+        self.db = db
         self.advance = advance
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
@@ -337,53 +383,12 @@ class _ChunkWriter:
         if not self.pending:
             return
         table = pa.Table.from_batches(self.pending, schema=RESULT_SCHEMA)
-        with transaction(self.con):
-            upsert_arrow(self.con, "signatures", table)
+        with self.db.connection() as con, transaction(con):
+            upsert_arrow(con, "signatures", table)
         self.rows += self.pending_rows
         self.pending = []
         self.pending_rows = 0
         self.last_commit = time.monotonic()
-
-
-class _progress:
-    """A rich progress bar (rate and ETA) or nothing; yields ``advance(n)``."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self.show = show
-        self.total = total
-        self.bar = None
-
-    def __enter__(self):
-        if not self.show:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(
-            TextColumn("verify"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task("verify", total=self.total, rate="")
-        started = time.perf_counter()
-        done = [0]
-
-        def advance(n: int) -> None:
-            done[0] += n
-            rate = done[0] / max(time.perf_counter() - started, 1e-9)
-            self.bar.update(task, advance=n, rate=f"{rate:,.0f} rows/s")
-
-        return advance
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _fill_counts(con: duckdb.DuckDBPyConnection, summary: VerifySummary) -> None:

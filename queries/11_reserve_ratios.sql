@@ -1,6 +1,7 @@
 -- Reserves over liabilities per asset, beside OKX's own claims from its audit page (audit_claims).
--- A computed ratio is a ratio (DOUBLE); OKX's ratio_claimed is its own figure, exact; amounts are exact in *_units.
--- Every asset that has reserves, liabilities or a claim in a snapshot gets a row; unknown figures are NULL, never 0.
+-- Ratios are exact DECIMAL(38,18), truncated (por_ratio); OKX's ratio_claimed is its own figure, exact; amounts are
+-- exact in *_units; counts are 0, never NULL. Every asset that has reserves, liabilities or a claim in a snapshot
+-- gets a row; unknown figures are NULL, never 0.
 create or replace view reserve_ratios as
 with l as (
     select snapshot_id, asset, base_units, scale, source from liabilities
@@ -25,23 +26,23 @@ select
     r.onchain_amount as onchain_reserves,
     r.onchain_verified_amount as onchain_verified_reserves,
     r.published_verified_amount as published_verified_reserves,
-    (cast(case when r.asset is null then 0 else r.published_units end as double) / 10 ** coalesce(r.scale, l.scale, c.scale))
-        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_published,
-    (cast(r.onchain_units as double) / 10 ** r.scale) / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain,
-    (cast(r.onchain_verified_units as double) / 10 ** r.scale)
-        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain_verified,
-    r.rows,
-    r.rows_fetched,
+    por_ratio(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale, c.scale), l.base_units, l.scale)
+        as ratio_published,
+    por_ratio(r.onchain_units, r.scale, l.base_units, l.scale) as ratio_onchain,
+    por_ratio(r.onchain_verified_units, r.scale, l.base_units, l.scale) as ratio_onchain_verified,
+    coalesce(r.rows, 0) as rows,
+    coalesce(r.rows_fetched, 0) as rows_fetched,
     l.source as liabilities_source,
-    r.rows_latest_proxy,
+    coalesce(r.rows_latest_proxy, 0) as rows_latest_proxy,
     -- OKX's claims (audit page): reserveBalances = exchange part (the published addresses) + custody part (off-chain)
     por_amount(c.reserve_units, c.scale) as claimed_reserves,
     por_amount(c.exchange_reserve_units, c.scale) as claimed_exchange_reserves,
     por_amount(c.custody_reserve_units, c.scale) as custody_reserves,
     c.capital_ratio_value as ratio_claimed,
     -- what the chain shows plus what OKX says custodians hold (not checkable), over liabilities
-    ((cast(r.onchain_units as double) / 10 ** r.scale) + (cast(c.custody_reserve_units as double) / 10 ** c.scale))
-        / nullif(cast(l.base_units as double) / 10 ** l.scale, 0) as ratio_onchain_with_custody,
+    por_ratio(
+        por_rescale(r.onchain_units, r.scale, greatest(r.scale, c.scale)) + por_rescale(c.custody_reserve_units, c.scale, greatest(r.scale, c.scale)),
+        greatest(r.scale, c.scale), l.base_units, l.scale) as ratio_onchain_with_custody,
     c.audit_id,
     l.base_units as liabilities_units,
     l.scale as liabilities_scale,

@@ -36,3 +36,10 @@ def test_refuses_to_round():
 def test_from_base_units(units, decimals, text):
     assert from_base_units(units, decimals) == text
     assert to_base_units(text.lstrip("-"), decimals) == abs(units)
+
+
+def test_decimal_count_in_the_message_is_the_digits_written():
+    """A 30-decimal amount ending in 0 has 30 decimals as written (it used to say 29)."""
+    text = "0." + "1" * 29 + "0"
+    with pytest.raises(AmountError, match=r"has 30 decimals; the coin has 18"):
+        to_base_units(text, 18)

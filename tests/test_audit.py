@@ -154,15 +154,15 @@ def test_reserve_ratios_read_claims_against_the_chain(con, snap, tmp_path):
     assert eth["claimed_reserves"] == Decimal("5") and eth["custody_reserves"] == Decimal("1.25")
     assert eth["claimed_exchange_reserves"] == Decimal("3.75")
     assert eth["ratio_claimed"] == Decimal("1.9999")
-    assert eth["ratio_onchain"] == pytest.approx(0.6)  # 1.5 / 2.5: existing meaning unchanged
-    assert eth["ratio_onchain_with_custody"] == pytest.approx(1.1)  # (1.5 + 1.25) / 2.5
-    assert eth["ratio_published"] == pytest.approx(1.5)  # 3.75 / 2.5
+    assert eth["ratio_onchain"] == Decimal("0.6")  # 1.5 / 2.5: existing meaning unchanged
+    assert eth["ratio_onchain_with_custody"] == Decimal("1.1")  # (1.5 + 1.25) / 2.5
+    assert eth["ratio_published"] == Decimal("1.5")  # 3.75 / 2.5
     assert (eth["liabilities_units"], eth["liabilities_scale"], eth["audit_id"]) == (2_500_000_000_000_000_000, 18, AUDIT_ID)
     # USDT: nothing fetched, so no on-chain figure and no on-chain-with-custody ratio (NULL, not the custody alone)
     assert usdt["onchain_reserves"] is None and usdt["ratio_onchain_with_custody"] is None
     assert usdt["custody_reserves"] == Decimal("4.5") and usdt["ratio_claimed"] == Decimal("1.2903")
     assert usdt["liabilities_units"] == 155_000_000_000_000_000_000_001 and usdt["liabilities_scale"] == 22
-    assert usdt["ratio_published"] == pytest.approx(15.5 / 15.5000000000000000000001)
+    assert usdt["ratio_published"] == Decimal("0.999999999999999999")  # 15.5 / 15.5000000000000000000001, truncated at 18 decimals
     # BTC: owed and claimed, but not in the file: published 0, on-chain unknown
     assert btc["published_reserves"] == 0 and btc["onchain_reserves"] is None and btc["ratio_onchain_with_custody"] is None
     assert (btc["claimed_reserves_units"], btc["custody_reserves_units"], btc["claims_scale"]) == (10_500_050_000_000, 500_050_000_000, 8)
@@ -176,7 +176,7 @@ def test_without_a_page_the_new_columns_are_null(con, snap):
     [eth] = _dicts(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'ETH'", snap)
     for col in ("claimed_reserves", "claimed_exchange_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody", "audit_id"):
         assert eth[col] is None, col
-    assert eth["ratio_published"] == pytest.approx(1.25)
+    assert eth["ratio_published"] == Decimal("1.25")
 
 
 @pytest.mark.parametrize(

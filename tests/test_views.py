@@ -99,12 +99,33 @@ def test_reserve_ratios_join_liabilities(con, snap):
     put_signature(con, snap, ROW["0xaaaa"], "verified")
     rows = {r["asset"]: r for r in one(con, "select * from reserve_ratios where snapshot_id = ?", snap)}
     assert rows["ETH"]["liabilities"] == Decimal("3")
-    assert rows["ETH"]["ratio_published"] == pytest.approx(1.25)
-    assert rows["ETH"]["ratio_onchain"] == pytest.approx(0.5)
-    assert rows["ETH"]["ratio_onchain_verified"] == pytest.approx(0.5)
+    # exact DECIMAL ratios, not floats
+    assert rows["ETH"]["ratio_published"] == Decimal("1.25") and isinstance(rows["ETH"]["ratio_published"], Decimal)
+    assert rows["ETH"]["ratio_onchain"] == Decimal("0.5")
+    assert rows["ETH"]["ratio_onchain_verified"] == Decimal("0.5")
     assert rows["BTC"]["published_reserves"] == 0 and rows["BTC"]["ratio_published"] == 0  # owed but never listed
     assert rows["BTC"]["onchain_reserves"] is None and rows["BTC"]["ratio_onchain"] is None
+    assert rows["BTC"]["rows"] == 0 and rows["BTC"]["rows_fetched"] == 0  # counts are 0, not NULL
     assert rows["USDT"]["liabilities"] is None and rows["USDT"]["ratio_published"] is None
+
+
+def test_ratio_macro_is_exact_long_division(con):
+    """por_ratio truncates at 18 places without overflow at USDT's 18-decimal scale and 10^11 coins."""
+    from fractions import Fraction
+
+    cases = [
+        (10**29 + 7, 18, 3 * 10**28 + 1, 18),  # 100 billion USDT at 18 decimals vs 30 billion
+        (2, 8, 3, 8),  # 0.666…: truncated, never rounded up
+        (1, 0, 7, 6),  # mixed scales
+        (123456789, 6, 10**12, 18),
+        (0, 6, 5, 6),
+    ]
+    for nu, ns, du, ds in cases:
+        [(got,)] = con.execute("select por_ratio(?::hugeint, ?, ?::hugeint, ?)", [str(nu), ns, str(du), ds]).fetchall()
+        exact = Fraction(nu, 10**ns) / Fraction(du, 10**ds)
+        want = Decimal(int(exact * 10**18)) / Decimal(10**18)  # truncated to 18 places
+        assert got == want, (nu, ns, du, ds, got, want)
+    assert con.execute("select por_ratio(1::hugeint, 0, 0::hugeint, 0)").fetchone()[0] is None
 
 
 def test_snapshot_vs_latest(con, snap):

@@ -122,7 +122,9 @@ def _sniff(member: Member) -> None:
 
 
 def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, exchange, label, on_progress) -> None:
-    snapshot_id = con.execute("select nextval('snapshot_ids')").fetchall()[0][0]
+    # max + 1 inside the file's transaction, not the sequence: DuckDB sequences are not rolled back,
+    # so a refused file would otherwise burn an id (one writer at a time, so max + 1 cannot collide).
+    snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchall()[0][0]
     layouts: list[str] = []
     heights: set[int] = set()
     for index, member in enumerate(found):

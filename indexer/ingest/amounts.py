@@ -33,7 +33,7 @@ def to_base_units(text: str, decimals: int) -> int:
     if len(frac) > decimals:
         extra = frac[decimals:]
         if extra.strip("0"):
-            raise AmountError(f"{text} has {len(frac.rstrip('0'))} decimals; the coin has {decimals}")
+            raise AmountError(f"{text} has {len(frac)} decimals; the coin has {decimals}")
         frac = frac[:decimals]
     return int(whole + frac.ljust(decimals, "0"))
 

@@ -1,0 +1,602 @@
+"""The Python API: what every ``por`` command does, as functions that return plain objects.
+
+Why a separate layer: the CLI, notebooks and scripts must get the same behaviour — the same
+read-only opens, the same lock handling, the same report columns — so the work lives here and
+``indexer.cli`` only parses arguments and renders. Nothing here prints; progress goes to an
+injected ``indexer.progress.Progress`` (default: nowhere) and step messages to ``log``.
+
+``db`` is a path (default ``$POR_DB`` or ``./por.duckdb``). Reading functions open the file
+read-only (they never create it, and work on read-only files); long writers (``verify``,
+``fetch``) hold the file only while committing a chunk, so readers can run beside them.
+
+    import por
+    por.ingest(["okx_por.csv"], db="por.duckdb")
+    por.verify(db="por.duckdb")
+    await por.fetch_async(db="por.duckdb", config="por.toml")   # inside Jupyter's running loop
+    por.report(db="por.duckdb").dicts()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from indexer.progress import NO_PROGRESS, Progress
+from indexer.results import ResultSet
+from indexer.store import Reopening, StoreError, connect, db_path
+
+PathLike = str | os.PathLike[str]
+Log = Callable[[str], None]
+
+# The columns a reader needs first, in order; a view without one of them (an older database,
+# a column another release adds) simply does not show it. ``claimed_*`` replaces ``published_*``.
+REPORT_COLUMNS: list[str] = [
+    "asset",
+    "liabilities",
+    "claimed_reserves",
+    "published_reserves",
+    "onchain_reserves",
+    "onchain_verified_reserves",
+    "custody_reserves",
+    "ratio_onchain_verified",
+    "ratio_onchain",
+    "ratio_onchain_with_custody",
+    "ratio_claimed",
+    "ratio_published",
+]
+_REPLACED_BY = {"published_reserves": "claimed_reserves", "ratio_published": "ratio_claimed"}
+REPORT_LABELS = {
+    "liabilities": "liabilities",
+    "claimed_reserves": "claimed",
+    "published_reserves": "claimed",
+    "onchain_reserves": "on chain",
+    "onchain_verified_reserves": "verified",
+    "custody_reserves": "custody",
+    "ratio_onchain_verified": "ratio verified",
+    "ratio_onchain": "ratio on chain",
+    "ratio_onchain_with_custody": "ratio +custody",
+    "ratio_claimed": "ratio claimed",
+    "ratio_published": "ratio claimed",
+}
+# Which ratio counts for --min-ratio, best evidence first.
+RATIO_PREFERENCE = ("ratio_onchain_verified", "ratio_onchain", "ratio_claimed", "ratio_published")
+
+_READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
+
+
+class PorError(ValueError):
+    """Something the caller can fix; the message is one sentence saying what to do."""
+
+
+class ReadOnlyQuery(PorError):
+    """``sql`` was given a statement that writes, without ``write=True``."""
+
+
+# ------------------------------------------------------------------------------------ opening
+def open_db(db: PathLike | None = None, *, read_only: bool = True, on_wait: Log | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the database; read-only by default (never creates the file)."""
+    return connect(db, read_only=read_only, on_wait=on_wait)
+
+
+def resolve_snapshot(con: duckdb.DuckDBPyConnection, snapshot: int | None) -> int:
+    """``snapshot`` if it exists, else the latest; PorError when there is none."""
+    if snapshot is not None:
+        if not con.execute("select 1 from snapshots where snapshot_id = ?", [snapshot]).fetchall():
+            raise PorError(f"there is no snapshot {snapshot} in this database: `por sql \"select * from snapshots\"` lists them")
+        return snapshot
+    row = con.execute("select max(snapshot_id) from snapshots").fetchall()
+    if not row or row[0][0] is None:
+        raise PorError("the database has no snapshot yet: run `por ingest FILE` first")
+    return int(row[0][0])
+
+
+# ------------------------------------------------------------------------------------ writers
+def ingest(
+    files: Sequence[PathLike],
+    db: PathLike | None = None,
+    *,
+    exchange: str = "okx",
+    label: str | None = None,
+    progress: Progress | None = None,
+    on_wait: Log | None = None,
+) -> list[Any]:
+    """Load PoR files, one all-or-nothing transaction per file; returns one ``IngestReport`` per loaded text.
+
+    Stops at the first file that is refused (``indexer.ingest.IngestError``); the reports of the
+    files before it are on the exception's ``reports`` attribute.
+    """
+    from indexer.ingest import IngestError, ingest_file
+
+    progress = progress or NO_PROGRESS
+    done: list[Any] = []
+    con = connect(db, on_wait=on_wait)
+    try:
+        for path in files:
+            task = f"ingest {Path(path).name}"
+            progress.start(task, None)
+            try:
+                done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, on_progress=lambda n, t=task: progress.advance(t, n)))
+            except IngestError as exc:
+                exc.reports = done  # type: ignore[attr-defined]
+                raise
+            finally:
+                progress.finish(task)
+    finally:
+        con.close()
+    return done
+
+
+def _writer_handle(db: PathLike | None, on_wait: Log | None) -> Reopening:
+    connect(db, on_wait=on_wait).close()  # migrate (or refuse a newer schema) once, up front
+    return Reopening(db, on_wait=on_wait)
+
+
+def verify(
+    db: PathLike | None = None,
+    snapshot: int | None = None,
+    *,
+    workers: int | None = None,
+    okx_compat: bool = False,
+    progress: Progress | None = None,
+    on_wait: Log | None = None,
+) -> Any:
+    """Verify every unverified row's signature (resumable); returns a ``VerifySummary``.
+
+    The file is released between committed chunks so ``report``/``sql`` can read meanwhile.
+    """
+    from indexer.verify import verify_snapshot
+
+    handle = _writer_handle(db, on_wait)
+    try:
+        with handle.connection() as con:
+            sid = resolve_snapshot(con, snapshot)
+        return verify_snapshot(handle, sid, workers=workers, okx_compat=okx_compat, progress=progress)
+    finally:
+        handle.close()
+
+
+async def fetch_async(
+    db: PathLike | None = None,
+    config: Any = None,
+    snapshot: int | None = None,
+    *,
+    at: str = "snapshot",
+    networks: list[str] | None = None,
+    refresh: bool = False,
+    adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Progress | None = None,
+    on_wait: Log | None = None,
+) -> Any:
+    """``fetch`` for a running event loop (Jupyter, an async service): ``await por.fetch_async(...)``.
+
+    ``config`` is a path to ``por.toml``, a loaded ``PorConfig``, or None (``$POR_CONFIG``).
+    ``adapter_options`` are per-adapter options for the named network, e.g. ``{"utxo": {"rewind": True}}``.
+    """
+    from indexer.config import PorConfig, load_config
+    from indexer.fetch import fetch_snapshot_async
+
+    cfg = config if isinstance(config, PorConfig) else load_config(config)
+    handle = _writer_handle(db, on_wait)
+    try:
+        with handle.connection() as con:
+            sid = resolve_snapshot(con, snapshot)
+        return await fetch_snapshot_async(
+            handle, cfg, sid, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options, progress=progress,
+        )  # fmt: skip
+    finally:
+        handle.close()
+
+
+def fetch(*args: Any, **kwargs: Any) -> Any:
+    """Fetch on-chain balances (resumable); returns a ``FetchSummary``. Same arguments as ``fetch_async``.
+
+    Inside a running event loop use ``await fetch_async(...)`` instead: ``asyncio.run`` cannot nest.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(fetch_async(*args, **kwargs))
+    raise PorError("fetch() was called inside a running event loop (a notebook?): use `await por.fetch_async(...)` instead")
+
+
+def load_liabilities(
+    file: PathLike,
+    db: PathLike | None = None,
+    snapshot: int | None = None,
+    *,
+    config: Any = None,
+    on_tick: Callable[[float], None] | None = None,
+    on_wait: Log | None = None,
+) -> Any:
+    """Load what the exchange owes per asset: CSV, OKX Merkle files, OKX's audit page, or the zk proof
+    (bound to the page's merkleHash; OKX's verifier runs when installed, ``[proof] verifier`` in ``config``).
+    Returns ``indexer.audit.LiabilityLoad`` (``message``; ``check_failed`` when the verifier rejected the proof).
+    """
+    from indexer.audit import load_liability_file
+    from indexer.config import PorConfig, load_config
+    from indexer.liabilities import LiabilityError
+
+    cfg = config if isinstance(config, PorConfig) else load_config(config)
+    con = connect(db, on_wait=on_wait)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+        try:
+            return load_liability_file(con, Path(file), sid, verifier_setting=cfg.proof_verifier, on_tick=on_tick)
+        except LiabilityError as exc:
+            raise PorError(f"{file} was refused: {exc}") from None
+        except OSError as exc:
+            raise PorError(f"{file} could not be read: {exc.strerror}") from None
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------ readers
+@dataclass
+class Report(ResultSet):
+    snapshot_id: int = 0
+    proof_status: str = ""  # one line: which proof checks ran for the snapshot (audit page, zk proof, verifier)
+    best_ratios: dict[str, Decimal] = field(default_factory=dict)  # asset -> best available ratio, whatever is shown
+
+    def below(self, min_ratio: Decimal) -> list[str]:
+        """Assets whose best available ratio (verified on chain, on chain, claimed, published) is below ``min_ratio``."""
+        return [asset for asset, best in self.best_ratios.items() if best < min_ratio]
+
+
+def report_columns(available: Sequence[str], wide: bool = False, filled: Sequence[str] | None = None) -> list[str]:
+    """The default report columns that the view has (or every column with ``wide``). A ``claimed_*``
+    column replaces its ``published_*`` one only where it holds figures (``filled``: an audit page is loaded)."""
+    if wide:
+        return list(available)
+    have = set(available)
+    full = set(available if filled is None else filled)
+    return [c for c in REPORT_COLUMNS if c in have and not (c in _REPLACED_BY and _REPLACED_BY[c] in full)]
+
+
+def report(db: PathLike | None = None, snapshot: int | None = None, *, wide: bool = False, on_wait: Log | None = None) -> Report:
+    """Reserves and ratios per asset of one snapshot (default: the latest), read-only.
+
+    The default columns are ``REPORT_COLUMNS`` that exist in the database's view; ``wide=True``
+    gives every column of ``reserve_ratios``. Amounts and ratios are ``Decimal``.
+    """
+    con = open_db(db, on_wait=on_wait)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+        return _report(con, sid, wide)
+    finally:
+        con.close()
+
+
+def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
+    available = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
+    claims = [c for c in _REPLACED_BY.values() if c in available]
+    filled_counts = con.execute(
+        f"select {', '.join(f'count({_quote(c)})' for c in claims) or '0'} from reserve_ratios where snapshot_id = ?", [sid]
+    ).fetchall()[0] if claims else ()
+    filled = [c for c, n in zip(claims, filled_counts) if n] + [c for c in available if c not in claims]
+    cols = report_columns(available, wide, filled)
+    ratios = [c for c in RATIO_PREFERENCE if c in available]
+    best: dict[str, Decimal] = {}
+    if ratios:
+        for asset, *values in con.execute(f"select asset, {', '.join(ratios)} from reserve_ratios where snapshot_id = ?", [sid]).fetchall():
+            found = next((v for v in values if v is not None), None)
+            if found is not None:
+                best[str(asset)] = found if isinstance(found, Decimal) else Decimal(str(found))
+    order = ["liabilities is null"]
+    order += [f"{c} desc nulls last" for c in ("claimed_reserves", "published_reserves") if c in available][:1]
+    order.append("asset")
+    rel = con.sql(
+        f"select {', '.join(_quote(c) for c in cols)} from reserve_ratios where snapshot_id = $sid order by {', '.join(order)}",
+        params={"sid": sid},
+    )
+    result = ResultSet.from_relation(rel)
+    from indexer.audit import proof_status
+
+    try:
+        status = proof_status(con, sid)
+    except duckdb.CatalogException:  # a database from before audit pages were kept, read as it is (read-only)
+        status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
+    return Report(result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", snapshot_id=sid, proof_status=status, best_ratios=best)
+
+
+def report_html(db: PathLike | None = None, snapshot: int | None = None, out: PathLike | None = None, *, on_wait: Log | None = None) -> Path:
+    """Write the self-contained HTML report (tables and charts) of a snapshot; returns its path."""
+    from indexer.report_html import write_html_report
+
+    con = open_db(db, on_wait=on_wait)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+        return write_html_report(con, sid, Path(out) if out is not None else Path(f"por-report-{sid}.html"))
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------ analyst
+def diff(a: int, b: int, db: PathLike | None = None, *, addresses: str | None = None, on_wait: Log | None = None) -> ResultSet:
+    """Two snapshots of one exchange compared per asset and network, or address by address
+    (``addresses``: ``all``, ``added``, ``removed`` or ``kept``)."""
+    from indexer.series import SeriesError, diff as diff_rel, diff_addresses
+
+    if addresses is not None and addresses not in ("all", "added", "removed", "kept"):
+        raise PorError("addresses takes all, added, removed or kept")
+    con = open_db(db, on_wait=on_wait)
+    try:
+        try:
+            rel = diff_rel(con, a, b) if addresses is None else diff_addresses(con, a, b, None if addresses == "all" else addresses)
+        except SeriesError as exc:
+            raise PorError(str(exc)) from None
+        return ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+    finally:
+        con.close()
+
+
+def import_prices(file: PathLike, db: PathLike | None = None, *, on_wait: Log | None = None) -> int:
+    """Load USD prices from an ``asset,at,usd`` CSV (offline); a file with any bad line is refused whole."""
+    from indexer.prices import PriceError, import_prices as _import
+
+    con = connect(db, on_wait=on_wait)
+    try:
+        try:
+            return _import(con, Path(file))
+        except PriceError as exc:
+            raise PorError(str(exc)) from None
+    finally:
+        con.close()
+
+
+def fetch_prices(db: PathLike | None = None, config: Any = None, snapshots: Sequence[int] | None = None, *, on_progress: Any = None, on_wait: Log | None = None) -> Any:
+    """Historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko), cached in ``prices``."""
+    from indexer.config import PorConfig, load_config
+    from indexer.prices import fetch_prices as _fetch, price_settings
+
+    cfg = config if isinstance(config, PorConfig) else load_config(config)
+    con = connect(db, on_wait=on_wait)
+    try:
+        return _fetch(con, price_settings(cfg), list(snapshots) if snapshots else None, on_progress=on_progress)
+    finally:
+        con.close()
+
+
+def export(out_dir: PathLike, db: PathLike | None = None, snapshot: int | None = None, *, overwrite: bool = False, on_wait: Log | None = None) -> Any:
+    """Every table and the main views as Parquet, Hive-partitioned by exchange and snapshot (read-only)."""
+    from indexer.export import ExportError, export_parquet
+
+    con = open_db(db, on_wait=on_wait)
+    try:
+        if snapshot is not None:
+            resolve_snapshot(con, snapshot)
+        try:
+            return export_parquet(con, Path(out_dir), snapshot, overwrite=overwrite)
+        except ExportError as exc:
+            raise PorError(str(exc)) from None
+    finally:
+        con.close()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def statement_types(query: str) -> list[str]:
+    """DuckDB's own parse of ``query``: one statement type name per statement (SELECT, DELETE, …)."""
+    try:
+        return [str(s.type).rsplit(".", 1)[-1] for s in duckdb.extract_statements(query)]
+    except duckdb.Error as exc:
+        raise PorError(f"the query does not parse: {_first_line(exc)}") from exc
+
+
+def writes(query: str) -> list[str]:
+    """The statement types in ``query`` that may change something (anything but SELECT/EXPLAIN/PRAGMA/CALL)."""
+    return [t for t in statement_types(query) if t not in _READ_ONLY_TYPES]
+
+
+def sql(query: str, db: PathLike | None = None, *, write: bool = False, limit: int | None = None, on_wait: Log | None = None) -> ResultSet | None:
+    """Run SQL; read-only unless ``write=True``. Returns the last statement's rows (None if it has none).
+
+    Read-only means twice: statements that may write are refused before anything runs
+    (``ReadOnlyQuery``), and the database is opened read-only anyway.
+    """
+    changing = writes(query)
+    if changing and not write:
+        raise ReadOnlyQuery(
+            f"por sql is read-only and this query has a {', '.join(sorted(set(changing)))} statement: "
+            "add --write to change the database (or use --format csv instead of COPY)"
+        )
+    con = open_db(db, read_only=not write, on_wait=on_wait)
+    try:
+        try:
+            rel = con.sql(query)
+        except duckdb.Error as exc:
+            raise PorError(query_error(exc)) from exc
+        if rel is None:
+            return None
+        try:
+            return ResultSet.from_relation(rel, limit=limit)
+        except duckdb.Error as exc:
+            raise PorError(query_error(exc)) from exc
+    finally:
+        con.close()
+
+
+def query_error(exc: BaseException) -> str:
+    """One sentence for a failed query, naming what was wrong; DuckDB's full text stays under --debug."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"Table with name (\S+) does not exist", text)
+    if m:
+        return f"there is no table or view named {m.group(1)}: `por sql \"show tables\"` lists them"
+    m = re.search(r'Referenced column "?([^"\s]+)"? not found', text)
+    if m:
+        return f"there is no column {m.group(1)} there: `por sql \"describe TABLE\"` lists a table's columns"
+    if isinstance(exc, duckdb.ParserException):
+        return f"the query does not parse: {_first_line(exc)}"
+    return f"the query failed: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error")) and ": " in line else line
+
+
+def committed(db: PathLike | None = None, snapshot: int | None = None) -> dict[str, int]:
+    """What a snapshot holds now (rows, verdicts, balances): the facts an interrupted run reports."""
+    con = open_db(db)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+        row = con.execute(
+            """select (select count(*) from addresses where snapshot_id = $sid),
+                      (select count(*) from signatures where snapshot_id = $sid),
+                      (select count(*) from balances where snapshot_id = $sid and as_of = 'snapshot' and status = 'ok'),
+                      (select count(*) from balances where snapshot_id = $sid and as_of = 'latest' and status = 'ok')""",
+            {"sid": sid},
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return {"snapshot_id": sid, "rows": row[0], "signatures": row[1], "balances_snapshot": row[2], "balances_latest": row[3]}
+
+
+def networks(config: Any = None, db: PathLike | None = None, snapshot: int | None = None, *, on_wait: Log | None = None) -> ResultSet:
+    """Every registry network, its adapter, plugin state and configuration; with a database, its rows per network.
+
+    The database is read only if it exists (a missing default ``por.duckdb`` is not an error
+    here: the registry is useful without one); a ``db`` named explicitly must exist.
+    """
+    from indexer.config import PorConfig, load_config
+    from indexer.fetch import network_status
+
+    cfg = config if isinstance(config, PorConfig) else load_config(config)
+    rows = network_status(cfg)
+    columns = ["network", "adapter", "plugin", "configured", "chain_id", "description"]
+    types = ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"]
+    notes: list[str] = []
+    target = db_path(db)
+    if db is not None or Path(target).exists():
+        con = open_db(db, on_wait=on_wait)
+        try:
+            try:
+                sid = resolve_snapshot(con, snapshot)
+            except PorError:
+                if snapshot is not None:
+                    raise
+                sid = 0  # no snapshot yet: every network has 0 rows
+            counts = dict(con.execute("select network, count(*) from addresses where snapshot_id = ? group by network", [sid]).fetchall())
+        finally:
+            con.close()
+        for r in rows:
+            r["rows"] = int(counts.get(r["network"], 0))
+        columns.insert(4, "rows")
+        types.insert(4, "BIGINT")
+        title = f"networks (rows of snapshot {sid} in {target})"
+    else:
+        title = "networks"
+        notes.append(f"no database at {target}: row counts omitted (pass --db)")
+    return ResultSet(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes)
+
+
+# ------------------------------------------------------------------------------------ run
+@dataclass
+class SnapshotRun:
+    """What ``run`` did to one snapshot; a ``*_skipped`` text says why a step did not run."""
+
+    snapshot_id: int
+    ingest: Any = None
+    verify: Any = None
+    verify_skipped: str = ""
+    fetch: Any = None
+    fetch_skipped: str = ""
+    liabilities: Any = None
+    report: Report | None = None
+
+
+@dataclass
+class RunResult:
+    snapshots: list[SnapshotRun] = field(default_factory=list)
+    demo_file: Path | None = None
+
+
+def run(
+    files: Sequence[PathLike] | None = None,
+    db: PathLike | None = None,
+    *,
+    config: PathLike | None = None,
+    liabilities: PathLike | None = None,
+    label: str | None = None,
+    demo_dir: PathLike = ".",
+    progress: Progress | None = None,
+    log: Log | None = None,
+    on_wait: Log | None = None,
+) -> RunResult:
+    """Everything the installed plugins can do: ingest, verify, fetch (only with ``config``), liabilities, report.
+
+    Without files it writes and uses a 2,000-row synthetic demo file in ``demo_dir``.
+    """
+    from indexer.plugins import plugins
+
+    log = log or (lambda _msg: None)
+    result = RunResult()
+    if not files:
+        from indexer.synth import write_synth_file
+
+        demo = Path(demo_dir) / "por-demo.csv"
+        demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
+        log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
+        write_synth_file(demo, 2000, 1, demo_liabilities)
+        files = [demo]
+        liabilities = liabilities or demo_liabilities
+        result.demo_file = demo
+    for rep in ingest(files, db, label=label, progress=progress, on_wait=on_wait):
+        sid = rep.snapshot_id if rep.snapshot_id is not None else rep.duplicate_of
+        state = f"already ingested as snapshot {sid}" if rep.duplicate_of else f"snapshot {sid}: {rep.rows:,} rows, {rep.errors:,} rejected"
+        log(f"ingest {rep.source_file}: {state}")
+        result.snapshots.append(SnapshotRun(snapshot_id=sid, ingest=rep))
+    have_verifiers = any(p.verifiers for p in plugins())
+    for step in result.snapshots:
+        if have_verifiers:
+            step.verify = verify(db, step.snapshot_id, progress=progress, on_wait=on_wait)
+        else:
+            step.verify_skipped = "no signature plugin is installed"
+        if config is not None:
+            step.fetch = fetch(db, config, step.snapshot_id, progress=progress, on_wait=on_wait)
+        else:
+            step.fetch_skipped = "no --config given, so no network was touched"
+        if liabilities is not None:
+            step.liabilities = load_liabilities(liabilities, db, step.snapshot_id, config=config, on_wait=on_wait)
+            log(f"{step.liabilities.message}.")
+        step.report = report(db, step.snapshot_id, on_wait=on_wait)
+    return result
+
+
+__all__ = [
+    "PorError",
+    "ReadOnlyQuery",
+    "Report",
+    "RunResult",
+    "SnapshotRun",
+    "StoreError",
+    "committed",
+    "db_path",
+    "diff",
+    "export",
+    "fetch",
+    "fetch_async",
+    "fetch_prices",
+    "import_prices",
+    "ingest",
+    "load_liabilities",
+    "networks",
+    "open_db",
+    "report",
+    "report_columns",
+    "report_html",
+    "resolve_snapshot",
+    "run",
+    "sql",
+    "verify",
+]

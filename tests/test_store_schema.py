@@ -1,0 +1,39 @@
+"""Schema migrations: one transaction for all of them, the registry mirror and the views."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from indexer import store
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    db = tmp_path / "x.duckdb"
+    store.connect(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("create or replace view reserves as select 'marker' as m")  # applied views must not change either
+    con.close()
+    monkeypatch.setattr(
+        store,
+        "MIGRATIONS",
+        [*store.MIGRATIONS, ("998_i10cli_good", "create table if not exists t_good (x int)"), ("999_i10cli_bad", "create table t_bad (x int); select * from nope")],
+    )
+    with pytest.raises(duckdb.CatalogException):
+        store.connect(db)
+    con = duckdb.connect(str(db), read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    applied = {r[0] for r in con.execute("select name from schema_migrations").fetchall()}
+    view = con.execute("select sql from duckdb_views() where view_name = 'reserves'").fetchall()[0][0]
+    con.close()
+    assert "t_good" not in tables and "t_bad" not in tables
+    assert not applied & {"998_i10cli_good", "999_i10cli_bad"}
+    assert "marker" in view
+
+
+def test_each_migration_records_the_por_version_that_applied_it(tmp_path):
+    con = store.connect(tmp_path / "x.duckdb")
+    rows = con.execute("select name, por_version from schema_migrations order by name").fetchall()
+    con.close()
+    assert [r[0] for r in rows] == sorted(n for n, _ in store.MIGRATIONS)
+    assert all(r[1] == store.por_version() for r in rows)
