@@ -210,6 +210,9 @@ class _Resolver:
 
     def _resolve_stored(self, coin_key: str, asset: str, network: str, contract: str | None, decimals: int | None) -> _Target:
         coin = self.reg.coin(coin_key)
+        if coin is not None and coin.form not in ("", "native") and not contract and not coin.contract:
+            # a wrapped/bridged/staked/lent holding (stETH, WBTC) is a token: never read as the native coin
+            return _Target("", None, f"registry has no confirmed contract for {coin_key} ({coin.form} {coin.asset}) on {network}")
         if decimals is None or coin is None or coin.network != network:
             return self._resolve(coin_key, asset, network)
         if contract:
@@ -360,7 +363,11 @@ def fetch_snapshot(
             for name, (count, why) in summary.skipped.items():
                 run_table.record_start(con, summary.run_id, snapshot_id, at, NetworkRun(network=name, adapter=(reg.networks[name].adapter if name in reg.networks else ""), rows=count), "skipped", why)
     if work:
-        runner = _Runner(con, snapshot_id, at, summary.run_id, _Resolver(reg), show_progress, commit_chunk)  # type: ignore[arg-type]
+        from indexer.exchanges import exchange_registry
+
+        exchange = con.execute("select exchange from snapshots where snapshot_id = ?", [snapshot_id]).fetchone()[0]
+        # the coin keys as the snapshot's exchange writes them (HTX's ``stETH``, Binance's pairs); OKX: data/coins.csv
+        runner = _Runner(con, snapshot_id, at, summary.run_id, _Resolver(exchange_registry(exchange)), show_progress, commit_chunk)  # type: ignore[arg-type]
         asyncio.run(runner.run_all({name: (*work[name], rows_by_net[name]) for name in work}, summary))
     summary.seconds = time.monotonic() - started
     return summary
