@@ -100,7 +100,8 @@ def _text(value: Any, where: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise LiabilityError(f"{where} is {value!r}, not a decimal amount")
-    text = value.strip() if isinstance(value, str) else format(value, "f")
+    # an int is its own digits (format(30, "f") would add six zeros); a Decimal keeps the literal's digits
+    text = value.strip() if isinstance(value, str) else (str(value) if isinstance(value, int) else format(value, "f"))
     try:
         split_decimal(text)
     except AmountError:
