@@ -4,7 +4,7 @@ Binance's file is the scale test (ten million rows, no signatures), so it is wri
 blocks of rows formatted with one ``str.join`` each and written straight into the zip member: memory
 stays flat whatever ``--rows`` is. Addresses are derived from the row index (``keccak``-free hex and
 base58-looking text are enough: nothing verifies them), amounts carry 18 decimal places as Binance writes
-them, and about one row in 2,000 of the HotCold member names a custodian. HTX's file is small and signed
+them, and one row in 200 of the HotCold member names a custodian. HTX's file is small and signed
 for real: BTC (Bitcoin signed message), EVM (raw keccak and EIP-191), TRON and SOL rows by fresh keys.
 """
 
@@ -51,7 +51,7 @@ def binance_rows(rows: int, seed: int, *, hot: bool, start: int = 0):
             units = int(10 ** rng.uniform(0, decimals + (6 if hot else 2)))
             whole, frac = divmod(units, 10**decimals)
             amount = f"{whole}.{str(frac).rjust(decimals, '0')}{'0' * (18 - decimals)}" if decimals else f"{whole}.{'0' * 18}"
-            custodian = CUSTODIANS[i % 2] if hot and i % 2000 == 7 else ""
+            custodian = CUSTODIANS[(i // 200) % 2] if hot and i % 200 == 1 else ""
             lines.append(f'{coin},{network},{_address(kind, i, rng)},{amount},{height},"{custodian}"\n')
         yield "".join(lines)
         done += n

@@ -305,3 +305,37 @@ def test_okx_files_still_read_as_okx_under_auto(con, tmp_path):
     [report] = ingest_file(con, path)
     assert report.exchange == "okx"
     assert con.execute("select exchange, layout, form, custodian from snapshots, addresses").fetchone() == ("okx", "detail11", None, None)
+
+
+def test_synthetic_exchange_files_ingest_and_verify(con, tmp_path):
+    from indexer.synth_exchanges import write_binance, write_htx
+
+    htx = tmp_path / "huobi_por_20260301.csv"
+    write_htx(htx, 40, seed=3)
+    assert htx.read_bytes().startswith(b"\xef\xbb\xbfcoin,snapshot height,balance\n")
+    binance = tmp_path / "wallet_address_20260401.zip"
+    write_binance(binance, 5000, seed=3)
+    with zipfile.ZipFile(binance) as zf:
+        assert sorted(zf.namelist()) == ["PR01APR26_Deposit.csv", "PR01APR26_HotCold.csv"]
+    [h] = ingest_file(con, htx)
+    [b] = ingest_file(con, binance)
+    assert (h.exchange, h.rows, h.errors, b.exchange, b.rows, b.errors) == ("htx", 40, 0, "binance", 5000, 0)
+    verify_snapshot(con, h.snapshot_id, workers=1, show_progress=False)
+    statuses = dict(con.execute("select status, count(*) from signatures where snapshot_id = ? group by all", [h.snapshot_id]).fetchall())
+    assert statuses["verified"] > 30 and "failed" not in statuses
+    assert con.execute("select count(*) from published_totals_check where snapshot_id = ? and difference <> 0", [h.snapshot_id]).fetchone() == (0,)
+    assert con.execute("select count(*) from addresses where snapshot_id = ? and custodian is not null", [b.snapshot_id]).fetchone()[0] >= 1
+
+
+def test_fetch_reads_a_derivative_form_only_from_its_contract():
+    """stETH is read from Lido's contract; a staked/lent key without a confirmed contract is an error, never ETH."""
+    from indexer.exchanges.htx import htx_registry
+    from indexer.fetch import _Resolver
+
+    resolve = _Resolver(htx_registry())
+    steth = resolve("STETH", "ETH", "ETH", "0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18)
+    assert (steth.contract, steth.decimals, steth.error) == ("0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18, "")
+    aeth = resolve("AETH", "ETH", "ETH", "", 18)
+    assert aeth.contract == "" and aeth.decimals is None and "no confirmed contract" in aeth.error
+    eth = resolve("ETH", "ETH", "ETH", "", 18)
+    assert (eth.contract, eth.decimals, eth.error) == ("", 18, "")

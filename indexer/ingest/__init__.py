@@ -124,11 +124,10 @@ def _first_records(member: Member, limit: int) -> list[list[str]]:
     import itertools
 
     with member.open() as binary:
-        text = open_text(binary)
         try:
-            return list(itertools.islice(csv.reader(text), limit))
-        except (UnicodeDecodeError, csv.Error):
-            return []
+            return list(itertools.islice(csv.reader(open_text(binary)), limit))
+        except (NotAPorFile, UnicodeDecodeError, csv.Error):
+            return []  # not text at all: the reader refuses it with its usual sentence
 
 
 def _exchange_of(found: list[Member], exchange: str):
