@@ -339,3 +339,32 @@ def test_fetch_reads_a_derivative_form_only_from_its_contract():
     assert aeth.contract == "" and aeth.decimals is None and "no confirmed contract" in aeth.error
     eth = resolve("ETH", "ETH", "ETH", "", 18)
     assert (eth.contract, eth.decimals, eth.error) == ("", 18, "")
+
+
+# Every coin key in HTX's files since 2022 (detail and summary sections of all 56 monthly files in
+# huobiapi/Tool-Node.js-VerifyAddress' git history), as written.
+HTX_KEYS_SEEN = """BASE-USDC BBTC-ERC20 BEP20-USDC BETH BETH-Heco BTC BTC-BUY-BACK BTC-TRC20 DOGE ERC20-AETHUSDC ERC20-USDC ETH
+ETH-Arbitrum ETH-BTTC ETH-BUY-BACK ETH-Optimism HT-ETH HTX-ERC20 HTX-TRC20 SOL SOL-USDC STEAK-USDC TRX TRX-ERC20 TRX-sol
+USDC-SOL USDT-ALGO USDT-Avalanche|C-Chain USDT-BEP20 USDT-BTTC USDT-ERC20 USDT-ETH USDT-Omni USDT-Optimism USDT-SOL
+USDT-T-Bills USDT-TRC20 USDT-XPL USDT-aEthUSDT WBTC-ERC20 wBTC-ERC20 WLFI XRP aETH baseETH jUSDT-TRC20 jWBTC-TRC20 jsTRX
+stETH stUSDT-TRC20""".replace("|", " ").split()
+
+
+def test_htx_coin_map_covers_every_key_and_names_confirmed_contracts_only():
+    from chains.common.ethaddr import strict_hex_account
+    from indexer.exchanges.htx import FORMS, SCHEMES, htx_registry
+
+    keys = [k.replace("Avalanche", "Avalanche C-Chain") for k in HTX_KEYS_SEEN if k != "C-Chain"]
+    reg = htx_registry()
+    missing = [k for k in keys if reg.coin(k) is None]
+    assert missing == []
+    for coin in reg.coins.values():
+        assert coin.form in FORMS and coin.family in SCHEMES and coin.asset
+        assert coin.decimals is not None, coin.key  # amounts are exact base units for every key
+        if coin.contract:
+            assert coin.source, f"{coin.key}: a contract needs the public source it was checked against"
+            if coin.network in ("ETH", "BSC", "BASE", "ARBITRUM", "OPTIMISM", "AVAXC"):
+                assert strict_hex_account(coin.contract)[0] is not None, coin.key
+        if coin.form != "native":
+            assert coin.asset in ("BTC", "ETH", "TRX", "USDT", "USDC"), coin.key
+    assert reg.coin("stETH").asset == "ETH" and reg.coin("STETH").form == "staked"
