@@ -368,3 +368,21 @@ def test_htx_coin_map_covers_every_key_and_names_confirmed_contracts_only():
         if coin.form != "native":
             assert coin.asset in ("BTC", "ETH", "TRX", "USDT", "USDC"), coin.key
     assert reg.coin("stETH").asset == "ETH" and reg.coin("STETH").form == "staked"
+
+
+def test_cli_synth_ingest_auto_and_force(tmp_path):
+    from tests.test_cli import por
+
+    db = str(tmp_path / "cli.duckdb")
+    zipped = tmp_path / "wallet_address_20260401.zip"
+    r = por("synth", "--exchange", "binance", "--rows", "3000", "--out", str(zipped))
+    assert r.returncode == 0 and "3,000 binance rows" in r.stdout, r.stderr
+    htx = tmp_path / "huobi_por_20260201.csv"
+    assert por("synth", "--exchange", "htx", "--rows", "20", "--out", str(htx)).returncode == 0
+    r = por("ingest", str(zipped), str(htx), "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "(binance6): 3,000 rows loaded" in r.stdout and "(summary+htx6): 20 rows loaded" in r.stdout
+    r = por("ingest", str(htx), "--exchange", "binance", "--db", str(tmp_path / "other.duckdb"))
+    assert r.returncode == 2 and "not a known PoR layout" in r.stderr.replace("\n", " ")
+    r = por("synth", "--exchange", "kraken", "--rows", "1", "--out", str(tmp_path / "k.csv"))
+    assert r.returncode == 2 and "kraken" in r.stderr
