@@ -102,7 +102,7 @@ def ingest(
     files: Sequence[PathLike],
     db: PathLike | None = None,
     *,
-    exchange: str = "okx",
+    exchange: str = "auto",
     label: str | None = None,
     progress: Progress | None = None,
     on_wait: Log | None = None,

@@ -100,7 +100,8 @@ def _text(value: Any, where: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise LiabilityError(f"{where} is {value!r}, not a decimal amount")
-    text = value.strip() if isinstance(value, str) else format(value, "f")
+    # an int is its own digits (format(30, "f") would add six zeros); a Decimal keeps the literal's digits
+    text = value.strip() if isinstance(value, str) else (str(value) if isinstance(value, int) else format(value, "f"))
     try:
         split_decimal(text)
     except AmountError:
@@ -225,11 +226,18 @@ class AuditLoad:
     dropped_proof: str | None  # root of a proof that no longer matches the page and was removed
 
 
-def load_audit_page(con: duckdb.DuckDBPyConnection, path: Path, snapshot_id: int, doc: Any = None) -> AuditLoad:
-    """Make this page the snapshot's page: its liabilities, claims and audit row, all in one transaction."""
+def load_audit_page(
+    con: duckdb.DuckDBPyConnection, path: Path, snapshot_id: int, doc: Any = None, *, page: AuditPage | None = None, source_prefix: str = AUDIT_SOURCE
+) -> AuditLoad:
+    """Make this page the snapshot's page: its liabilities, claims and audit row, all in one transaction.
+
+    ``page`` is an exchange plugin's reading of the JSON (Binance's ``snapshotDataList``); without it the
+    file is read as OKX's page. ``source_prefix`` names the exchange's page in ``liabilities.source``.
+    """
     raw = Path(path).read_bytes()
-    page = parse_audit_page(_load_json(raw) if doc is None else doc)
-    source = f"{AUDIT_SOURCE}:{Path(path).name}"
+    if page is None:
+        page = parse_audit_page(_load_json(raw) if doc is None else doc)
+    source = f"{source_prefix}:{Path(path).name}"
     liabilities = liability_table(con, snapshot_id, page.liabilities, source)
     claims = _claims_table(con, snapshot_id, page)
     audit = pa.table(
@@ -253,7 +261,7 @@ def load_audit_page(con: duckdb.DuckDBPyConnection, path: Path, snapshot_id: int
         if dropped is not None:
             con.execute("delete from proofs where snapshot_id = ?", [snapshot_id])
         # the earlier page's liabilities go too, also for assets this page does not list
-        con.execute("delete from liabilities where snapshot_id = ? and source like ?", [snapshot_id, f"{AUDIT_SOURCE}:%"])
+        con.execute("delete from liabilities where snapshot_id = ? and source similar to ?", [snapshot_id, "[a-z0-9_]+-audit:.*"])
         replace_liabilities(con, snapshot_id, liabilities)
         con.execute("delete from audit_claims where snapshot_id = ?", [snapshot_id])
         if claims.num_rows:
@@ -506,6 +514,20 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+def _exchange_page(doc: Any):
+    """(exchange plugin, AuditPage) for the exchange whose audit page this JSON is, or None."""
+    if doc is None:
+        return None
+    from indexer.exchanges import exchange_plugins
+
+    for plugin in exchange_plugins().values():
+        if plugin.audit_page is not None:
+            page = plugin.audit_page(doc)
+            if page is not None:
+                return plugin, page
+    return None
+
+
 def _sniff_json(path: Path) -> Any:
     """The parsed document when the file is JSON, else None (CSV and tree files go to the older loader)."""
     with open(path, "rb") as fh:
@@ -534,15 +556,17 @@ def load_liability_file(
         )
         failed = f"OKX's verifier did not accept the proof (exit {v.exit_code}: {v.output})" if v.status == "failed" else None
         return LiabilityLoad("zk-proof", message, failed)
-    if audit_object(doc) is not None:
-        loaded = load_audit_page(con, path, snapshot_id, doc)
+    found = _exchange_page(doc)
+    if found is not None:
+        plugin, parsed = found
+        loaded = load_audit_page(con, path, snapshot_id, doc, page=parsed, source_prefix=plugin.audit_source or f"{plugin.name}-audit")
         page = loaded.page
         message = (
             f"snapshot {snapshot_id}: audit {page.audit_id} loaded: liabilities for {len(page.liabilities)} assets, "
-            f"OKX's claims for {len(page.claims)} assets"
+            f"{plugin.name.upper()}'s claims for {len(page.claims)} assets"
         )
         if loaded.dropped_proof:
             message += f"; the proof with root {loaded.dropped_proof} no longer matches this page and was removed"
-        return LiabilityLoad("okx-audit", message)
+        return LiabilityLoad(plugin.audit_source or f"{plugin.name}-audit", message)
     totals = load_liabilities(con, path, snapshot_id)
     return LiabilityLoad(totals.source, f"snapshot {snapshot_id}: liabilities for {', '.join(totals.amounts)} loaded from {totals.source}")

@@ -110,13 +110,14 @@ def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] |
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="PoR files: CSV, .gz or .zip.", show_default=False)],
     db: DbOption = None,
-    exchange: Annotated[str, typer.Option(help="Exchange that published the files.")] = "okx",
+    exchange: Annotated[str, typer.Option(help="Exchange plugin that reads the files (okx, htx, binance), or auto: recognised from the header.")] = "auto",
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot (default: the date and version in the file name).")] = None,
 ) -> None:
     """Load PoR files into the database: each file (all members of a zip) is one snapshot, all or nothing.
 
     The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip).
     Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
+    Example: por ingest huobi_por.csv wallet_address_20260401.zip   (HTX and Binance, recognised from their headers)
     """
     from indexer import api
     from indexer.ingest import IngestError
@@ -392,14 +393,28 @@ def synth(
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
     months: Annotated[Optional[int], typer.Option("--months", min=1, help="Write a monthly series into the --out directory.")] = None,
+    exchange: Annotated[str, typer.Option("--exchange", help="okx (default), htx (huobi_por.csv layout, real signatures) or binance (wallet_address_<date>.zip or a member .csv, no signatures).")] = "okx",
 ) -> None:
-    """Write a realistic synthetic OKX PoR file with real signatures (the built-in demo input).
+    """Write a realistic synthetic PoR file with real signatures (the built-in demo input), in an exchange's layout.
 
     Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv --db demo.duckdb
     Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
+    Example: por synth --exchange binance --rows 10000000 --out wallet_address_20260401.zip
     """
     from indexer import api
     from indexer.synth import write_synth_file, write_synth_series
+
+    if exchange.lower() != "okx":
+        from indexer.synth_exchanges import write_exchange_synth
+
+        if months is not None or liabilities_out is not None:
+            raise UserError("--months and --liabilities-out are for OKX files only")
+        try:
+            written = write_exchange_synth(exchange.lower(), out, rows, seed)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"wrote {written:,} {exchange.lower()} rows to {out}")
+        return
 
     if months is not None:
         for path, liab in write_synth_series(out, rows, months, seed):

@@ -221,6 +221,9 @@ class _Resolver:
 
     def _resolve_stored(self, coin_key: str, asset: str, network: str, contract: str | None, decimals: int | None) -> _Target:
         coin = self.reg.coin(coin_key)
+        if coin is not None and coin.form not in ("", "native") and not contract and not coin.contract:
+            # a wrapped/bridged/staked/lent holding (stETH, WBTC) is a token: never read as the native coin
+            return _Target("", None, f"registry has no confirmed contract for {coin_key} ({coin.form} {coin.asset}) on {network}")
         if decimals is None or coin is None or coin.network != network:
             return self._resolve(coin_key, asset, network)
         if contract:
@@ -303,8 +306,13 @@ async def fetch_snapshot_async(
     started = time.monotonic()
     with db.connection() as c:  # the plan is read in one go; the file is then released until the first commit
         summary, work = _plan(c, config, snapshot_id, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options)
+        exchange = c.execute("select exchange from snapshots where snapshot_id = ?", [summary.snapshot_id]).fetchone()[0]
     if work:
-        runner = _Runner(db, summary.snapshot_id, at, summary.run_id, _Resolver(registry()), progress or NO_PROGRESS, commit_chunk)  # type: ignore[arg-type]
+        from indexer.exchanges import exchange_registry
+
+        # the coin keys as the snapshot's exchange writes them (HTX's ``stETH``, Binance's pairs); OKX: data/coins.csv
+        resolver = _Resolver(exchange_registry(exchange))
+        runner = _Runner(db, summary.snapshot_id, at, summary.run_id, resolver, progress or NO_PROGRESS, commit_chunk)  # type: ignore[arg-type]
         await runner.run_all(work, summary)
     summary.seconds = time.monotonic() - started
     return summary

@@ -50,6 +50,9 @@ class Coin:
     decimals: int | None
     contract: str = ""  # token contract / mint / jetton master; "" for a native coin
     source: str = ""  # the public reference the contract and decimals were checked against ("" = unconfirmed)
+    # What the holding is relative to its asset (an exchange's coin map says: native, wrapped, bridged, staked,
+    # lent); "" where nobody classified it (OKX's registry). A derivative form is never read as the native coin.
+    form: str = ""
 
     @property
     def is_token(self) -> bool:

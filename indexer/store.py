@@ -308,6 +308,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Exchange plugins (issue 11): Binance's third-party custodian per row, and the form of a holding
+        # (native / wrapped / bridged / staked / lent) from the exchange's coin map, stored at ingest.
+        "003_i11exchanges_custodian_form",
+        """
+        alter table addresses add column if not exists custodian varchar;
+        alter table addresses add column if not exists form varchar;
+        """,
+    ),
 ]
 
 

@@ -2,7 +2,7 @@
 -- A snapshot balance counts (snapshot_valid, snapshot_base_units, snapshot_scaled) only when it is ok AND was
 -- obtained for the snapshot block (method state_at_height, dump or replayed). An ok snapshot row read only at the
 -- current state (method latest) is a "latest proxy": kept apart in proxy_* columns, never in a snapshot figure.
--- Decimals, family and contract are the ones stored with the row at ingest (never today's coins table).
+-- Decimals, family, contract, form and custodian are the ones stored with the row at ingest (never today's coins table).
 create or replace view row_facts as
 select
     a.snapshot_id, a.row_no, a.coin, a.asset, a.network, a.address, a.row_type, a.snapshot_height, a.coin_known,
@@ -38,7 +38,9 @@ select
     case when bl.status = 'ok' then bl.base_units end as latest_base_units,
     coalesce(bl.read_block, bl.block_height) as latest_block,
     bl.error as latest_error,
-    case when bl.status = 'ok' then por_rescale(bl.base_units, a.decimals, s.scale) end as latest_scaled
+    case when bl.status = 'ok' then por_rescale(bl.base_units, a.decimals, s.scale) end as latest_scaled,
+    a.custodian,  -- Binance: the third-party custodian holding the address (NULL = the exchange itself)
+    a.form        -- the exchange's coin map: native | wrapped | bridged | staked | lent (NULL = not classified)
 from addresses a
 left join asset_scales s on s.snapshot_id = a.snapshot_id and s.asset = a.asset
 left join signatures sig on sig.snapshot_id = a.snapshot_id and sig.row_no = a.row_no

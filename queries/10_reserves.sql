@@ -2,7 +2,7 @@
 -- fetched, and cover only rows whose value was obtained for the snapshot block (method state_at_height, dump,
 -- replayed): compare rows_fetched with rows before trusting them. Rows that could only be read at the current
 -- state are counted apart (rows_latest_proxy) and summed apart (onchain_latest_proxy): a side figure, never
--- part of onchain_amount.
+-- part of onchain_amount. Custody rows (a named custodian) and derivative forms are also summed apart.
 create or replace view reserves as
 select
     snapshot_id,
@@ -26,6 +26,15 @@ select
     bool_and(coin_known) as all_coins_known,
     count(*) filter (where proxy_only) as rows_latest_proxy,
     por_amount(sum(proxy_scaled), max(asset_scale)) as onchain_latest_proxy,
-    sum(proxy_scaled) as onchain_latest_proxy_units
+    sum(proxy_scaled) as onchain_latest_proxy_units,
+    -- rows a named third-party custodian holds for the exchange (Binance's custodian column), shown apart:
+    -- part of published_amount, and the file's own counterpart of the audit page's custody figure
+    count(*) filter (where custodian is not null) as rows_custody,
+    por_amount(sum(published_scaled) filter (where custodian is not null), max(asset_scale)) as custody_published,
+    sum(published_scaled) filter (where custodian is not null) as custody_published_units,
+    -- rows whose holding is a derivative of the asset (wrapped, bridged, staked, lent: stETH counts as ETH),
+    -- per the exchange's coin map; see reserves_by_form to exclude them form by form
+    count(*) filter (where form is not null and form <> 'native') as rows_derivative,
+    por_amount(sum(published_scaled) filter (where form is not null and form <> 'native'), max(asset_scale)) as derivative_published
 from row_facts
 group by snapshot_id, asset;

@@ -11,9 +11,15 @@ from chains.common.encoding import varstr
 ETH32 = b"\x19Ethereum Signed Message:\n32"
 TRON32 = b"\x19TRON Signed Message:\n32"
 TRON_V2_PREFIX = b"\x19TRON Signed Message:\n"
+ETH_PREFIX = b"\x19Ethereum Signed Message:\n"  # EIP-191 personal_sign: prefix ‖ decimal length ‖ message
 OKX = b"OKX Signed Message:\n"
 
 
 def okx_preimage(message: str) -> bytes:
     """``varstr(OKX header) ‖ varstr(message)``: hashed with keccak (OKX-ECDSA) or sha256 (EOS)."""
     return varstr(OKX) + varstr(message.encode())
+
+
+def eip191_preimage(message: bytes) -> bytes:
+    """``personal_sign``'s preimage of the message itself (EIP-191 version 0x45): prefix ‖ len ‖ message."""
+    return ETH_PREFIX + str(len(message)).encode() + message

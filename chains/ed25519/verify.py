@@ -43,6 +43,9 @@ def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
     return True
 
 
+libsodium_verify = _libsodium_ok  # public name for other schemes over raw ed25519 (exchange plugins)
+
+
 def verify_ed25519(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     if compat:
         return _verify_compat(row, coin)

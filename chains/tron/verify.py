@@ -20,7 +20,7 @@ from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
 from indexer.models import Coin, SignedRow, Verdict
 
-__all__ = ["tron_digests", "tron_address", "verify_tron", "sign_tron"]
+__all__ = ["tron_digests", "tron_address", "claimed_account", "verify_tron", "sign_tron"]
 
 _TRON_VERSION = 0x41
 
@@ -58,6 +58,9 @@ def _claimed_account(address: str) -> bytes | str:
     if len(payload) != 21 or payload[0] != _TRON_VERSION:
         return f"address {address!r} is not a TRON address (version 0x41, 20 bytes)"
     return payload[1:]
+
+
+claimed_account = _claimed_account  # public name for other schemes over TRON addresses (exchange plugins)
 
 
 def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from indexer.ingest.reader import EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
 from indexer.ingest.sources import Member, members, publication_of
-from indexer.registry import registry
+from indexer.registry import Registry, registry
 from indexer.store import append_arrow, transaction
 
 # A row's key inside its snapshot: member index × MEMBER_ROWS + its line in that member. The first
@@ -46,6 +46,7 @@ class IngestReport:
     published_at: datetime | None = None
     version: int | None = None
     label: str | None = None
+    exchange: str = ""
 
 
 class _Enough(Exception):
@@ -56,11 +57,14 @@ def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
-    exchange: str = "okx",
+    exchange: str = "auto",
     label: str | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[IngestReport]:
     """Ingest the publication in ``path`` as one snapshot in one transaction (a list of one report).
+
+    ``exchange`` names the exchange plugin that reads it (``okx``, ``htx``, ``binance``, ...), or ``auto``:
+    the plugin that recognises the members' headers (every member must agree), else OKX.
 
     Every member of a zip is part of the same publication (OKX's main file and its ETH staking
     file), so they share one snapshot. Each member is first read up to its first row: a member
@@ -76,18 +80,20 @@ def ingest_file(
         found = list(members(path))
         if not found:
             raise IngestError(f"{path.name} holds no Proof-of-Reserves file (the archive has no member); nothing was loaded.")
-        sha = _publication_sha256(found)
+        plugin = _exchange_of(found, exchange)
         report = IngestReport(source_file=path.name, members=[m.source_member for m in found])
+        report.exchange = plugin.name
+        sha = _publication_sha256(found)
         dup = con.execute("select snapshot_id from snapshots where file_sha256 = ?", [sha]).fetchall()
         if dup:
             report.duplicate_of = dup[0][0]
             return [report]
         for member in found:
             current = member.inner
-            _sniff(member)
+            _sniff(member, plugin)
         current = ""
         with transaction(con):
-            _load(con, path, found, sha, report, exchange=exchange, label=label, on_progress=on_progress)
+            _load(con, path, found, sha, report, plugin=plugin, label=label, on_progress=on_progress)
     except EmptyPorFile as exc:
         where = f"{path.name}: member {current}" if current else path.name
         raise IngestError(f"{where} {exc}; nothing was loaded.") from None
@@ -108,7 +114,43 @@ def _publication_sha256(found: list[Member]) -> str:
     return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()
 
 
-def _sniff(member: Member) -> None:
+def _registry_of(plugin) -> Registry:
+    return plugin.registry() if plugin is not None and plugin.registry is not None else registry()
+
+
+def _first_records(member: Member, limit: int) -> list[list[str]]:
+    """The member's first records as csv.reader splits them (for recognising its exchange)."""
+    import csv
+    import itertools
+
+    with member.open() as binary:
+        try:
+            return list(itertools.islice(csv.reader(open_text(binary)), limit))
+        except (NotAPorFile, UnicodeDecodeError, csv.Error):
+            return []  # not text at all: the reader refuses it with its usual sentence
+
+
+def _exchange_of(found: list[Member], exchange: str):
+    """The exchange plugin that reads this publication: the one named, or the one its headers say (``auto``)."""
+    from indexer.exchanges import exchange_plugin, recognise
+    from indexer.exchanges.base import RECOGNISE_RECORDS
+
+    try:
+        if exchange and exchange.lower() != "auto":
+            return exchange_plugin(exchange)
+        plugins = {}
+        for member in found:
+            plugin = recognise(_first_records(member, RECOGNISE_RECORDS))
+            plugins.setdefault(plugin.name, (plugin, member.source_member))
+    except ValueError as exc:
+        raise IngestError(f"{exc}; nothing was loaded.") from None
+    if len(plugins) > 1:
+        named = ", ".join(f"{m} looks like {n}" for n, (_, m) in sorted(plugins.items()))
+        raise IngestError(f"its members come from different exchanges ({named}), which cannot be one publication; nothing was loaded.")
+    return next(iter(plugins.values()))[0]
+
+
+def _sniff(member: Member, plugin=None) -> None:
     """Read a member up to its first row: raises NotAPorFile/EmptyPorFile, writes nothing."""
 
     def sink(table: str, batch: pa.RecordBatch) -> None:
@@ -116,19 +158,19 @@ def _sniff(member: Member) -> None:
 
     with member.open() as binary:
         try:
-            PorReader(registry(), batch_rows=1).run(open_text(binary), sink)
+            PorReader(_registry_of(plugin), batch_rows=1, exchange=plugin).run(open_text(binary), sink)
         except _Enough:
             pass
 
 
-def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, exchange, label, on_progress) -> None:
+def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, plugin, label, on_progress) -> None:
     # max + 1 inside the file's transaction, not the sequence: DuckDB sequences are not rolled back,
     # so a refused file would otherwise burn an id (one writer at a time, so max + 1 cannot collide).
     snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchall()[0][0]
     layouts: list[str] = []
     heights: set[int] = set()
     for index, member in enumerate(found):
-        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress)
+        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress, plugin)
         if stats.layout not in layouts:
             layouts.append(stats.layout)
         heights |= stats.heights
@@ -137,14 +179,18 @@ def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, 
         report.totals += stats.totals
     if "audit" in layouts and len(layouts) > 1:
         raise NotAPorFile("it mixes the audit layout (no amounts) with wallet files, which cannot be one publication")
-    freeze_asset_scales(con, snapshot_id)
-    publication = publication_of(path, [m.inner for m in found])
+    freeze_asset_scales(con, snapshot_id, _registry_of(plugin))
+    if plugin.publication is not None:
+        publication = plugin.publication(path.name, [m.inner for m in found])
+    else:
+        publication = publication_of(path, [m.inner for m in found])
     report.snapshot_id = snapshot_id
     report.layout = ",".join(layouts)
     report.heights = sorted(heights)
     report.published_at = publication.published_at if publication else None
     report.version = publication.version if publication else None
     report.label = label if label is not None else (publication.label if publication else None)
+    exchange = plugin.name
     con.execute(
         """insert into snapshots (snapshot_id, exchange, label, source_file, file_sha256, layout, snapshot_heights,
                                   row_count, error_count, published_at, version, members)
@@ -154,10 +200,10 @@ def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, 
     )  # fmt: skip
 
 
-def freeze_asset_scales(con, snapshot_id: int) -> None:
+def freeze_asset_scales(con, snapshot_id: int, reg: Registry | None = None) -> None:
     """Store each asset's scale (finest decimals among its coin keys) as the registry says now, at ingest."""
     scales: dict[str, int] = {}
-    for coin in registry().coins.values():
+    for coin in (reg or registry()).coins.values():
         if coin.asset and coin.decimals is not None:
             scales[coin.asset] = max(scales.get(coin.asset, 0), coin.decimals)
     data = pa.table(
@@ -170,7 +216,7 @@ def freeze_asset_scales(con, snapshot_id: int) -> None:
     append_arrow(con, "snapshot_asset_scales", data)
 
 
-def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress) -> ParseStats:
+def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress, plugin=None) -> ParseStats:
     name = member.source_member
 
     def sink(table: str, batch: pa.RecordBatch) -> None:
@@ -186,6 +232,6 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
         if on_progress and table == "addresses":
             on_progress(batch.num_rows)
 
-    reader = PorReader(registry())
+    reader = PorReader(_registry_of(plugin), exchange=plugin)
     with member.open() as binary:
         return reader.run(open_text(binary), sink)

@@ -50,6 +50,7 @@ DETAIL_FIELDS = (
     "eoa2",
     "asset",
     "audit_status",
+    "custodian",  # Binance: the third-party custodian holding the address ("" = the exchange itself)
 )
 
 
@@ -73,6 +74,11 @@ class Layout:
     required: tuple[str, ...]  # fields that must be non-empty
     min_cells: int  # a row with fewer cells is malformed
     amounts_in_base_units: bool = False
+    # Exchange plugins' dialects (indexer/exchanges): an empty or absent-marked amount is "no claimed amount"
+    # (NULL, never 0); extra cell texts that mean "absent" (HTX's ``-``); coin resolved from (coin, network).
+    amount_optional: bool = False
+    null_markers: frozenset[str] = frozenset()
+    pair_coins: bool = False
 
 
 # The summary section's header: three columns (2022 files, HTX writes ``balance``) or, in today's OKX

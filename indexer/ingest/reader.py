@@ -44,14 +44,16 @@ ADDRESS_SCHEMA = pa.schema(
         ("coin_known", pa.bool_()),
         ("audit_status", pa.string()),
         ("null_cells", pa.string()),
+        ("custodian", pa.string()),
         # What the registry said at ingest, so a later registry fix cannot rescale or re-sign this row.
         # Filled per batch from the coin key (vectorised), not in the per-row loop.
         ("family", pa.string()),
         ("contract", pa.string()),
         ("decimals", pa.int32()),
+        ("form", pa.string()),
     ]
 )
-_RESOLVED = ("family", "contract", "decimals")
+_RESOLVED = ("family", "contract", "decimals", "form")
 ERROR_SCHEMA = pa.schema([("row_no", pa.int64()), ("line_text", pa.string()), ("reason", pa.string())])
 TOTALS_SCHEMA = pa.schema(
     [
@@ -168,8 +170,13 @@ class _CoinInfo:
 class PorReader:
     """Parses one member. Call ``run(text, sink)``; read ``stats`` afterwards."""
 
-    def __init__(self, reg: Registry, batch_rows: int | None = None) -> None:
+    def __init__(self, reg: Registry, batch_rows: int | None = None, exchange=None) -> None:
+        """``exchange`` (an ``indexer.exchanges.base.ExchangePlugin``) supplies its own header recognition and
+        (coin, network) resolution; None reads with the core's layouts (OKX's)."""
         self.reg = reg
+        self.exchange = exchange
+        self._detect = exchange.layout if exchange is not None and exchange.layout else detect_detail_layout
+        self._summary_width = exchange.summary_width if exchange is not None and exchange.summary_width else summary_header_width
         self.batch_rows = batch_rows or BATCH_ROWS
         self.stats = ParseStats()
         self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
@@ -190,7 +197,7 @@ class PorReader:
         _, _, header = first
         layout_prefix = ""
         summary: tuple[dict, dict] | None = None
-        summary_width = summary_header_width(header)
+        summary_width = self._summary_width(header)
         if summary_width:
             layout_prefix = "summary+"
             detail_header, summary = self._read_summary(reader, lines, summary_width)
@@ -201,7 +208,7 @@ class PorReader:
                 self._flush_summary(sink, summary)
                 return self.stats
             header = detail_header
-        layout = detect_detail_layout(header)
+        layout = self._detect(header)
         if layout is None:
             shown = ",".join(header)[:80]
             raise NotAPorFile(f"its header {shown!r} is not a known PoR layout")
@@ -245,7 +252,7 @@ class PorReader:
                     detail_header = nxt[2] if nxt else None
                     break
                 continue
-            if detect_detail_layout(cells) is not None:  # a detail header without the blank line
+            if self._detect(cells) is not None:  # a detail header without the blank line
                 detail_header = cells
                 break
             self._summary_row(row_no, raw, [c.strip() for c in cells], cols, errors, width)
@@ -329,13 +336,16 @@ class PorReader:
         slot = {f: field_names.index(f) if f in field_names else None for f in DETAIL_FIELDS}
         s_coin, s_type, s_net, s_height, s_addr, s_amount = (slot[f] for f in ("coin", "row_type", "network", "snapshot_height", "address", "amount"))
         s_msg, s_sig1, s_sig2, s_script, s_eoa1, s_eoa2 = (slot[f] for f in ("message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2"))
-        s_asset, s_status = slot["asset"], slot["audit_status"]
+        s_asset, s_status, s_cust = slot["asset"], slot["audit_status"], slot["custodian"]
         out = [cols[n].append for n in ADDRESS_SCHEMA.names if n not in _RESOLVED]
         (a_row, a_coin, a_asset, a_net, a_type, a_height, a_addr, a_amount, a_units, a_msg, a_sig1, a_sig2, a_script,
-         a_eoa1, a_eoa2, a_netpub, a_known, a_status, a_nulls) = out  # fmt: skip
+         a_eoa1, a_eoa2, a_netpub, a_known, a_status, a_nulls, a_cust) = out  # fmt: skip
+        markers = NULL_MARKERS | layout.null_markers
+        extra_markers = tuple(layout.null_markers)
+        amount_optional = layout.amount_optional
         row_nos = cols["row_no"]
         stats, heights, batch_rows = self.stats, self.stats.heights, self.batch_rows
-        coin_info = self._audit_coin if is_audit else self._coin
+        coin_info = self._audit_coin if is_audit else (self._pair_coin if layout.pair_coins else self._coin)
         for cells in reader:
             row_no, raw = lines.take()
             if "[" in raw or "{" in raw:  # rare: csv.reader split inside brackets (SPEC §1.5)
@@ -359,9 +369,9 @@ class PorReader:
             v = [cells[i].strip() for i in positions]
             nulls = None
             lowered = raw.lower()
-            if "null" in lowered or "\\n" in lowered:  # cheap pre-filter before the per-cell check
+            if "null" in lowered or "\\n" in lowered or (extra_markers and any(m in lowered for m in extra_markers)):  # cheap pre-filter
                 for j, cell in enumerate(v):
-                    if cell and cell.lower() in NULL_MARKERS:
+                    if cell and cell.lower() in markers:
                         v[j] = ""
                         nulls = f"{nulls},{field_names[j]}" if nulls else field_names[j]
             missing = [f for f, j in required_at if not v[j]]
@@ -381,7 +391,7 @@ class PorReader:
                     heights.add(height)
             amount: str | None = None
             units: str | None = None
-            if not is_audit:
+            if not is_audit and not (amount_optional and not v[s_amount]):  # an absent amount stays NULL, never 0
                 amount = v[s_amount]
                 try:
                     if in_base_units:
@@ -415,6 +425,7 @@ class PorReader:
             a_known(info.known)
             a_status(v[s_status] or None if s_status is not None else None)
             a_nulls(nulls)
+            a_cust((v[s_cust] or None) if s_cust is not None else None)
             stats.rows += 1
             if len(row_nos) >= batch_rows:
                 self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
@@ -433,6 +444,21 @@ class PorReader:
                 info = _CoinInfo(coin_text.upper(), coin_text.upper(), network, None, False)
             else:
                 info = _CoinInfo(coin.key, coin.asset or coin.key, network, coin.decimals, True)
+            self._coin_cache[cache_key] = info
+        return info
+
+    def _pair_coin(self, coin_text: str, network_text: str) -> _CoinInfo:
+        """A row that names its coin and network apart (Binance): the exchange plugin maps the pair to a key."""
+        cache_key = (coin_text, network_text, "pair")
+        info = self._coin_cache.get(cache_key)
+        if info is None:
+            key = self.exchange.pair_key(coin_text, network_text) if self.exchange is not None and self.exchange.pair_key else None
+            coin = self.reg.coin(key) if key else None
+            if coin is None:
+                network = self.reg.resolve_network(network_text, network_text)
+                info = _CoinInfo(coin_text.upper(), coin_text.upper(), network, None, False)
+            else:
+                info = _CoinInfo(coin.key, coin.asset or coin_text.upper(), coin.network, coin.decimals, True)
             self._coin_cache[cache_key] = info
         return info
 
@@ -480,6 +506,7 @@ class PorReader:
                 pa.array([c.family for c in coins], pa.string()),
                 pa.array([c.contract for c in coins], pa.string()),
                 pa.array([c.decimals for c in coins], pa.int32()),
+                pa.array([c.form or None for c in coins], pa.string()),
             ]
             self._registry_arrays = (keys, values)
         return self._registry_arrays
@@ -489,10 +516,11 @@ class PorReader:
             return
         if table == "addresses":
             arrays = [pa.array(cols[n], schema.field(n).type) for n in schema.names if n not in _RESOLVED]
-            keys, (family, contract, decimals) = self._registry_columns()
+            keys, (family, contract, decimals, form) = self._registry_columns()
             at = pc.index_in(arrays[schema.names.index("coin")], value_set=keys)  # null for a coin the registry lacks
             # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
-            arrays += [pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at)]
+            arrays += [pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at),
+                       pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
             sink(table, pa.RecordBatch.from_arrays(arrays, names=schema.names))
         else:
             sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
