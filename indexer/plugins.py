@@ -16,7 +16,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
+from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, Verdict
 
 ENTRY_POINT_GROUP = "por.chains"
 
@@ -108,20 +108,27 @@ class ChainPlugin:
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
 
 
-@cache
-def _load() -> tuple[tuple[ChainPlugin, ...], dict[str, str]]:
-    found: list[ChainPlugin] = []
+def load_entry_points(group: str, kind: type) -> tuple[list[Any], dict[str, str]]:
+    """Every object an entry point of ``group`` names that is a ``kind``; the others with the reason they
+    were skipped. Used for chain plugins (``por.chains``) and exchange plugins (``por.exchanges``)."""
+    found: list[Any] = []
     errors: dict[str, str] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in entry_points(group=group):
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken third-party plugin must not take the tool down
             errors[ep.name] = f"{type(exc).__name__}: {exc}"
             continue
-        if not isinstance(plugin, ChainPlugin):
-            errors[ep.name] = f"entry point {ep.value} is not a ChainPlugin"
+        if not isinstance(plugin, kind):
+            errors[ep.name] = f"entry point {ep.value} is not a {kind.__name__}"
             continue
         found.append(plugin)
+    return found, errors
+
+
+@cache
+def _load() -> tuple[tuple[ChainPlugin, ...], dict[str, str]]:
+    found, errors = load_entry_points(ENTRY_POINT_GROUP, ChainPlugin)
     return tuple(sorted(found, key=lambda p: p.name)), errors
 
 

@@ -19,11 +19,12 @@ from collections.abc import Sequence
 
 from coincurve import PrivateKey
 
+from chains.common.fetcher import HttpFetcher
 from chains.aelf import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 TOKEN_CONTRACT_NAME = "AElf.ContractNames.Token"
 NATIVE_SYMBOL = "ELF"
@@ -33,24 +34,16 @@ def make_fetcher(network: Network, settings: NetworkSettings) -> AelfFetcher:
     return AelfFetcher(network, settings)
 
 
-class AelfFetcher:
+class AelfFetcher(HttpFetcher):
     """A BalanceFetcher for aelf (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         self.retries = settings.retries
         self.key = PrivateKey()  # signs read-only calls only; never holds anything
         self.sender = codec.address_of_pubkey(self.key.public_key.format(compressed=False))
         configured = settings.options.get("token_contract")
         self.token: bytes | None = codec.address_bytes(str(configured)) if configured else None
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def _status(self) -> dict:
         return await self.client.rest("GET", "/api/blockChain/chainStatus")

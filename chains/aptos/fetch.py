@@ -25,10 +25,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
+from indexer.rpc import HttpError, RpcError, TransportError
 
 APT_COIN = "0x1::aptos_coin::AptosCoin"
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{1,64}$")
@@ -68,25 +69,17 @@ def u64_of(answer: Any) -> int:
     raise ValueError(f"view answered {answer!r}, not [\"<integer>\"]")
 
 
-class AptosFetcher:
+class AptosFetcher(HttpFetcher):
     """A BalanceFetcher for Aptos (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         height_is = str(settings.options.get("height_is", "block"))
         if height_is not in ("block", "version"):
             raise ValueError("[networks.APTOS.options] height_is must be block or version")
         self.height_is = height_is
         self._versions: dict[int, int] = {}
         self._lock = asyncio.Lock()
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def _index(self) -> dict[str, Any]:
         return await self.client.rest("GET", "/v1")

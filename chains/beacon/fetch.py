@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
@@ -57,12 +58,11 @@ def slot_of(timestamp: int, genesis_time: int, seconds_per_slot: int) -> int:
     return offset // seconds_per_slot
 
 
-class BeaconFetcher:
+class BeaconFetcher(HttpFetcher):
     """A BalanceFetcher for validator balances (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         opts = settings.options
         execution = opts.get("execution_rpc")
         if not execution:
@@ -73,12 +73,8 @@ class BeaconFetcher:
         self.seconds_per_slot: int | None = int(opts["seconds_per_slot"]) if "seconds_per_slot" in opts else None
         self.slots: dict[int, int] = {}  # execution block -> verified slot
 
-    @property
-    def source(self) -> str:
-        return self.client.source
-
     async def close(self) -> None:
-        await self.client.close()
+        await super().close()
         await self.execution.close()
 
     async def _chain_params(self) -> tuple[int, int]:

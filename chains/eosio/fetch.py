@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
@@ -64,22 +65,14 @@ def units_of(quantity: str, symbol: str) -> int:
     return int(value.scaleb(places))
 
 
-class EosFetcher:
+class EosFetcher(HttpFetcher):
     """A BalanceFetcher for EOS / Vaulta (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         history = settings.options.get("history_api")
         self.history = JsonRpcClient(dataclasses.replace(settings, rpc=[str(history)])) if history else None
         self._block_time: dict[int, str] = {}
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def _head(self) -> int:
         return int((await self.client.rest("POST", "/v1/chain/get_info", {}))["head_block_num"])

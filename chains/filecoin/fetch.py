@@ -18,10 +18,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 SYSTEM_ACTOR = "f00"  # exists in every state: the preflight's probe
 
@@ -42,21 +43,13 @@ def _not_found(exc: RpcError) -> bool:
     return "actor not found" in exc.message.lower()
 
 
-class FilecoinFetcher:
+class FilecoinFetcher(HttpFetcher):
     """A BalanceFetcher for Filecoin (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         self._tipsets: dict[int, list[Any]] = {}  # epoch -> key of the tipset whose parent state is "after epoch"
         self._lock = asyncio.Lock()
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def tip(self) -> int:
         head = await self.client.call("Filecoin.ChainHead")

@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from chains.polkadot import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 MIGRATION_AT_MS = 1_762_214_400_000  # 2025-11-04T00:00:00Z: DOT balances move to Asset Hub
 KUSAMA_MIGRATION_AT_MS = 1_759_795_200_000  # 2025-10-07T00:00:00Z: KSM balances move to Kusama Asset Hub
@@ -37,12 +38,11 @@ def make_fetcher(network: Network, settings: NetworkSettings) -> PolkadotFetcher
     return PolkadotFetcher(network, settings)
 
 
-class PolkadotFetcher:
+class PolkadotFetcher(HttpFetcher):
     """A BalanceFetcher for a Substrate chain (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         opts = settings.options
         default_chain = "asset_hub" if "HUB" in network.name.upper() else "relay"
         self.chain = str(opts.get("chain", default_chain))
@@ -52,13 +52,6 @@ class PolkadotFetcher:
         self.migration_at = int(opts.get("asset_hub_migration_at", default_at))
         self.keys_per_query = int(opts.get("keys_per_query", DEFAULT_KEYS_PER_QUERY))
         self._hashes: dict[int, str] = {}
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def _finalized(self) -> tuple[int, str]:
         head = await self.client.call("chain_getFinalizedHead")

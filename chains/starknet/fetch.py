@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from chains.starknet import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 
 def make_fetcher(network: Network, settings: NetworkSettings) -> StarknetFetcher:
@@ -31,22 +32,14 @@ def _block_id(block: int | None) -> Any:
     return {"block_number": block} if block is not None else "latest"
 
 
-class StarknetFetcher:
+class StarknetFetcher(HttpFetcher):
     """A BalanceFetcher for Starknet (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         opts = settings.options
         self.native_token = codec.account_felt(str(opts.get("native_token", codec.ETH_TOKEN)))
         self.chain_id = str(opts.get("chain_id", codec.MAINNET_CHAIN_ID))
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def tip(self) -> int:
         return int(await self.client.call("starknet_blockNumber"))

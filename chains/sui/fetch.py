@@ -20,10 +20,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 SUI = "0x2::sui::SUI"
 DEFAULT_PER_QUERY = 50
@@ -51,20 +52,12 @@ def balances_query(items: Sequence[tuple[str, str]], checkpoint: int | None) -> 
     return f"query {{\n  checkpoint(sequenceNumber: {int(checkpoint)}) {{\n    sequenceNumber\n    query {{\n{fields}\n    }}\n  }}\n}}"
 
 
-class SuiFetcher:
+class SuiFetcher(HttpFetcher):
     """A BalanceFetcher for Sui (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
+        super().__init__(network, settings)
         self.per_query = int(settings.options.get("addresses_per_query", DEFAULT_PER_QUERY))
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
 
     async def _graphql(self, query: str) -> dict[str, Any]:
         answer = await self.client.rest("POST", "/graphql", {"query": query})

@@ -20,11 +20,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from chains.ton import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 UNINITIALISED = (-13, -14)
 _NOT_IN_ARCHIVE = re.compile(r"LITE_SERVER_UNKNOWN|not in db|not applied", re.I)  # exit codes of a get-method on an account without code
@@ -41,19 +42,11 @@ def _result(answer: Any) -> Any:
     return answer["result"]
 
 
-class TonFetcher:
+class TonFetcher(HttpFetcher):
     """A BalanceFetcher for TON (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.client = JsonRpcClient(settings)
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
+        super().__init__(network, settings)
 
     async def tip(self) -> int:
         info = _result(await self.client.rest("GET", "/api/v2/getMasterchainInfo"))

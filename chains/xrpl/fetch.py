@@ -23,10 +23,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked
-from indexer.rpc import JsonRpcClient, RpcError, TransportError
+from indexer.rpc import RpcError, TransportError
 
 _TRANSIENT = {"slowDown", "tooBusy", "noNetwork", "noCurrent", "noClosed", "amendmentBlocked"}
 
@@ -55,20 +56,11 @@ def drops_of(account_data: Any) -> int:
     raise ValueError(f"AccountRoot Balance is not a drops string: {value!r}")
 
 
-class XrplFetcher:
+class XrplFetcher(HttpFetcher):
     """A BalanceFetcher for the XRP Ledger (see indexer.plugins.BalanceFetcher)."""
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
-        self.network = network
-        self.settings = settings
-        self.client = JsonRpcClient(settings)
-
-    @property
-    def source(self) -> str:
-        return self.client.source
-
-    async def close(self) -> None:
-        await self.client.close()
+        super().__init__(network, settings)
 
     async def _rippled(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """One rippled call; the ``result`` object, with transient rippled errors retried."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from importlib.metadata import entry_points
 
 import pyarrow as pa
 
@@ -37,20 +36,10 @@ def own_tokens_table() -> pa.Table:
 @cache
 def _load():
     from indexer.exchanges.base import ExchangePlugin
+    from indexer.plugins import load_entry_points
 
-    found = {}
-    errors: dict[str, str] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            plugin = ep.load()
-        except Exception as exc:  # a broken third-party plugin must not take the tool down
-            errors[ep.name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if not isinstance(plugin, ExchangePlugin):
-            errors[ep.name] = f"entry point {ep.value} is not an ExchangePlugin"
-            continue
-        found[plugin.name] = plugin
-    return found, errors
+    found, errors = load_entry_points(ENTRY_POINT_GROUP, ExchangePlugin)
+    return {plugin.name: plugin for plugin in found}, errors
 
 
 def exchange_plugins() -> dict:
