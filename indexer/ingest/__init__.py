@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.reader import EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
 from indexer.ingest.sources import Member, members, publication_of
 from indexer.registry import registry
@@ -59,6 +60,7 @@ def ingest_file(
     exchange: str = "okx",
     label: str | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int, int | None], None] | None = None,
 ) -> list[IngestReport]:
     """Ingest the publication in ``path`` as one snapshot in one transaction (a list of one report).
 
@@ -66,7 +68,8 @@ def ingest_file(
     file), so they share one snapshot. Each member is first read up to its first row: a member
     that is not a PoR file or holds only a header refuses the whole file before anything is
     written or a snapshot id is taken. A publication already loaded (same content) is reported as
-    a duplicate, not loaded twice.
+    a duplicate, not loaded twice. ``on_progress(rows)`` gets each batch's row count;
+    ``on_bytes(read, size)`` the bytes of the current member read so far and its size (None when unknown).
     """
     path = Path(path)
     if not path.is_file():
@@ -87,7 +90,7 @@ def ingest_file(
             _sniff(member)
         current = ""
         with transaction(con):
-            _load(con, path, found, sha, report, exchange=exchange, label=label, on_progress=on_progress)
+            _load(con, path, found, sha, report, exchange=exchange, label=label, on_progress=on_progress, on_bytes=on_bytes)
     except EmptyPorFile as exc:
         where = f"{path.name}: member {current}" if current else path.name
         raise IngestError(f"{where} {exc}; nothing was loaded.") from None
@@ -121,12 +124,12 @@ def _sniff(member: Member) -> None:
             pass
 
 
-def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, exchange, label, on_progress) -> None:
+def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, exchange, label, on_progress, on_bytes=None) -> None:
     snapshot_id = con.execute("select nextval('snapshot_ids')").fetchall()[0][0]
     layouts: list[str] = []
     heights: set[int] = set()
     for index, member in enumerate(found):
-        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress)
+        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress, on_bytes)
         if stats.layout not in layouts:
             layouts.append(stats.layout)
         heights |= stats.heights
@@ -168,7 +171,7 @@ def freeze_asset_scales(con, snapshot_id: int) -> None:
     append_arrow(con, "snapshot_asset_scales", data)
 
 
-def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress) -> ParseStats:
+def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress, on_bytes=None) -> ParseStats:
     name = member.source_member
 
     def sink(table: str, batch: pa.RecordBatch) -> None:
@@ -184,6 +187,8 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
         if on_progress and table == "addresses":
             on_progress(batch.num_rows)
 
-    reader = PorReader(registry())
-    with member.open() as binary:
-        return reader.run(open_text(binary), sink)
+    progress = None
+    if on_bytes:
+        def progress(rows: int, read: int) -> None:
+            on_bytes(read, member.size)
+    return ColumnarReader(registry(), on_progress=progress).run_binary(member.open, sink)
