@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,4 +193,57 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
     if on_bytes:
         def progress(rows: int, read: int) -> None:
             on_bytes(read, member.size)
-    return ColumnarReader(registry(), on_progress=progress).run_binary(member.open, sink)
+    reader = ColumnarReader(registry(), on_progress=progress)
+    return pipelined(lambda put: reader.run_binary(member.open, put), sink)
+
+
+_DONE = object()
+
+
+class _Stopped(Exception):
+    """The consumer failed or was interrupted; the producer thread stops at its next batch."""
+
+
+def pipelined(produce: Callable[[Callable[[str, pa.RecordBatch], None]], ParseStats], consume: Callable[[str, pa.RecordBatch], None]) -> ParseStats:
+    """Parse in a worker thread while this thread appends to DuckDB: pyarrow and DuckDB both release
+    the GIL, so block n+1 is parsed while block n is inserted. At most two batches wait in between,
+    so memory stays bounded; the connection is only ever used from this thread. A failure on either
+    side stops both and is raised here.
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def put(item: object) -> None:
+        while True:
+            if stop.is_set():
+                raise _Stopped
+            try:
+                waiting.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            outcome["stats"] = produce(lambda table, batch: put((table, batch)))
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the consuming thread
+            outcome["error"] = exc
+        try:
+            put(_DONE)
+        except _Stopped:
+            pass
+
+    worker = threading.Thread(target=work, name="ingest-parse", daemon=True)
+    worker.start()
+    try:
+        while (item := waiting.get()) is not _DONE:
+            consume(*item)
+    finally:
+        stop.set()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["stats"]  # type: ignore[return-value]

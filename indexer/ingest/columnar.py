@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-import re
+import itertools
 from collections.abc import Callable, Iterator
 from typing import IO
 
@@ -37,8 +37,8 @@ from indexer.registry import Registry
 BLOCK_BYTES = 32 << 20
 # Python's str.strip() removes exactly these from an ASCII string; the fast path only sees ASCII rows.
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-_NULL_MARKERS = pa.array(["null", "\\n"])  # the row path's NULL_MARKERS, compared lower-cased
-_MAY_HOLD_NULL = re.compile(rb"[nN][uU][lL][lL]|\\[nN]")
+# The row path's NULL_MARKERS ("null", "\\n" compared lower-cased) spelled in every ASCII case: one hash lookup a cell.
+_NULL_MARKERS = pa.array(sorted({"".join(c) for c in itertools.product("nN", "uU", "lL", "lL")} | {"\\n", "\\N"}))
 _AMOUNT = r"^(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$"  # a subset of split_decimal's grammar; the rest takes the row path
 _HEIGHT = r"^[0-9]{1,18}$"  # fits int64; longer digit runs take the row path
 _ZEROS = pa.array(["0" * k for k in range(80)])
@@ -189,7 +189,7 @@ class ColumnarReader(PorReader):
         """Parse one regular block; returns the number of its last line."""
         n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
         first = last_line + 1
-        if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")) or b"\n" not in block.rstrip(b"\r\n"):
+        if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")) or n_lines < 2:
             # Blank lines (pyarrow drops them, shifting numbers) or a one-line block: the row path, line by line.
             text = block.decode("utf-8").splitlines()
             self._row_path_lines(list(zip(range(first, first + len(text)), text)), layout, sink)
@@ -254,16 +254,15 @@ class ColumnarReader(PorReader):
                 checks.append(pc.string_is_ascii(cells[index[f]]))
         v = {f: pc.utf8_trim(cells[index[f]], _ASCII_WHITESPACE) for f in fields}
         null_cells = pa.nulls(n, pa.string())
-        if _MAY_HOLD_NULL.search(block):
-            pieces = []
-            for f in fields:
-                marked = pc.is_in(pc.ascii_lower(v[f]), value_set=_NULL_MARKERS)
-                if pc.any(marked).as_py():
-                    v[f] = pc.if_else(marked, "", v[f])
-                    pieces.append(pc.if_else(marked, f + ",", ""))
-            if pieces:
-                joined = pc.utf8_rtrim(pc.binary_join_element_wise(*pieces, ""), ",")
-                null_cells = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+        pieces = []
+        for f in fields:
+            marked = pc.is_in(v[f], value_set=_NULL_MARKERS)
+            if pc.any(marked).as_py():
+                v[f] = pc.if_else(marked, "", v[f])
+                pieces.append(pc.if_else(marked, f + ",", ""))
+        if pieces:  # the row path's comma-joined names of the cells that held a null marker
+            joined = pc.utf8_rtrim(pc.binary_join_element_wise(*pieces, ""), ",")
+            null_cells = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
         for f in layout.required:
             checks.append(pc.greater(pc.utf8_length(v[f]), 0))
         is_audit = layout.name == "audit"
