@@ -99,6 +99,14 @@ def _head_lines(binary: IO[bytes]) -> Iterator[str]:
             raise _Irregular from None
 
 
+def _split_lines(block: bytes) -> list[str]:
+    """The block's lines as the row path numbers them (CR LF or LF; a regular block has no bare CR)."""
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    return [line.decode("utf-8").removesuffix("\r") for line in lines]
+
+
 class _Irregular(Exception):
     """The header section holds something only the row path reads the same way (bare CR, bad UTF-8)."""
 
@@ -187,12 +195,16 @@ class ColumnarReader(PorReader):
 
     def _block(self, block: bytes, last_line: int, layout: Layout, sink: Sink) -> int:
         """Parse one regular block; returns the number of its last line."""
-        n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-        first = last_line + 1
-        if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")) or n_lines < 2:
-            # Blank lines (pyarrow drops them, shifting numbers) or a one-line block: the row path, line by line.
-            text = block.decode("utf-8").splitlines()
-            self._row_path_lines(list(zip(range(first, first + len(text)), text)), layout, sink)
+        lines = _split_lines(block)
+        n_lines = len(lines)
+        numbers = list(range(last_line + 1, last_line + 1 + n_lines))
+        parsed = block
+        if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")):
+            # Blank lines carry nothing on the row path either; pyarrow would drop them and shift the numbers.
+            kept = [i for i, line in enumerate(lines) if line]
+            lines, numbers = [lines[i] for i in kept], [numbers[i] for i in kept]
+            parsed = "\n".join(lines).encode() + b"\n"
+        if not lines:
             return last_line + n_lines
         invalid: list[str] = []
 
@@ -202,28 +214,22 @@ class ColumnarReader(PorReader):
 
         names = [f"c{i}" for i in range(layout.width)]
         table = pv.read_csv(
-            pa.py_buffer(block),
+            pa.py_buffer(parsed),
             read_options=pv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pv.ParseOptions(quote_char=False, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False
             ),
-        )
-        table = table.combine_chunks()
-        if table.num_rows + len(invalid) != n_lines:  # never seen; the row path is always right
-            text = block.decode("utf-8").splitlines()
-            self._row_path_lines(list(zip(range(first, first + len(text)), text)), layout, sink)
-            return last_line + n_lines
-        line_nos = pa.array(range(first, first + n_lines), pa.int64())
+        ).combine_chunks()
         fallback: list[tuple[int, str]] = []
         if invalid:  # wrong cell counts: find their lines (rare, so a Python pass over this block is fine)
-            text = block.decode("utf-8").splitlines()
-            bad = [i for i, line in enumerate(text) if line.count(",") != layout.width - 1]
-            if len(bad) != len(invalid):
-                self._row_path_lines(list(zip(range(first, first + len(text)), text)), layout, sink)
-                return last_line + n_lines
-            fallback = [(first + i, text[i]) for i in bad]
-            line_nos = line_nos.filter(pc.invert(pc.is_in(line_nos, value_set=pa.array([first + i for i in bad], pa.int64()))))
+            bad = [i for i, line in enumerate(lines) if line.count(",") != layout.width - 1]
+            fallback = [(numbers[i], lines[i]) for i in bad]
+            numbers = [numbers[i] for i in sorted(set(range(len(lines))) - set(bad))]
+        if table.num_rows != len(numbers):  # never seen: the row path is always right
+            self._row_path_lines(list(zip(range(last_line + 1, last_line + 1 + n_lines), _split_lines(block))), layout, sink)
+            return last_line + n_lines
+        line_nos = pa.array(numbers, pa.int64())
         cols = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string()) for i in range(layout.width)]
         ok, batch = self._vectorised(block, cols, line_nos, layout)
         if batch is not None and batch.num_rows:
@@ -231,7 +237,7 @@ class ColumnarReader(PorReader):
             sink("addresses", batch)
         if ok is not None:
             rejected = pc.invert(ok)
-            raw = pc.binary_join_element_wise(*[c.filter(rejected) for c in cols], ",")
+            raw = pc.binary_join_element_wise(*[c.filter(rejected) for c in cols], ",")  # quoting is off: the line as written
             fallback += zip(line_nos.filter(rejected).to_pylist(), raw.to_pylist())
         fallback.sort()
         self._row_path_lines(fallback, layout, sink)

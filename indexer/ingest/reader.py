@@ -400,7 +400,7 @@ class PorReader:
             if s_height is not None:
                 height_text = v[s_height]
                 if height_text and height_text != "-":
-                    if not (height_text.isascii() and height_text.isdigit()):
+                    if not (height_text.isascii() and height_text.isdigit()) or int(height_text) >= 2**63:  # BIGINT column
                         self._reject(errors, row_no, raw, f"bad snapshot height: {height_text!r}")
                         continue
                     height = int(height_text)
