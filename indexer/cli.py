@@ -127,14 +127,23 @@ def ingest(
 
 
 def _ingest_with_progress(con, path: Path, exchange: str, label: str | None):
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn
 
     from indexer.ingest import ingest_file
 
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn()]
+    # Bytes of the member drive the bar, rate and ETA (row counts are unknown up front); rows are shown beside.
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+               TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]  # fmt: skip
     with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task(f"ingest {path.name}", total=None)
-        return ingest_file(con, path, exchange=exchange, label=label, on_progress=lambda n: progress.advance(task, n))
+        task = progress.add_task(f"ingest {path.name}", total=None, rows=0)
+        rows = [0]
+
+        def on_rows(n: int) -> None:
+            rows[0] += n
+            progress.update(task, rows=rows[0])
+
+        return ingest_file(con, path, exchange=exchange, label=label, on_progress=on_rows,
+                           on_bytes=lambda done, size: progress.update(task, completed=done, total=size))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------- verify
