@@ -317,9 +317,10 @@ class ColumnarReader(PorReader):
             return pc.if_else(pc.equal(kept, ""), pa.scalar(None, pa.string()), kept)
 
         arrays = [
-            keep(line_nos), keep(key), keep(asset), keep(network), or_null("row_type"), kept_height, text("address"),
-            keep(amount), keep(units), text("message"), text("signature1"), text("signature2"), text("script_or_pubkey"),
-            text("eoa1"), text("eoa2"), or_null("network"), keep(known), or_null("audit_status"), keep(null_cells),
+            keep(line_nos), keep(key), keep(asset), keep(network), pc.dictionary_encode(or_null("row_type")), kept_height,
+            text("address"), keep(amount), keep(units), pc.dictionary_encode(text("message")), text("signature1"),
+            text("signature2"), text("script_or_pubkey"), text("eoa1"), text("eoa2"), pc.dictionary_encode(or_null("network")),
+            keep(known), or_null("audit_status"), keep(null_cells),
         ]  # fmt: skip
         return ok, self.address_batch(arrays)
 
@@ -334,10 +335,11 @@ class ColumnarReader(PorReader):
         info_of = self._audit_coin if is_audit else self._coin
         coin_texts, net_texts = coins.dictionary.to_pylist(), nets.dictionary.to_pylist()
         infos = [info_of(coin_texts[c // width], net_texts[c % width]) for c in distinct.to_pylist()]
+        # Dictionary-encoded: a few distinct strings a block; DuckDB takes them in without a copy per row.
         return (
-            pc.take(pa.array([i.key for i in infos], pa.string()), at),
-            pc.take(pa.array([i.asset for i in infos], pa.string()), at),
-            pc.take(pa.array([i.network for i in infos], pa.string()), at),
+            pa.DictionaryArray.from_arrays(at, pa.array([i.key for i in infos], pa.string())),
+            pa.DictionaryArray.from_arrays(at, pa.array([i.asset for i in infos], pa.string())),
+            pa.DictionaryArray.from_arrays(at, pa.array([i.network for i in infos], pa.string())),
             pc.take(pa.array([i.decimals for i in infos], pa.int32()), at),
             pc.take(pa.array([i.known for i in infos], pa.bool_()), at),
         )

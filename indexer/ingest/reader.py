@@ -511,7 +511,11 @@ class PorReader:
     def address_batch(self, arrays: list[pa.Array]) -> pa.RecordBatch:
         """An ``addresses`` batch from its parsed columns (schema order, without the registry ones), plus those."""
         keys, (family, contract, decimals) = self._registry_columns()
-        at = pc.index_in(arrays[ADDRESS_SCHEMA.names.index("coin")], value_set=keys)  # null for a coin the registry lacks
+        coin = arrays[ADDRESS_SCHEMA.names.index("coin")]
+        if pa.types.is_dictionary(coin.type):
+            at = pc.take(pc.index_in(coin.dictionary, value_set=keys), coin.indices)  # null for a coin the registry lacks
+        else:
+            at = pc.index_in(coin, value_set=keys)
         # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
         arrays = [*arrays, pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at)]
         return pa.RecordBatch.from_arrays(arrays, names=ADDRESS_SCHEMA.names)
