@@ -149,17 +149,17 @@ class ColumnarReader(PorReader):
         while True:
             chunk = binary.read(self.block_bytes)
             read += len(chunk)
-            data = carry + chunk
-            if not data:
+            if not chunk and not carry:
                 return
             if chunk:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a block: keep reading
-                    carry = data
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:  # no line end in this chunk: keep reading
+                    carry += chunk
                     continue
-                block, carry = data[:cut], data[cut:]
+                block = b"".join((carry, memoryview(chunk)[:cut]))  # one copy
+                carry = chunk[cut:]
             else:
-                block, carry = data, b""
+                block, carry = carry, b""
             if layout.amounts_in_base_units or not self._regular(block):
                 self._row_path_rest(block + carry, binary, last_line, layout, sink)
                 return
@@ -195,17 +195,19 @@ class ColumnarReader(PorReader):
 
     def _block(self, block: bytes, last_line: int, layout: Layout, sink: Sink) -> int:
         """Parse one regular block; returns the number of its last line."""
-        lines = _split_lines(block)
-        n_lines = len(lines)
-        numbers = list(range(last_line + 1, last_line + 1 + n_lines))
+        n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        first = last_line + 1
+        lines: list[str] | None = None  # the block's lines, split in Python only when a rare case needs them
+        numbers: list[int] | None = None  # line numbers of the parsed lines when not simply first, first + 1, ...
         parsed = block
         if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")):
             # Blank lines carry nothing on the row path either; pyarrow would drop them and shift the numbers.
-            kept = [i for i, line in enumerate(lines) if line]
-            lines, numbers = [lines[i] for i in kept], [numbers[i] for i in kept]
+            split = _split_lines(block)
+            kept = [i for i, line in enumerate(split) if line]
+            lines, numbers = [split[i] for i in kept], [first + i for i in kept]
+            if not lines:
+                return last_line + n_lines
             parsed = "\n".join(lines).encode() + b"\n"
-        if not lines:
-            return last_line + n_lines
         invalid: list[str] = []
 
         def on_invalid(row: pv.InvalidRow) -> str:
@@ -223,13 +225,16 @@ class ColumnarReader(PorReader):
         ).combine_chunks()
         fallback: list[tuple[int, str]] = []
         if invalid:  # wrong cell counts: find their lines (rare, so a Python pass over this block is fine)
+            if lines is None:
+                lines, numbers = _split_lines(block), list(range(first, first + n_lines))
+            assert numbers is not None
             bad = [i for i, line in enumerate(lines) if line.count(",") != layout.width - 1]
             fallback = [(numbers[i], lines[i]) for i in bad]
             numbers = [numbers[i] for i in sorted(set(range(len(lines))) - set(bad))]
-        if table.num_rows != len(numbers):  # never seen: the row path is always right
-            self._row_path_lines(list(zip(range(last_line + 1, last_line + 1 + n_lines), _split_lines(block))), layout, sink)
+        if table.num_rows != (len(numbers) if numbers is not None else n_lines):  # never seen: the row path is always right
+            self._row_path_lines(list(zip(range(first, first + n_lines), _split_lines(block))), layout, sink)
             return last_line + n_lines
-        line_nos = pa.array(numbers, pa.int64())
+        line_nos = pa.array(numbers if numbers is not None else range(first, first + n_lines), pa.int64())
         cols = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string()) for i in range(layout.width)]
         ok, batch = self._vectorised(block, cols, line_nos, layout)
         if batch is not None and batch.num_rows:
