@@ -76,16 +76,27 @@ def detail_header_line(path: Path) -> int:
     raise SystemExit(f"{path}: no detail header")
 
 
+_BARE = """
+import sys, time
+import pyarrow.csv as pv
+best = float("inf")
+for _ in range(2):
+    t0 = time.perf_counter()
+    table = pv.read_csv(sys.argv[1], read_options=pv.ReadOptions(skip_rows=int(sys.argv[2])))
+    best = min(best, time.perf_counter() - t0)
+    del table
+print(best)
+"""
+
+
 def bare_parse(path: Path) -> float:
-    """Seconds for pyarrow.csv.read_csv of the detail section (header line onwards), best of two."""
-    skip = detail_header_line(path)
-    best = float("inf")
-    for _ in range(2):
-        t0 = time.perf_counter()
-        table = pv.read_csv(path, read_options=pv.ReadOptions(skip_rows=skip))
-        best = min(best, time.perf_counter() - t0)
-        del table
-    return best
+    """Seconds for pyarrow.csv.read_csv of the detail section (header line onwards), best of two.
+
+    In its own process: a child forked from a parent holding the parsed table would report the
+    parent's memory as its own peak RSS.
+    """
+    out = subprocess.run([sys.executable, "-c", _BARE, str(path), str(detail_header_line(path))], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
 
 
 def por_ingest(path: Path, rows: int) -> tuple[float, float, str]:
@@ -111,8 +122,8 @@ def por_ingest(path: Path, rows: int) -> tuple[float, float, str]:
 
 def report(name: str, path: Path, rows: int) -> None:
     size_mb = path.stat().st_size / 1e6
-    bare = bare_parse(path)
     elapsed, peak_mb, out = por_ingest(path, rows)
+    bare = bare_parse(path)
     if "not a known PoR layout" in out:
         print(f"{name}: {rows:,} rows, {size_mb:,.0f} MB: ingest refuses this layout on this branch ({out.strip()[:120]})")
         return
