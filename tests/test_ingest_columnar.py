@@ -139,3 +139,14 @@ def test_invalid_utf8_is_refused_as_by_row_path():
     data = (H12 + "\n" + "\n".join(GOOD) + "\n").encode() + b"ETH,x,ETH,1,0x\xff\xfe,1,m,s,,,,\n"
     with pytest.raises(NotAPorFile, match="not UTF-8"):
         ColumnarReader(registry()).run_binary(lambda: io.BufferedReader(io.BytesIO(data)), lambda t, b: None)
+
+
+@pytest.mark.parametrize("where", ["header", "detail"])
+def test_bare_carriage_returns_number_lines_as_the_row_path(where):
+    """A bare CR ends a line for the row path (universal newlines); the engine hands such text to it."""
+    head = "coin,snapshot height,amount\r\rETH(ALL),-,2\n\n" if where == "header" else "coin,snapshot height,amount\nETH(ALL),-,2\n\n"
+    body = "\n".join(GOOD) + "\r\r\n" + "\n".join(GOOD + MIXED[:5]) + "\n"
+    text = head + H12 + "\n" + body
+    expected, _ = row_path(text)
+    got, _, _ = columnar(text, 256)
+    assert got == expected and got["addresses"]

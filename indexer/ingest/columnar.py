@@ -91,7 +91,8 @@ def _head_lines(binary: IO[bytes]) -> Iterator[str]:
         if first:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
             first = False
-        if b"\r" in raw.rstrip(b"\r\n") or raw.endswith(b"\r"):
+        body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+        if b"\r" in body:
             raise _Irregular  # a bare CR is a line break to the row path; restart there
         try:
             yield raw.decode("utf-8")
