@@ -94,6 +94,7 @@ import sys, time, tempfile, duckdb
 with tempfile.TemporaryDirectory(dir=sys.argv[3]) as tmp:
     t0 = time.perf_counter()
     con = duckdb.connect(tmp + "/floor.duckdb")
+    con.execute("set enable_progress_bar = false")
     con.execute("create table t as select * from read_csv(?, skip=?, header=true, all_varchar=true)", [sys.argv[1], int(sys.argv[2])])
     con.close()
     print(time.perf_counter() - t0)
@@ -103,7 +104,7 @@ with tempfile.TemporaryDirectory(dir=sys.argv[3]) as tmp:
 def duckdb_floor(path: Path) -> float:
     """Seconds for DuckDB's own read_csv into a new table of a database file (no checks, no key), closed."""
     out = subprocess.run([sys.executable, "-c", _DUCKDB, str(path), str(detail_header_line(path)), str(CACHE)], check=True, capture_output=True, text=True)
-    return float(out.stdout.strip())
+    return float(out.stdout.split()[-1])
 
 
 def bare_parse(path: Path) -> float:
@@ -113,7 +114,7 @@ def bare_parse(path: Path) -> float:
     parent's memory as its own peak RSS.
     """
     out = subprocess.run([sys.executable, "-c", _BARE, str(path), str(detail_header_line(path))], check=True, capture_output=True, text=True)
-    return float(out.stdout.strip())
+    return float(out.stdout.split()[-1])
 
 
 def por_ingest(path: Path, rows: int) -> tuple[float, float, str]:
