@@ -150,3 +150,30 @@ def test_bare_carriage_returns_number_lines_as_the_row_path(where):
     expected, _ = row_path(text)
     got, _, _ = columnar(text, 256)
     assert got == expected and got["addresses"]
+
+
+def _db_counts(con) -> tuple:
+    return tuple(con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in ("snapshots", "addresses", "ingest_errors", "published_totals"))
+
+
+@pytest.mark.parametrize("tail", [b"ETH,x,ETH,1,0xabc,1,m,s,,,,\xff\n", ("ETH,x,ETH,1,0xabc," + "9" * 40 + ",m,s,,,,\n").encode()])
+def test_failure_after_streamed_blocks_changes_nothing(con, tmp_path, monkeypatch, tail):
+    """Blocks already streamed into the INSERT are rolled back when a later block fails (parser or DuckDB)."""
+    import indexer.ingest.columnar as columnar
+    from indexer.ingest import IngestError, ingest_file
+
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 2048)
+    path = tmp_path / "late-failure.csv"
+    path.write_bytes(("coin,snapshot height,amount\nETH(ALL),-,2\n\n" + H12 + "\n" + "\n".join(GOOD * 60) + "\n").encode() + tail)
+    before = _db_counts(con)
+    streamed: list[int] = []
+    with pytest.raises(Exception) as failure:
+        ingest_file(con, path, on_progress=streamed.append)
+    assert sum(streamed) >= 100  # rows had gone into the INSERT before the failure
+    if tail.endswith(b"\xff\n"):
+        assert failure.type is IngestError and "not UTF-8" in str(failure.value)
+    assert _db_counts(con) == before
+    good = tmp_path / "good.csv"
+    good.write_text("coin,snapshot height,amount\nETH(ALL),-,2\n\n" + H12 + "\n" + "\n".join(GOOD * 60) + "\n")
+    [report] = ingest_file(con, good)  # the connection is usable afterwards
+    assert report.rows == 240
