@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pyarrow.csv as pv
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "bench" / ".cache"
@@ -78,7 +77,6 @@ def detail_header_line(path: Path) -> int:
 
 _BARE = """
 import sys, time
-import pyarrow.csv as pv
 best = float("inf")
 for _ in range(2):
     t0 = time.perf_counter()
