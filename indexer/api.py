@@ -119,10 +119,18 @@ def ingest(
     con = connect(db, on_wait=on_wait)
     try:
         for path in files:
-            task = f"ingest {Path(path).name}"
-            progress.start(task, None)
+            task = f"ingest {Path(path).name} (bytes)"
+            progress.start(task, _text_bytes(Path(path)))
+            last = [0]
+
+            def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
+                """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
+                a count below the last one is the next member starting."""
+                progress.advance(t, read - last[0] if read >= last[0] else read)
+                last[0] = read
+
             try:
-                done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, on_progress=lambda n, t=task: progress.advance(t, n)))
+                done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, on_bytes=on_bytes))
             except IngestError as exc:
                 exc.reports = done  # type: ignore[attr-defined]
                 raise
@@ -131,6 +139,16 @@ def ingest(
     finally:
         con.close()
     return done
+
+
+def _text_bytes(path: Path) -> int | None:
+    """The bytes ingest will read: a zip's uncompressed members, a plain file's size; None for gzip (unknown)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist() if not i.is_dir())
+    return None if path.suffix == ".gz" else path.stat().st_size
 
 
 def _writer_handle(db: PathLike | None, on_wait: Log | None) -> Reopening:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import re
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +16,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indexer.ingest.reader import EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
+from indexer.ingest.columnar import ColumnarReader
+from indexer.ingest.reader import ADDRESS_SCHEMA, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
 from indexer.ingest.sources import Member, members, publication_of
 from indexer.registry import Registry, registry
 from indexer.store import append_arrow, transaction
@@ -60,6 +65,7 @@ def ingest_file(
     exchange: str = "auto",
     label: str | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int, int | None], None] | None = None,
 ) -> list[IngestReport]:
     """Ingest the publication in ``path`` as one snapshot in one transaction (a list of one report).
 
@@ -70,7 +76,8 @@ def ingest_file(
     file), so they share one snapshot. Each member is first read up to its first row: a member
     that is not a PoR file or holds only a header refuses the whole file before anything is
     written or a snapshot id is taken. A publication already loaded (same content) is reported as
-    a duplicate, not loaded twice.
+    a duplicate, not loaded twice. ``on_progress(rows)`` gets each batch's row count;
+    ``on_bytes(read, size)`` the bytes of the current member read so far and its size (None when unknown).
     """
     path = Path(path)
     if not path.is_file():
@@ -92,8 +99,8 @@ def ingest_file(
             current = member.inner
             _sniff(member, plugin)
         current = ""
-        with transaction(con):
-            _load(con, path, found, sha, report, plugin=plugin, label=label, on_progress=on_progress)
+        with _memory_limit(con, INGEST_MEMORY_LIMIT), transaction(con):
+            _load(con, path, found, sha, report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
     except EmptyPorFile as exc:
         where = f"{path.name}: member {current}" if current else path.name
         raise IngestError(f"{where} {exc}; nothing was loaded.") from None
@@ -103,6 +110,28 @@ def ingest_file(
     except (OSError, EOFError) as exc:  # truncated gzip/zip, unreadable file
         raise IngestError(f"{path} could not be read: {exc}.") from None
     return [report]
+
+
+# DuckDB's buffer pool during an ingest. Its default (80% of RAM) lets a 10M-row load hold gigabytes
+# of written blocks in memory; 1 GB keeps the whole process near 1.5 GB at 10M rows (bench_ingest.py --big).
+INGEST_MEMORY_LIMIT = 1 << 30
+_UNITS = {"bytes": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+    """Lower DuckDB's memory limit to ``limit`` bytes for the block (never raise it), then restore it."""
+    before = con.execute("select value from duckdb_settings() where name = 'memory_limit'").fetchall()[0][0]
+    found = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", before.strip())
+    current = float(found.group(1)) * _UNITS.get(found.group(2).lower(), 0) if found else 0
+    if not current or current <= limit:
+        yield
+        return
+    con.execute(f"set memory_limit = '{limit}b'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{before}'")
 
 
 def _publication_sha256(found: list[Member]) -> str:
@@ -163,14 +192,14 @@ def _sniff(member: Member, plugin=None) -> None:
             pass
 
 
-def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, plugin, label, on_progress) -> None:
+def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, plugin, label, on_progress, on_bytes=None) -> None:
     # max + 1 inside the file's transaction, not the sequence: DuckDB sequences are not rolled back,
     # so a refused file would otherwise burn an id (one writer at a time, so max + 1 cannot collide).
     snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchall()[0][0]
     layouts: list[str] = []
     heights: set[int] = set()
     for index, member in enumerate(found):
-        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress, plugin)
+        stats = _load_member(con, member, snapshot_id, index * MEMBER_ROWS, on_progress, plugin, on_bytes)
         if stats.layout not in layouts:
             layouts.append(stats.layout)
         heights |= stats.heights
@@ -216,10 +245,13 @@ def freeze_asset_scales(con, snapshot_id: int, reg: Registry | None = None) -> N
     append_arrow(con, "snapshot_asset_scales", data)
 
 
-def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress, plugin=None) -> ParseStats:
+def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress, plugin=None, on_bytes=None) -> ParseStats:
+    """One member into the open transaction: its address rows as ONE streamed ``INSERT`` (DuckDB writes
+    row groups to the file as they arrive, so memory does not grow with the file, which it does over
+    many separate appends in one transaction), then its rejections and summary totals."""
     name = member.source_member
 
-    def sink(table: str, batch: pa.RecordBatch) -> None:
+    def complete(batch: pa.RecordBatch) -> pa.Table:
         data = pa.Table.from_batches([batch])
         lines = data.column("row_no")
         if offset:
@@ -227,11 +259,124 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
         n = data.num_rows
         data = data.append_column("line_no", lines)
         data = data.append_column("source_member", pa.repeat(pa.scalar(name, pa.dictionary(pa.int32(), pa.string())), n))
-        data = data.append_column("snapshot_id", pa.repeat(pa.scalar(snapshot_id, pa.int32()), n))
-        append_arrow(con, table, data, select=_CASTS[table])
-        if on_progress and table == "addresses":
-            on_progress(batch.num_rows)
+        return data.append_column("snapshot_id", pa.repeat(pa.scalar(snapshot_id, pa.int32()), n))
 
-    reader = PorReader(_registry_of(plugin), exchange=plugin)
-    with member.open() as binary:
-        return reader.run(open_text(binary), sink)
+    progress = None
+    if on_bytes:
+
+        def progress(rows: int, read: int) -> None:
+            on_bytes(read, member.size)
+
+    # The columnar engine reads OKX's layouts; another exchange's plugin hooks (HTX's "-", Binance's custodian)
+    # live in the row path, which still streams into the same one INSERT (bounded memory either way).
+    columnar = plugin is None or plugin.name == "okx"
+    reg = _registry_of(plugin)
+    reader = ColumnarReader(reg, on_progress=progress, exchange=plugin) if columnar else PorReader(reg, exchange=plugin)
+    later: list[tuple[str, pa.Table]] = []  # rejections and totals: appended after the stream
+
+    def produce(put: Callable[[pa.RecordBatch], None]) -> ParseStats:
+        def sink(table: str, batch: pa.RecordBatch) -> None:
+            if table == "addresses":
+                put(batch)
+            else:
+                later.append((table, complete(batch)))
+
+        if columnar:
+            return reader.run_binary(member.open, sink)
+        with member.open() as binary:
+            return reader.run(open_text(binary), sink)
+
+    def stream(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield from complete(batch).cast(STREAM_SCHEMA).to_batches()
+            if on_progress:
+                on_progress(batch.num_rows)
+
+    with Produced(produce) as batches:
+        source = pa.RecordBatchReader.from_batches(STREAM_SCHEMA, stream(iter(batches)))
+        con.register("_ingest_stream", source)
+        try:
+            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from _ingest_stream")
+        finally:
+            con.unregister("_ingest_stream")
+    stats = batches.result()  # raises what the parser raised (the transaction then rolls back)
+    for table, data in later:
+        append_arrow(con, table, data, select=_CASTS[table])
+    return stats
+
+
+# The streamed addresses batches: one fixed schema (the columnar engine's types; row-path batches are cast to it).
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_DICTIONARY_COLUMNS = {"coin", "asset", "network", "row_type", "message", "network_published", "family", "contract"}
+STREAM_SCHEMA = pa.schema(
+    [pa.field(f.name, _DICT if f.name in _DICTIONARY_COLUMNS else f.type) for f in ADDRESS_SCHEMA]
+    + [pa.field("line_no", pa.int64()), pa.field("source_member", _DICT), pa.field("snapshot_id", pa.int32())]
+)
+
+_DONE = object()
+
+
+class _Stopped(Exception):
+    """The consumer is gone; the producer thread stops at its next batch."""
+
+
+class Produced:
+    """Runs ``produce(put)`` in a worker thread and yields what it puts, at most two batches ahead.
+
+    Why: pyarrow and DuckDB both release the GIL, so block n+1 is parsed while block n is written;
+    the queue bound keeps memory flat. The iteration ends early (without raising into DuckDB's
+    scan) when the producer fails; ``result()`` then raises that failure. Leaving the ``with``
+    stops the producer, whatever happened.
+    """
+
+    def __init__(self, produce: Callable[[Callable[[pa.RecordBatch], None]], ParseStats]) -> None:
+        self._produce = produce
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._outcome: dict[str, object] = {}
+        self._thread = threading.Thread(target=self._work, name="ingest-parse", daemon=True)
+
+    def __enter__(self) -> Produced:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        while (item := self._queue.get()) is not _DONE:
+            yield item
+
+    def result(self) -> ParseStats:
+        if "error" in self._outcome:
+            raise self._outcome["error"]  # type: ignore[misc]
+        if "stats" not in self._outcome:
+            raise RuntimeError("the parse did not finish")
+        return self._outcome["stats"]  # type: ignore[return-value]
+
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def _work(self) -> None:
+        try:
+            self._outcome["stats"] = self._produce(self._put)
+        except _Stopped:
+            return
+        except BaseException as exc:  # handed to the consuming thread by result()
+            self._outcome["error"] = exc
+        try:
+            self._put(_DONE)
+        except _Stopped:
+            pass

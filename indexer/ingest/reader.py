@@ -183,11 +183,25 @@ class PorReader:
         self._audit_keys = self._index_audit_keys(reg)
         self._detail_errors = 0
         self._registry_arrays: tuple[pa.Array, list[pa.Array]] | None = None
+        self._cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
+        self._errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
 
     # ---- public -------------------------------------------------------------------------
     def run(self, text: IO[str], sink: Sink) -> ParseStats:
         lines = _Lines(text)
         reader = csv.reader(lines)
+        head = self.read_head(reader, lines, sink)
+        if head is None:
+            return self.stats
+        layout, summary = head
+        self.read_detail_rows(reader, lines, layout, sink)
+        return self.finish(sink, summary)
+
+    def read_head(self, reader: Iterator[list[str]], lines: _Lines, sink: Sink) -> tuple[Layout, tuple[dict, dict] | None] | None:
+        """Header and summary section: (detail layout, summary rows), or None for a summary-only file (already sunk).
+
+        Reads exactly up to the detail header's last line, so a caller can hand what follows to another parser.
+        """
         try:
             first = self._next_nonblank(reader, lines)
         except UnicodeDecodeError:
@@ -206,19 +220,28 @@ class PorReader:
                 if not self.stats.totals and not self.stats.errors:
                     raise EmptyPorFile("has a summary header and no rows")
                 self._flush_summary(sink, summary)
-                return self.stats
+                return None
             header = detail_header
         layout = self._detect(header)
         if layout is None:
             shown = ",".join(header)[:80]
             raise NotAPorFile(f"its header {shown!r} is not a known PoR layout")
         self.stats.layout = layout_prefix + layout.name
+        return layout, summary
+
+    def read_detail_rows(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
+        """The row path over ``lines``: rows kept in this reader's pending columns, flushed by ``finish``."""
         try:
             self._read_detail(reader, lines, layout, sink)
         except UnicodeDecodeError as exc:
             raise NotAPorFile(f"it is not UTF-8 text (after line {lines.line_no}: {exc.reason})") from None
         except csv.Error as exc:
             raise NotAPorFile(f"its CSV is unreadable at line {lines.line_no}: {exc}") from None
+
+    def finish(self, sink: Sink, summary: tuple[dict, dict] | None) -> ParseStats:
+        """Flush pending detail rows; refuse a detail section with no row; then the summary rows."""
+        self._flush(sink, "addresses", ADDRESS_SCHEMA, self._cols)
+        self._flush(sink, "ingest_errors", ERROR_SCHEMA, self._errors)
         if not self.stats.rows and self._detail_errors == 0:
             raise EmptyPorFile("has a header and no rows")
         if summary is not None:  # after the detail rows, so an empty file is refused before anything is written
@@ -321,9 +344,12 @@ class PorReader:
         return found.decimals if found else None
 
     def _read_detail(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
-        """The hot loop: ~700k rows a file, so cells are read by index and column appends are pre-bound."""
-        cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
-        errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
+        """The row path: cells are read by index and column appends are pre-bound.
+
+        The columnar engine sends here only the lines its vectorised checks did not pass, so every
+        rejection keeps the reason, line number and text this loop has always given.
+        """
+        cols, errors = self._cols, self._errors
         index = layout.columns
         fields = [(f, index[f]) for f in DETAIL_FIELDS if f in index]
         positions = [i for _, i in fields]
@@ -384,7 +410,7 @@ class PorReader:
             if s_height is not None:
                 height_text = v[s_height]
                 if height_text and height_text != "-":
-                    if not (height_text.isascii() and height_text.isdigit()):
+                    if not (height_text.isascii() and height_text.isdigit()) or int(height_text) >= 2**63:  # BIGINT column
                         self._reject(errors, row_no, raw, f"bad snapshot height: {height_text!r}")
                         continue
                     height = int(height_text)
@@ -431,8 +457,6 @@ class PorReader:
                 self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
             if len(errors["row_no"]) >= batch_rows:
                 self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
-        self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
-        self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
 
     def _coin(self, coin_text: str, published_network: str) -> _CoinInfo:
         cache_key = (coin_text, published_network, "")
@@ -511,17 +535,24 @@ class PorReader:
             self._registry_arrays = (keys, values)
         return self._registry_arrays
 
+    def address_batch(self, arrays: list[pa.Array]) -> pa.RecordBatch:
+        """An ``addresses`` batch from its parsed columns (schema order, without the registry ones), plus those."""
+        keys, (family, contract, decimals, form) = self._registry_columns()
+        coin = arrays[ADDRESS_SCHEMA.names.index("coin")]
+        if pa.types.is_dictionary(coin.type):
+            at = pc.take(pc.index_in(coin.dictionary, value_set=keys), coin.indices)  # null for a coin the registry lacks
+        else:
+            at = pc.index_in(coin, value_set=keys)
+        # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
+        arrays = [*arrays, pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at),
+                  pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
+        return pa.RecordBatch.from_arrays(arrays, names=ADDRESS_SCHEMA.names)
+
     def _flush(self, sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
         if not cols[schema.names[0]]:
             return
         if table == "addresses":
-            arrays = [pa.array(cols[n], schema.field(n).type) for n in schema.names if n not in _RESOLVED]
-            keys, (family, contract, decimals, form) = self._registry_columns()
-            at = pc.index_in(arrays[schema.names.index("coin")], value_set=keys)  # null for a coin the registry lacks
-            # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
-            arrays += [pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at),
-                       pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
-            sink(table, pa.RecordBatch.from_arrays(arrays, names=schema.names))
+            sink(table, self.address_batch([pa.array(cols[n], schema.field(n).type) for n in schema.names if n not in _RESOLVED]))
         else:
             sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
         for values in cols.values():

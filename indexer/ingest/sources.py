@@ -26,6 +26,7 @@ class Member:
     name: str
     open: Callable[[], IO[bytes]]
     inner: str = ""  # its name inside the archive ("" for the file itself)
+    size: int | None = None  # uncompressed bytes when known without reading (progress ETA); None for gzip
 
     @property
     def source_member(self) -> str:
@@ -44,18 +45,18 @@ def members(path: Path) -> Iterator[Member]:
     with open(path, "rb") as f:
         magic = f.read(4)
     if magic[:2] == b"\x1f\x8b":
-        yield Member(f"{path.name}", lambda: gzip.open(path, "rb"))
+        yield Member(f"{path.name}", lambda: gzip.open(path, "rb"))  # size unknown: ISIZE is modulo 2**32
     elif magic[:2] == b"PK" and zipfile.is_zipfile(path):  # PK\x05\x06 starts an archive with no entry
         with zipfile.ZipFile(path) as zf:
-            names = [
-                i.filename
+            sizes = {
+                i.filename: i.file_size
                 for i in zf.infolist()
                 if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not Path(i.filename).name.startswith(".")
-            ]
-        for name in sorted(names):
-            yield Member(f"{path.name}:{name}", _zip_opener(path, name), inner=name)
+            }
+        for name in sorted(sizes):
+            yield Member(f"{path.name}:{name}", _zip_opener(path, name), inner=name, size=sizes[name])
     else:
-        yield Member(path.name, lambda: open(path, "rb"))
+        yield Member(path.name, lambda: open(path, "rb"), size=path.stat().st_size)
 
 
 def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
