@@ -3,11 +3,7 @@ committed in chunks; resumable after SIGKILL, exact under transport faults, neve
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +12,9 @@ import pytest
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import FetchError, fetch_snapshot, network_status
 from indexer.store import connect
-from tests.fixtures.anvil import REPO, Anvil, World, insert_snapshot
+from tests.fixtures.anvil import Anvil, World, insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.resume import kill_mid_fetch
 
 
 @pytest.fixture(scope="module")
@@ -155,16 +152,6 @@ def test_faulty_provider_gives_the_same_balances_and_no_duplicates(world: World,
     check_snapshot_balances(world, con, sid, rows, port=proxy.port)  # the source names the endpoint used
 
 
-KILLED_RUN = """
-import sys
-from pathlib import Path
-from indexer.config import NetworkSettings, PorConfig
-from indexer.fetch import fetch_snapshot
-from indexer.store import connect
-con = connect(sys.argv[1])
-cfg = PorConfig(networks={"ETH": NetworkSettings(name="ETH", rpc=[sys.argv[2]], options={"chunk_size": 2})}, path=Path("por.toml"))
-fetch_snapshot(con, cfg, int(sys.argv[3]), show_progress=False, commit_chunk=4)
-"""
 
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(world: World, tmp_path: Path) -> None:
@@ -176,12 +163,8 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(world: World, tmp_
     total = len(rows) - 1
     con.close()
     with FaultyProxy(world.node.url, latency=0.03) as proxy:  # slow provider: the run takes seconds
-        proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(db), proxy.url, str(sid)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
-        while proxy.counts["requests"] < 40 and proc.poll() is None:
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+        code = kill_mid_fetch(db, "ETH", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=40, commit_chunk=4, options={"chunk_size": 2})
+    assert code == -signal.SIGKILL
     con = connect(db)
     done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
     assert 0 < done < total  # killed mid-run, after some chunks were committed

@@ -23,6 +23,7 @@ from indexer.models import BalanceRequest, Network
 from indexer.plugins import FetchBlocked
 from indexer.rpc import run_session
 from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.resume import kill_mid_fetch
 from tests.fixtures.solana_node import TOKEN, TOKEN_2022, Ledger, SolanaNode
 
 SOL = Network(name="SOL", adapter="solana", chain_id=None, native_asset="SOL", native_decimals=9)
@@ -411,29 +412,12 @@ def test_fetch_snapshot_through_a_faulty_proxy_gives_identical_balances(world: W
     check_balances(world, con, report.snapshot_id, rows)
 
 
-KILLED_RUN = """
-import sys
-from pathlib import Path
-from indexer.config import NetworkSettings, PorConfig
-from indexer.fetch import fetch_snapshot
-from indexer.store import connect
-con = connect(sys.argv[1])
-cfg = PorConfig(networks={"SOL": NetworkSettings(name="SOL", rpc=[sys.argv[2]], options={"calls_per_batch": 2})}, path=Path("por.toml"))
-fetch_snapshot(con, cfg, int(sys.argv[3]), show_progress=False, commit_chunk=4)
-"""
-
-
 def test_a_killed_fetch_resumes_with_nothing_lost_or_duplicated(world: World, node: SolanaNode, tmp_path) -> None:
-    import os
     import signal
-    import subprocess
-    import sys
-    import time
 
     from indexer.fetch import fetch_snapshot
     from indexer.ingest import ingest_file
     from indexer.store import connect
-    from tests.fixtures.anvil import REPO
 
     extra = []
     for i in range(150):  # wallets with no history at all: their current value is their snapshot value
@@ -448,12 +432,8 @@ def test_a_killed_fetch_resumes_with_nothing_lost_or_duplicated(world: World, no
     sid = report.snapshot_id
     con.close()
     with FaultyProxy(node.url, latency=0.03) as proxy:  # a slow provider: the run takes seconds
-        proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(db), proxy.url, str(sid)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
-        while proxy.counts["requests"] < 40 and proc.poll() is None:
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+        code = kill_mid_fetch(db, "SOL", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=40, commit_chunk=4, options={"calls_per_batch": 2})
+    assert code == -signal.SIGKILL
     con = connect(db)
     done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
     assert 0 < done < len(rows)  # killed mid-run, after some chunks were committed

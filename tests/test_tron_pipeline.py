@@ -4,11 +4,7 @@ units at the snapshot block, identical behind the fault proxy, resumable after S
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from indexer.config import NetworkSettings, PorConfig
@@ -17,6 +13,7 @@ from indexer.ingest import ingest_file
 from indexer.ingest.amounts import from_base_units
 from indexer.store import connect
 from tests.fixtures.faulty_proxy import FaultyProxy
+from tests.fixtures.resume import kill_mid_fetch
 from tests.fixtures.tron_node import TronNode
 from tests.test_tron_fetch import A, C, D, E, F, G, SNAP, USDT, addr, scenario, truth
 
@@ -93,16 +90,6 @@ def test_faulty_provider_gives_identical_balances(tmp_path: Path) -> None:
     check(con, report.snapshot_id, rows, n.s)
 
 
-KILLED_RUN = """
-import sys
-from pathlib import Path
-from indexer.config import NetworkSettings, PorConfig
-from indexer.fetch import fetch_snapshot
-from indexer.store import connect
-con = connect(sys.argv[1])
-s = NetworkSettings(name="TRON", rpc=[sys.argv[2]], options={"history_api": sys.argv[2], "chunk_size": 4})
-fetch_snapshot(con, PorConfig(networks={"TRON": s}, path=Path("por.toml")), int(sys.argv[3]), show_progress=False, commit_chunk=4)
-"""
 
 
 def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) -> None:
@@ -114,12 +101,8 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) ->
     con.close()
     with TronNode(scenario()) as n:
         with FaultyProxy(n.url, latency=0.03) as proxy:  # slow provider: the run takes seconds
-            proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(db), proxy.url, str(sid)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
-            while proxy.counts["requests"] < 60 and proc.poll() is None:
-                time.sleep(0.01)
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL
+            code = kill_mid_fetch(db, "TRON", proxy.url, sid, lambda: proxy.counts["requests"], after_requests=60, commit_chunk=4, options={"history_api": proxy.url, "chunk_size": 4})
+        assert code == -signal.SIGKILL
         con = connect(db)
         done = con.execute("select count(*) from balances where snapshot_id = ?", [sid]).fetchone()[0]
         assert 0 < done < len(rows)  # killed mid-run, after some chunks were committed
