@@ -52,6 +52,8 @@ REPORT_COLUMNS: list[str] = [
     "ratio_published",
 ]
 _REPLACED_BY = {"published_reserves": "claimed_reserves", "ratio_published": "ratio_claimed"}
+# Figures that come only from an exchange's audit page: left out of the default table when there is none.
+_AUDIT_COLUMNS = {"claimed_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody"}
 REPORT_LABELS = {
     "liabilities": "liabilities",
     "claimed_reserves": "claimed",
@@ -299,6 +301,8 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     ).fetchall()[0] if claims else ()
     filled = [c for c, n in zip(claims, filled_counts) if n] + [c for c in available if c not in claims]
     cols = report_columns(available, wide, filled)
+    if not wide and not any(filled_counts):  # no audit page for this snapshot: its columns would be empty
+        cols = [c for c in cols if c not in _AUDIT_COLUMNS]
     ratios = [c for c in RATIO_PREFERENCE if c in available]
     best: dict[str, Decimal] = {}
     if ratios:
