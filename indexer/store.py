@@ -279,7 +279,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     (
         # The analyst's surface (issue 12): publication time per snapshot, USD prices and the
-        # per-exchange "own token" list. Idempotent DDL: other branches add the same column.
+        # per-exchange "own token" list. Idempotent DDL: 002_i7ingest_publications adds the same column.
         "002_i12analyst_prices",
         """
         alter table snapshots add column if not exists published_at timestamptz;
