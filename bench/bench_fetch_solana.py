@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -144,9 +143,8 @@ def main() -> None:
         secs, out = por_fetch(db, config)
         snap_http = proxy.counts["requests"] - before
         print(f"(b) por fetch at the snapshot slot (replayed) via the proxy: {rows:,} rows in {secs:.1f} s = {rows / secs:,.0f} rows/s ({snap_http:,} HTTP requests)")
-        m = re.search(r"replay ([0-9.]+) requests per account", out)
-        per = m.group(1) if m else "?"
         replayed = int(node.counts["getSignaturesForAddress"]) - 1  # minus the preflight probe
+        per = f"{(replayed + node.counts['getTransaction']) / max(1, replayed):.2f}"
         print(
             f"(b) replay cost: {per} JSON-RPC calls per replayed account ({replayed:,} accounts: {node.counts['getSignaturesForAddress'] - 1:,} getSignaturesForAddress,"
             f" {node.counts['getTransaction']:,} getTransaction), {snap_http / max(1, replayed):.3f} HTTP requests per replayed account"
