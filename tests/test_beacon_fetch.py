@@ -119,3 +119,18 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(chain, tmp_path: P
     con, sid = resume_after_kill(tmp_path, "BEACON", rows(block), lambda: beacon_node(sc), cfg, after_requests=9, options=lambda url: opts)
     got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
     assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS, start=1)}
+
+
+def test_staking_rows_published_on_eth_are_read_on_the_beacon_chain(chain, tmp_path: Path) -> None:
+    """OKX's 12-column staking rows name network ETH but publish a validator key: the runner reads them with the beacon adapter."""
+    node, sc, block = chain
+    with beacon_node(sc) as beacon:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, [("ETH", "ETH", "ETH", k, block) for k in KEYS[:3]] + [("ETH", "ETH", "ETH", "0x" + "11" * 20, block)])
+        con.execute("update addresses set row_type = 'Native ETH Staking' where row_no in (1, 2)")
+        con.execute("update addresses set row_type = 'Eigenlayer Staking' where row_no = 3")
+        con.execute("update addresses set row_type = 'Non Staking' where row_no = 4")
+        summary = fetch_snapshot(con, PorConfig(networks={"BEACON": settings(beacon.url, node.url)}, path=Path("por.toml")), sid, show_progress=False)
+    got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
+    assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS[:3], start=1)}
+    assert summary.skipped["ETH"][0] == 1  # the ordinary ETH row stays on ETH (not configured here)
