@@ -11,6 +11,7 @@ import io
 
 import pytest
 
+from indexer.exchanges import exchange_plugin
 from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.reader import PorReader
 from indexer.registry import registry
@@ -53,16 +54,25 @@ MIXED = [
 ]
 
 
-def row_path(text: str) -> tuple[list, list, object]:
+def _reader_args(exchange: str | None) -> tuple:
+    if exchange is None:
+        return registry(), None
+    plugin = exchange_plugin(exchange)
+    return plugin.registry(), plugin
+
+
+def row_path(text: str, exchange: str | None = None) -> tuple[list, list, object]:
     out: dict[str, list] = {"addresses": [], "ingest_errors": [], "published_totals": []}
-    reader = PorReader(registry())
+    reg, plugin = _reader_args(exchange)
+    reader = PorReader(reg, exchange=plugin)
     stats = reader.run(io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8-sig", newline=""), lambda t, b: out[t].extend(b.to_pylist()))
     return _sorted(out), stats
 
 
-def columnar(text: str, block_bytes: int | None) -> tuple[list, list, object, int]:
+def columnar(text: str, block_bytes: int | None, exchange: str | None = None) -> tuple[list, list, object, int]:
     out: dict[str, list] = {"addresses": [], "ingest_errors": [], "published_totals": []}
-    reader = ColumnarReader(registry(), block_bytes=block_bytes)
+    reg, plugin = _reader_args(exchange)
+    reader = ColumnarReader(reg, block_bytes=block_bytes, exchange=plugin)
     stats = reader.run_binary(lambda: io.BufferedReader(io.BytesIO(text.encode())), lambda t, b: out[t].extend(b.to_pylist()))
     return _sorted(out), stats, reader.fallback_lines
 
@@ -131,6 +141,92 @@ def test_quoted_cells_hand_the_rest_to_the_row_path():
     got, _, _ = columnar(text, 2048)
     assert got == expected
     assert any(r["message"] == "multi\nline, message" for r in got["addresses"])
+
+
+BINANCE_HEADER = "coin,network,address,balance,Height,Third party custodian name"
+BINANCE_GOOD = [
+    'ETH,ETH,0x57a0000000000000000000000000000000a646,0.031817860000000000,24781026,""',  # Binance's "" on every row
+    'BTC,BTC,1BinanceHot1111111111111111111111,12.345678900000000000,944321,"Ceffu"',  # 18 places for an 8-decimal coin
+    'USDT,TRX,TKHuVq1oKVruCGLvqVexFs6dawKv6fQgFs,100.000001000000000000,81234567,""',
+    "BNB,BSC,0x0000000000000000000000000000000000000001,1.000000000000000001,50123456,",  # unquoted empty custodian
+]
+BINANCE_MIXED = [
+    'USDT,ETH,0x02,5.123456100000000000,24781026,""',  # a 7th decimal on a 6-decimal coin: refused
+    'NOPE,NOWHERE,0x03,1.5,1,""',  # a pair the map lacks: kept as an unknown coin
+    'ETH,ETH,,1.0,1,""',  # empty address
+]
+# Quotes only csv.reader reads right: the block they are in, and the rest of the member, take the row path.
+BINANCE_QUOTED = [
+    'BTC,BTC,1Abc,1.0,944321,"Sygnum, Bank"',  # a comma inside quotes
+    'BTC,BTC,1Abc,1.0,944321, "Ceffu"',  # a space before the quote: csv.reader keeps the quotes as text
+    'BTC,BTC,1Abc,1.0,944321,"say ""hi"""',  # doubled quotes inside a quoted cell
+]
+HTX_DETAIL = "coin,address,snapshot height,balance,message,signature"
+HTX_GOOD = [
+    "BTC,1oka1Zyor4gTAx27TAZvoEvG6QTeBwoSs,934496,6985.2,King will be back!,IHmla=",
+    "DOGE,DH5yaieqoZN36fDVciNyRueRGvGLR3mr7L,6066323,2866993.9984026,-,-",  # no proof: "-" is absent
+    "stETH,0x5eaeca4fc7bad97c81bb5c054211a0ccb746f225,-,-,htx,0xsig",  # signature-only: no amount, never 0
+    "USDT-TRC20,TJTc3g4AuDoPxCFmTbcTJEmQwhFrTnJGNR,79736938,36105078.59,huobi,0xsig",
+]
+
+
+def binance_file(odd: list[str], repeats: int = 30) -> str:
+    lines = [BINANCE_HEADER]
+    for i in range(repeats):
+        lines += BINANCE_GOOD
+        if i < len(odd):
+            lines.append(odd[i])
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("block_bytes", [None, 256])
+def test_binance_dialect_same_as_row_path_and_columnar(block_bytes):
+    """Binance's quoted empty custodian, 18 places for every coin and (coin, network) pairs stay on the fast path."""
+    text = binance_file(BINANCE_MIXED)
+    expected, expected_stats = row_path(text, "binance")
+    got, stats, fallback = columnar(text, block_bytes, "binance")
+    assert got == expected and (stats.rows, stats.errors) == (expected_stats.rows, expected_stats.errors)
+    rows = {r["row_no"]: r for r in got["addresses"]}
+    assert rows[3]["custodian"] == "Ceffu" and rows[2]["custodian"] is None
+    assert rows[3]["coin"] == "BTC" and rows[3]["published_base_units"] == "1234567890"
+    assert rows[4]["coin"] == "USDT-TRC20" and rows[4]["published_base_units"] == "100000001"
+    assert [e["reason"] for e in got["ingest_errors"]][0].startswith("amount 5.123456100000000000 has 18 decimals; the coin has 6")
+    if block_bytes is None:  # one block: only the two refused lines went to the row path (an unknown pair is kept fast)
+        assert fallback == 2
+    assert stats.rows > 30 * len(BINANCE_GOOD)
+
+
+@pytest.mark.parametrize("block_bytes", [None, 256])
+@pytest.mark.parametrize("quoted", BINANCE_QUOTED)
+def test_binance_quotes_only_csv_reader_reads_go_to_the_row_path(block_bytes, quoted):
+    text = binance_file([*BINANCE_MIXED[:2], quoted, *BINANCE_MIXED[2:]])
+    expected, _ = row_path(text, "binance")
+    got, _, _ = columnar(text, block_bytes, "binance")
+    assert got == expected
+    assert len(got["addresses"]) == 30 * len(BINANCE_GOOD) + 2
+
+
+def test_a_quote_spanning_lines_in_a_binance_file_hands_over_to_the_row_path():
+    text = "\n".join([BINANCE_HEADER, *BINANCE_GOOD * 5, 'BTC,BTC,1Abc,1.0,944321,"Ceffu', 'AG"', *BINANCE_GOOD * 5]) + "\n"
+    expected, _ = row_path(text, "binance")
+    got, _, _ = columnar(text, None, "binance")
+    assert got == expected
+    assert any(r["custodian"] == "Ceffu\nAG" for r in got["addresses"])
+
+
+@pytest.mark.parametrize("block_bytes", [None, 200])
+def test_htx_dialect_same_as_row_path(block_bytes):
+    """HTX's "-" (absent, case-free), an absent amount kept NULL, the summary with (ALL) rows and a BOM."""
+    lines = ["\ufeffcoin,snapshot height,balance", "BTC(ALL),-,6985.70", "BTC,934496,6985.20", "", HTX_DETAIL]
+    lines += HTX_GOOD * 20 + ["ETH,0xabc,1,1.5,htx,0xsig,extra", "ETH,,1,1.5,htx,0xsig", "ETH,0xabc,1,abc,htx,0xsig"]
+    text = "\n".join(lines) + "\n"
+    expected, expected_stats = row_path(text, "htx")
+    got, stats, fallback = columnar(text, block_bytes, "htx")
+    assert got == expected and (stats.rows, stats.errors, stats.totals) == (expected_stats.rows, expected_stats.errors, expected_stats.totals)
+    rows = {r["row_no"]: r for r in got["addresses"]}
+    assert rows[7]["message"] == "" and rows[7]["signature1"] == "" and rows[7]["null_cells"] == "message,signature1"
+    assert rows[8]["published_amount"] is None and rows[8]["published_base_units"] is None and rows[8]["snapshot_height"] is None
+    assert fallback <= 3 and stats.errors == 3
 
 
 def test_invalid_utf8_is_refused_as_by_row_path():

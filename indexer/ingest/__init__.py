@@ -99,7 +99,7 @@ def ingest_file(
             current = member.inner
             _sniff(member, plugin)
         current = ""
-        with _memory_limit(con, INGEST_MEMORY_LIMIT), transaction(con):
+        with _memory_limit(con, INGEST_MEMORY_LIMIT), _unordered_inserts(con), transaction(con):
             _load(con, path, found, sha, report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
     except EmptyPorFile as exc:
         where = f"{path.name}: member {current}" if current else path.name
@@ -132,6 +132,23 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
         yield
     finally:
         con.execute(f"set memory_limit = '{before}'")
+
+
+@contextmanager
+def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB write the streamed rows in any physical order for the block, then restore the setting.
+
+    Why: every row carries its key (snapshot_id, row_no), and every reader orders by it, so the order
+    rows sit in the file means nothing. Preserving it makes DuckDB keep a transaction's rows apart and
+    rewrite them, compressed, at the checkpoint (about 1 s and a file twice the size for 700k OKX rows,
+    bench/bench_ingest.py); without it the rows are compressed once as they are written.
+    """
+    before = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def _publication_sha256(found: list[Member]) -> str:
@@ -267,11 +284,8 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
         def progress(rows: int, read: int) -> None:
             on_bytes(read, member.size)
 
-    # The columnar engine reads OKX's layouts; another exchange's plugin hooks (HTX's "-", Binance's custodian)
-    # live in the row path, which still streams into the same one INSERT (bounded memory either way).
-    columnar = plugin is None or plugin.name == "okx"
-    reg = _registry_of(plugin)
-    reader = ColumnarReader(reg, on_progress=progress, exchange=plugin) if columnar else PorReader(reg, exchange=plugin)
+    # Every exchange's layout is data the columnar engine reads (HTX's "-", Binance's custodian and coin pairs).
+    reader = ColumnarReader(_registry_of(plugin), on_progress=progress, exchange=plugin)
     later: list[tuple[str, pa.Table]] = []  # rejections and totals: appended after the stream
 
     def produce(put: Callable[[pa.RecordBatch], None]) -> ParseStats:
@@ -281,10 +295,7 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
             else:
                 later.append((table, complete(batch)))
 
-        if columnar:
-            return reader.run_binary(member.open, sink)
-        with member.open() as binary:
-            return reader.run(open_text(binary), sink)
+        return reader.run_binary(member.open, sink)
 
     def stream(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:

@@ -9,9 +9,14 @@ would have produced. Memory is bounded by the block size: each block becomes one
 given to the sink and is dropped.
 
 Line numbers must stay exact, so a block is parsed with quoting off and only when every
-physical line is one record: a block with a quote, a bare CR or non-UTF-8 bytes hands the rest
-of the member to the row path (a quoted cell may span lines and blocks); blank lines are
-dropped before the parse with their numbers kept (the row path skips them too).
+physical line is one record. A cell written whole in quotes with no quote inside (Binance writes
+``""`` for "no custodian" on every row) is unquoted in Arrow, as ``csv.reader`` would; any other
+quote (one that may open a cell spanning lines), a bare CR or non-UTF-8 bytes hands the rest of
+the member, from that block on, to the row path. Blank lines are dropped before the parse with
+their numbers kept (the row path skips them too).
+
+Exchange dialects are the layout's data (``Layout``): extra null markers (HTX's ``-``), an
+optional amount (NULL, never 0), a custodian column, coins named by (coin, network) pairs.
 
 The layout is a column mapping (``Layout.columns``: field -> cell index), so any layout the
 header recognition returns is read here; layouts whose amounts are base units (legacy7) take
@@ -31,17 +36,31 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from indexer.ingest.layouts import DETAIL_FIELDS, Layout
-from indexer.ingest.reader import SNIFF_BYTES, NotAPorFile, ParseStats, PorReader, Sink, _Lines
+from indexer.ingest.reader import NULL_MARKERS, SNIFF_BYTES, NotAPorFile, ParseStats, PorReader, Sink, _Lines
 from indexer.registry import Registry
 
 BLOCK_BYTES = 32 << 20
 # Python's str.strip() removes exactly these from an ASCII string; the fast path only sees ASCII rows.
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-# The row path's NULL_MARKERS ("null", "\\n" compared lower-cased) spelled in every ASCII case: one hash lookup a cell.
-_NULL_MARKERS = pa.array(sorted({"".join(c) for c in itertools.product("nN", "uU", "lL", "lL")} | {"\\n", "\\N"}))
 _AMOUNT = r"^(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$"  # a subset of split_decimal's grammar; the rest takes the row path
 _HEIGHT = r"^[0-9]{1,18}$"  # fits int64; longer digit runs take the row path
 _ZEROS = pa.array(["0" * k for k in range(80)])
+_arange_cache: list[pa.Array] = [pa.array([], pa.int64())]
+
+
+def _line_numbers(first: int, n: int) -> pa.Array:
+    """first, first + 1, ..., first + n - 1 as int64 (a cached 0..n-1 shifted: a Python range per block costs ~10 ms)."""
+    if len(_arange_cache[0]) < n:
+        _arange_cache[0] = pa.array(range(max(n, 2 * len(_arange_cache[0]))), pa.int64())
+    return pc.add(_arange_cache[0].slice(0, n), pa.scalar(first, pa.int64()))
+
+
+def _case_variants(markers: frozenset[str]) -> pa.Array:
+    """Every ASCII-case spelling of the lower-cased markers: the row path compares ``cell.lower()``; Arrow looks up exactly."""
+    spelled: set[str] = set()
+    for marker in markers:
+        spelled |= {"".join(c) for c in itertools.product(*[{ch, ch.upper()} for ch in marker])}
+    return pa.array(sorted(spelled), pa.string())
 
 Progress = Callable[[int, int], None]  # (rows loaded so far in this member, bytes read so far)
 
@@ -108,6 +127,22 @@ def _split_lines(block: bytes) -> list[str]:
     return [line.decode("utf-8").removesuffix("\r") for line in lines]
 
 
+def _unquoted(cells: list[pa.Array]) -> list[pa.Array] | None:
+    """Cells written whole in quotes (``""``, ``"Ceffu"``) unquoted as csv.reader does; None when any other quote is
+    present (inside a cell, or opening one that may span lines): the row path must read that text."""
+    out = []
+    for column in cells:
+        quotes = pc.count_substring(column, '"')
+        if not pc.max(quotes).as_py():
+            out.append(column)
+            continue
+        whole = pc.and_(pc.equal(quotes, 2), pc.and_(pc.starts_with(column, '"'), pc.ends_with(column, '"')))
+        if not pc.all(pc.or_(pc.equal(quotes, 0), whole)).as_py():
+            return None
+        out.append(pc.if_else(whole, pc.utf8_slice_codeunits(column, 1, -1), column))
+    return out
+
+
 class _Irregular(Exception):
     """The header section holds something only the row path reads the same way (bare CR, bad UTF-8)."""
 
@@ -120,6 +155,7 @@ class ColumnarReader(PorReader):
         self.block_bytes = block_bytes or BLOCK_BYTES
         self.on_progress = on_progress
         self.fallback_lines = 0  # lines the vectorised checks handed to the row path (for tests and benchmarks)
+        self._marker_arrays: dict[frozenset[str], pa.Array] = {}
 
     def run_binary(self, open_member: Callable[[], IO[bytes]], sink: Sink) -> ParseStats:
         with open_member() as binary:
@@ -161,18 +197,17 @@ class ColumnarReader(PorReader):
                 carry = chunk[cut:]
             else:
                 block, carry = carry, b""
-            if layout.amounts_in_base_units or not self._regular(block):
+            done = None if layout.amounts_in_base_units or not self._regular(block) else self._block(block, last_line, layout, sink)
+            if done is None:
                 self._row_path_rest(block + carry, binary, last_line, layout, sink)
                 return
-            last_line = self._block(block, last_line, layout, sink)
+            last_line = done
             if self.on_progress:
                 self.on_progress(self.stats.rows, read)
 
     @staticmethod
     def _regular(block: bytes) -> bool:
-        """Every physical line is one record and numbers the same for pyarrow and the row path."""
-        if b'"' in block:
-            return False
+        """Lines end where the row path ends them (no bare CR) and the text is UTF-8. Quotes are judged after the parse."""
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             return False
         if not block.isascii():
@@ -194,36 +229,55 @@ class ColumnarReader(PorReader):
             lines = _NumberedLines(pairs)
             self.read_detail_rows(csv.reader(lines), lines, layout, sink)
 
-    def _block(self, block: bytes, last_line: int, layout: Layout, sink: Sink) -> int:
-        """Parse one regular block; returns the number of its last line."""
-        n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-        first = last_line + 1
-        lines: list[str] | None = None  # the block's lines, split in Python only when a rare case needs them
-        numbers: list[int] | None = None  # line numbers of the parsed lines when not simply first, first + 1, ...
-        parsed = block
-        if b"\n\n" in block or b"\n\r\n" in block or block.startswith((b"\n", b"\r\n")):
-            # Blank lines carry nothing on the row path either; pyarrow would drop them and shift the numbers.
-            split = _split_lines(block)
-            kept = [i for i, line in enumerate(split) if line]
-            lines, numbers = [split[i] for i in kept], [first + i for i in kept]
-            if not lines:
-                return last_line + n_lines
-            parsed = "\n".join(lines).encode() + b"\n"
+    @staticmethod
+    def _parse(data: bytes, layout: Layout) -> tuple[pa.Table, list[str]]:
+        """The block's cells, all text, quoting off; and the lines pyarrow set aside for a wrong cell count."""
         invalid: list[str] = []
 
         def on_invalid(row: pv.InvalidRow) -> str:
-            invalid.append(row.text)
+            invalid.append(row.text or "")
             return "skip"
 
         names = [f"c{i}" for i in range(layout.width)]
         table = pv.read_csv(
-            pa.py_buffer(parsed),
+            pa.py_buffer(data),
             read_options=pv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pv.ParseOptions(quote_char=False, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False
             ),
         ).combine_chunks()
+        return table, invalid
+
+    @staticmethod
+    def _has_empty_rows(table: pa.Table) -> bool:
+        """A row whose every cell is empty: a blank line (pyarrow keeps it as a row, the row path skips it) or a row of commas."""
+        empty = None
+        for column in table.columns:
+            cell_empty = pc.equal(pc.binary_length(column), 0)
+            empty = cell_empty if empty is None else pc.and_(empty, cell_empty)
+            if not pc.any(empty).as_py():
+                return False
+        return empty is not None
+
+    def _block(self, block: bytes, last_line: int, layout: Layout, sink: Sink) -> int | None:
+        """Parse one block; returns the number of its last line, or None (nothing sunk) when its quotes need the row path."""
+        n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        first = last_line + 1
+        lines: list[str] | None = None  # the block's lines, split in Python only when a rare case needs them
+        numbers: list[int] | None = None  # line numbers of the parsed lines when not simply first, first + 1, ...
+        table, invalid = self._parse(block, layout)
+        if self._has_empty_rows(table):
+            # Blank lines carry nothing on the row path, and it does not number them as rows: drop them, keep the numbers.
+            split = _split_lines(block)
+            kept = [i for i, line in enumerate(split) if line]
+            lines, numbers = [split[i] for i in kept], [first + i for i in kept]
+            if not lines:
+                return last_line + n_lines
+            table, invalid = self._parse("\n".join(lines).encode() + b"\n", layout)
+        quoted = b'"' in block
+        if quoted and any('"' in text for text in invalid):
+            return None  # a quote on a line of the wrong cell count may open a cell that spans lines
         fallback: list[tuple[int, str]] = []
         if invalid:  # wrong cell counts: find their lines (rare, so a Python pass over this block is fine)
             if lines is None:
@@ -235,16 +289,19 @@ class ColumnarReader(PorReader):
         if table.num_rows != (len(numbers) if numbers is not None else n_lines):  # never seen: the row path is always right
             self._row_path_lines(list(zip(range(first, first + n_lines), _split_lines(block))), layout, sink)
             return last_line + n_lines
-        line_nos = pa.array(numbers if numbers is not None else range(first, first + n_lines), pa.int64())
-        cols = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string()) for i in range(layout.width)]
+        line_nos = pa.array(numbers, pa.int64()) if numbers is not None else _line_numbers(first, n_lines)
+        raw = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string()) for i in range(layout.width)]
+        cols = _unquoted(raw) if quoted else raw
+        if cols is None:
+            return None
         ok, batch = self._vectorised(block, cols, line_nos, layout)
         if batch is not None and batch.num_rows:
             self.stats.rows += batch.num_rows
             sink("addresses", batch)
         if ok is not None:
             rejected = pc.invert(ok)
-            raw = pc.binary_join_element_wise(*[c.filter(rejected) for c in cols], ",")  # quoting is off: the line as written
-            fallback += zip(line_nos.filter(rejected).to_pylist(), raw.to_pylist())
+            text = pc.binary_join_element_wise(*[c.filter(rejected) for c in raw], ",")  # quoting is off: the line as written
+            fallback += zip(line_nos.filter(rejected).to_pylist(), text.to_pylist())
         fallback.sort()
         self._row_path_lines(fallback, layout, sink)
         return last_line + n_lines
@@ -267,8 +324,9 @@ class ColumnarReader(PorReader):
         v = {f: pc.utf8_trim(cells[index[f]], _ASCII_WHITESPACE) for f in fields}
         null_cells = pa.nulls(n, pa.string())
         pieces = []
+        markers = self._markers(layout)
         for f in fields:
-            marked = pc.is_in(v[f], value_set=_NULL_MARKERS)
+            marked = pc.is_in(v[f], value_set=markers)
             if pc.any(marked).as_py():
                 v[f] = pc.if_else(marked, "", v[f])
                 pieces.append(pc.if_else(marked, f + ",", ""))
@@ -280,7 +338,8 @@ class ColumnarReader(PorReader):
         is_audit = layout.name == "audit"
         empty = pa.repeat(pa.scalar("", pa.string()), n)
         published_network = v.get("network", empty)
-        key, asset, network, decimals, known = self._resolve(v["asset"] if is_audit else v["coin"], published_network, is_audit)
+        info_of = self._audit_coin if is_audit else (self._pair_coin if layout.pair_coins else self._coin)
+        key, asset, network, decimals, known = self._resolve(v["asset"] if is_audit else v["coin"], published_network, info_of)
         height = pa.nulls(n, pa.int64())
         if "snapshot_height" in v:
             h = v["snapshot_height"]
@@ -292,16 +351,21 @@ class ColumnarReader(PorReader):
         if not is_audit:
             amount = v["amount"]
             parts = pc.extract_regex(amount, _AMOUNT)  # null where the amount is not plain digits[.digits]
-            checks.append(pc.is_valid(parts))
+            absent = pc.equal(amount, "") if layout.amount_optional else None  # no claimed amount: NULL, never 0
+            checks.append(pc.is_valid(parts) if absent is None else pc.or_(pc.is_valid(parts), absent))
             whole = pc.fill_null(pc.struct_field(parts, "whole"), "0")
-            frac = pc.fill_null(pc.struct_field(parts, "frac"), "")
+            # Trailing zeros carry no value (Binance writes 18 places for every coin); any other digit past the
+            # coin's decimals would need rounding, which the row path refuses with its reason.
+            frac = pc.utf8_rtrim(pc.fill_null(pc.struct_field(parts, "frac"), ""), "0")
             pad = pc.subtract(pc.cast(decimals, pa.int64()), pc.utf8_length(frac).cast(pa.int64()))
-            # More fraction digits than the coin has: trailing zeros are fine there, other digits are refused; the row path says which.
             checks.append(pc.or_kleene(pc.is_null(decimals), pc.greater_equal(pad, 0)))
             zeros = pc.take(_ZEROS, pc.if_else(pc.greater_equal(pad, 0), pad, 0).fill_null(0))
             digits = pc.utf8_ltrim(pc.binary_join_element_wise(whole, frac, zeros, ""), "0")
             digits = pc.if_else(pc.equal(digits, ""), "0", digits)
             units = pc.if_else(pc.is_null(decimals), pa.scalar(None, pa.string()), digits)
+            if absent is not None and pc.any(absent).as_py():
+                amount = pc.if_else(absent, pa.scalar(None, pa.string()), amount)
+                units = pc.if_else(absent, pa.scalar(None, pa.string()), units)
         ok = None
         for check in checks:
             ok = check if ok is None else pc.and_kleene(ok, check)
@@ -326,11 +390,17 @@ class ColumnarReader(PorReader):
             keep(line_nos), keep(key), keep(asset), keep(network), pc.dictionary_encode(or_null("row_type")), kept_height,
             text("address"), keep(amount), keep(units), pc.dictionary_encode(text("message")), text("signature1"),
             text("signature2"), text("script_or_pubkey"), text("eoa1"), text("eoa2"), pc.dictionary_encode(or_null("network")),
-            keep(known), or_null("audit_status"), keep(null_cells), pa.nulls(len(keep(known)), pa.string()),  # custodian: OKX has none
+            keep(known), or_null("audit_status"), keep(null_cells), or_null("custodian"),
         ]  # fmt: skip
         return ok, self.address_batch(arrays)
 
-    def _resolve(self, coin: pa.Array, published_network: pa.Array, is_audit: bool) -> tuple[pa.Array, ...]:
+    def _markers(self, layout: Layout) -> pa.Array:
+        """The texts that mean "absent" in this layout, in every case spelling (built once per layout)."""
+        if layout.null_markers not in self._marker_arrays:
+            self._marker_arrays[layout.null_markers] = _case_variants(NULL_MARKERS | layout.null_markers)
+        return self._marker_arrays[layout.null_markers]
+
+    def _resolve(self, coin: pa.Array, published_network: pa.Array, info_of: Callable) -> tuple[pa.Array, ...]:
         """Registry facts per row, computed once per distinct (coin text, network text) pair."""
         coins = pc.dictionary_encode(coin)
         nets = pc.dictionary_encode(published_network)
@@ -338,7 +408,6 @@ class ColumnarReader(PorReader):
         combo = pc.add(pc.multiply(coins.indices.cast(pa.int64()), width), nets.indices.cast(pa.int64()))
         distinct = pc.unique(combo)
         at = pc.index_in(combo, value_set=distinct)
-        info_of = self._audit_coin if is_audit else self._coin
         coin_texts, net_texts = coins.dictionary.to_pylist(), nets.dictionary.to_pylist()
         infos = [info_of(coin_texts[c // width], net_texts[c % width]) for c in distinct.to_pylist()]
         # Dictionary-encoded: a few distinct strings a block; DuckDB takes them in without a copy per row.
