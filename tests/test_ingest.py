@@ -240,3 +240,20 @@ def test_large_file_streams_in_batches(con, tmp_path, monkeypatch):
     assert report.rows == 5000
     assert len(sizes) >= 5 and sum(sizes) == 5000 and max(sizes) <= 78_000 // min(len(x) + 1 for x in lines[1:])
     assert table(con, "select sum(published_base_units) from addresses")[0][0] == sum(i * 10**6 + 1 for i in range(5000))
+
+
+def test_ingest_settings_are_restored_whatever_the_outcome(con, tmp_path):
+    """The ingest turns DuckDB's insertion-order keeping off and its memory limit down for itself only."""
+    settings = "select current_setting('preserve_insertion_order'), current_setting('memory_limit')"
+    default = table(con, settings)  # DuckDB's own default limit (80% of RAM)
+    assert default[0][0] is True
+    ingest_file(con, write(tmp_path, "ok.csv", SUMMARY_11))
+    assert table(con, settings) == default
+    con.execute("set memory_limit = '3GiB'")  # a limit the user chose
+    late_failure = tmp_path / "late.csv"  # fails inside the load, after rows went into the INSERT
+    late_failure.write_bytes(SUMMARY_11.replace("OKX address", "OKX address (b)").encode() + b"ETH,ETH,1,0xab,1,m,\xff,,,,,\n")
+    with pytest.raises(IngestError, match="not UTF-8"):
+        ingest_file(con, late_failure)
+    assert table(con, settings) == [(True, "3.0 GiB")]
+    # Rows sit in any physical order, yet every row is there once, with its own line number.
+    assert table(con, "select count(*), count(distinct row_no) from addresses") == [(3, 3)]

@@ -127,11 +127,13 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
     if not current or current <= limit:
         yield
         return
+    # DuckDB shows the limit rounded ("3.7 GiB"): setting that text back would move it, so the default is reset instead.
+    default = duckdb.connect().execute("select current_setting('memory_limit')").fetchall()[0][0]
     con.execute(f"set memory_limit = '{limit}b'")
     try:
         yield
     finally:
-        con.execute(f"set memory_limit = '{before}'")
+        con.execute("reset memory_limit" if before == default else f"set memory_limit = '{before}'")
 
 
 @contextmanager

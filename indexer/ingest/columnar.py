@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import IO
 
@@ -40,11 +41,13 @@ from indexer.ingest.reader import NULL_MARKERS, SNIFF_BYTES, NotAPorFile, ParseS
 from indexer.registry import Registry
 
 BLOCK_BYTES = 32 << 20
+FIRST_BLOCK_BYTES = 4 << 20
 # Python's str.strip() removes exactly these from an ASCII string; the fast path only sees ASCII rows.
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _AMOUNT = r"^(?P<whole>[0-9]+)(?:\.(?P<frac>[0-9]*))?$"  # a subset of split_decimal's grammar; the rest takes the row path
 _HEIGHT = r"^[0-9]{1,18}$"  # fits int64; longer digit runs take the row path
 _ZEROS = pa.array(["0" * k for k in range(80)])
+_QUOTE = re.compile(b'"')
 _arange_cache: list[pa.Array] = [pa.array([], pa.int64())]
 
 
@@ -132,10 +135,11 @@ def _unquoted(cells: list[pa.Array]) -> list[pa.Array] | None:
     present (inside a cell, or opening one that may span lines): the row path must read that text."""
     out = []
     for column in cells:
-        quotes = pc.count_substring(column, '"')
-        if not pc.max(quotes).as_py():
+        data = column.buffers()[2]
+        if data is None or not _QUOTE.search(data):  # a byte scan of the column's text, no per-cell kernel
             out.append(column)
             continue
+        quotes = pc.count_substring(column, '"')
         whole = pc.and_(pc.equal(quotes, 2), pc.and_(pc.starts_with(column, '"'), pc.ends_with(column, '"')))
         if not pc.all(pc.or_(pc.equal(quotes, 0), whole)).as_py():
             return None
@@ -183,8 +187,10 @@ class ColumnarReader(PorReader):
         """Cut the detail bytes at line ends, parse each block; the first irregular block hands over to the row path."""
         carry = b""
         read = 0
+        size = min(self.block_bytes, FIRST_BLOCK_BYTES)  # the writer waits for the first block: keep it small
         while True:
-            chunk = binary.read(self.block_bytes)
+            chunk = binary.read(size)
+            size = self.block_bytes
             read += len(chunk)
             if not chunk and not carry:
                 return
