@@ -12,8 +12,9 @@ Line numbers must stay exact, so a block is parsed with quoting off and only whe
 physical line is one record. A cell written whole in quotes with no quote inside (Binance writes
 ``""`` for "no custodian" on every row) is unquoted in Arrow, as ``csv.reader`` would; any other
 quote (one that may open a cell spanning lines), a bare CR or non-UTF-8 bytes hands the rest of
-the member, from that block on, to the row path. Blank lines are dropped before the parse with
-their numbers kept (the row path skips them too).
+the member, from that block on, to the row path. Blank lines (pyarrow reads them as rows of
+empty cells) are dropped and the block parsed again with their numbers kept (the row path skips
+them too).
 
 Exchange dialects are the layout's data (``Layout``): extra null markers (HTX's ``-``), an
 optional amount (NULL, never 0), a custodian column, coins named by (coin, network) pairs.
@@ -293,6 +294,8 @@ class ColumnarReader(PorReader):
             fallback = [(numbers[i], lines[i]) for i in bad]
             numbers = [numbers[i] for i in sorted(set(range(len(lines))) - set(bad))]
         if table.num_rows != (len(numbers) if numbers is not None else n_lines):  # never seen: the row path is always right
+            if quoted:
+                return None  # line by line would split a quoted cell that spans lines
             self._row_path_lines(list(zip(range(first, first + n_lines), _split_lines(block))), layout, sink)
             return last_line + n_lines
         line_nos = pa.array(numbers, pa.int64()) if numbers is not None else _line_numbers(first, n_lines)
