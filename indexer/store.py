@@ -701,14 +701,31 @@ def append_arrow(
     """
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
-    name = f"_arrow_{table}"
-    con.register(name, data)
-    try:
+    with registered(con, f"_arrow_{table}", data) as name:
         cols = ", ".join('"' + c.replace('"', '""') + '"' for c in data.column_names)  # quoted: e.g. prices."at"
         verb = "insert or replace" if replace else "insert"
         con.execute(f"{verb} into {table} ({cols}) select {select} from {name}")
-    finally:
-        con.unregister(name)
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[str]:
+    """``data`` (an Arrow table or stream) visible to SQL as ``name`` inside the block.
+
+    Why not a plain ``finally: unregister``: unregistering is a statement, and in a transaction that
+    a failed statement or a Ctrl-C has aborted it fails too ("Current transaction is aborted"),
+    replacing the error that matters (the interrupt, the bad row). Then the name is left to the
+    rollback that follows and to the next ``register`` of it, which replaces it.
+    """
+    con.register(name, data)
+    try:
+        yield name
+    except BaseException:
+        try:
+            con.unregister(name)
+        except duckdb.TransactionException:
+            pass  # the transaction is aborted: the error being raised is the one to report
+        raise
+    con.unregister(name)
 
 
 def upsert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatch, *, select: str = "*") -> None:

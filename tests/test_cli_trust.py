@@ -305,3 +305,51 @@ def test_readers_run_beside_a_long_verify_and_ctrl_c_says_how_to_resume(tmp_path
     n, distinct = con.execute("select count(*), count(distinct row_no) from signatures where snapshot_id = 1").fetchall()[0]
     con.close()
     assert n == distinct == TOTAL_ROWS  # resumed exactly: nothing lost, nothing twice
+
+
+def test_ctrl_c_during_an_ingest_commits_nothing_of_that_file_and_says_how_to_resume(tmp_path):
+    """A real `por ingest a.csv big.csv` process, SIGINT while big.csv streams into its INSERT: a.csv stays
+    loaded, nothing of big.csv is, and the printed command loads exactly the rest."""
+    import shlex
+    import signal
+
+    db = tmp_path / "i.duckdb"
+    small = tmp_path / "a.csv"
+    small.write_text(SUMMARY_11)
+    big = tmp_path / "big.csv"
+    rows = 1_500_000  # several seconds of ingest: the signal lands inside the load
+    with open(big, "w") as f:
+        f.write("coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2\n")
+        for start in range(0, rows, 100_000):
+            f.write("".join(f"USDT-TRC20,TRON,7,T{i:033d},{i}.5,m,s,,,,\n" for i in range(start, start + 100_000)))
+    proc = subprocess.Popen(
+        [str(POR), "ingest", str(small), str(big), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )  # fmt: skip
+    try:
+        first = proc.stdout.readline()  # a.csv's line: it is committed and big.csv's load begins
+        assert first.startswith("a.csv: snapshot 1"), first
+        import time
+
+        time.sleep(0.5)
+        assert proc.poll() is None, "the big file was loaded before the signal; make it bigger"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    message = " ".join(err.split())
+    assert f"interrupted while loading {big}: nothing from it was committed (one transaction per file); loaded before it: {small}." in message
+    resume = message.split("Resume with: ", 1)[1].strip()
+    assert shlex.split(resume) == ["por", "ingest", str(big), "--db", str(db)]
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select snapshot_id, source_file from snapshots").fetchall() == [(1, "a.csv")]
+    assert con.execute("select count(*) from addresses where snapshot_id <> 1").fetchall()[0][0] == 0
+    con.close()
+    done = por(*shlex.split(resume)[1:])
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    n, distinct, total = con.execute("select count(*), count(distinct row_no), sum(published_base_units) from addresses where snapshot_id = 2").fetchall()[0]
+    con.close()
+    assert n == distinct == rows and total == sum(i * 10**6 + 500_000 for i in range(rows))

@@ -20,7 +20,7 @@ from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.reader import ADDRESS_SCHEMA, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
 from indexer.ingest.sources import Member, members, publication_of
 from indexer.registry import Registry, registry
-from indexer.store import append_arrow, transaction
+from indexer.store import append_arrow, registered, transaction
 
 # A row's key inside its snapshot: member index × MEMBER_ROWS + its line in that member. The first
 # (or only) member's row_no is its line number; ``line_no`` always is.
@@ -307,11 +307,8 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
 
     with Produced(produce) as batches:
         source = pa.RecordBatchReader.from_batches(STREAM_SCHEMA, stream(iter(batches)))
-        con.register("_ingest_stream", source)
-        try:
-            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from _ingest_stream")
-        finally:
-            con.unregister("_ingest_stream")
+        with registered(con, "_ingest_stream", source) as name:
+            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from {name}")
     stats = batches.result()  # raises what the parser raised (the transaction then rolls back)
     for table, data in later:
         append_arrow(con, table, data, select=_CASTS[table])
