@@ -279,17 +279,20 @@ def test_binance_audit_page_exact(con, tmp_path):
         '{"coin": "BTC", "ratio": 1.01230, "customerLiability": 590123.123456789012345678, '
         '"binanceLiability": 597389.10000000, "exchangeBalance": 597000.1, "thirdPartyCustody": 389.00000000, "customerLiabilityUsdt": 1.5e10},'
         '{"coin": "USDT", "ratio": "104%", "customerLiability": 30000000000, "binanceLiability": 31200000000.000001, '
-        '"exchangeBalance": 31200000000.000001, "thirdPartyCustody": 0}]}'
+        '"exchangeBalance": 31200000000.000001, "thirdPartyCustody": 0},'
+        '{"coin": "ETH", "ratio": 101.5, "customerLiability": 1000, "binanceLiability": 1015, "exchangeBalance": 1015, "thirdPartyCustody": 0}]}'
     )
     loaded = load_liability_file(con, page, 1)
     assert loaded.kind == "binance-audit"
     liab = dict(con.execute("select asset, amount from liabilities").fetchall())
-    assert liab == {"BTC": "590123.123456789012345678", "USDT": "30000000000"}
+    assert liab == {"BTC": "590123.123456789012345678", "USDT": "30000000000", "ETH": "1000"}
     claims = con.execute(
         "select asset, reserve, exchange_reserve, custody_reserve, capital_ratio, cast(capital_ratio_value as varchar) from audit_claims order by asset"
     ).fetchall()
     assert claims == [
         ("BTC", "597389.10000000", "597000.1", "389.00000000", "1.01230", "1.012300000000000000"),
+        # a bare 101.5 beside 1015 held for 1000 owed is a percentage: 1.015, never 101.5x
+        ("ETH", "1015", "1015", "0", "101.5", "1.015000000000000000"),
         ("USDT", "31200000000.000001", "31200000000.000001", "0", "104%", "1.040000000000000000"),
     ]
     units = con.execute("select cast(reserve_units as varchar), scale from audit_claims where asset = 'BTC'").fetchone()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -127,8 +128,10 @@ def _page_object(doc: Any) -> dict | None:
     return None
 
 
-def _ratio(value: Any, where: str) -> tuple[str | None, str | None]:
-    """(as written, exact ratio): '105%' -> 1.05; a bare number is the ratio itself (1.05 = 105 %)."""
+def _ratio(value: Any, where: str, reserve: str | None, owed: str | None) -> tuple[str | None, str | None]:
+    """(as written, exact ratio): '105%' -> 1.05. A bare number is the ratio (1.05) or its percentage (105):
+    the page's own reserve / liability says which, as the two readings are 100x apart; with nothing to
+    compare, it is the ratio."""
     from indexer.audit import _text, percent_to_ratio
     from indexer.liabilities import LiabilityError
 
@@ -137,9 +140,19 @@ def _ratio(value: Any, where: str) -> tuple[str | None, str | None]:
     if isinstance(value, str) and value.strip().endswith("%"):
         return value.strip(), percent_to_ratio(value, where)
     text = _text(value, where)
+    if text is not None and _reads_as_percent(Decimal(text), reserve, owed):
+        return text, percent_to_ratio(text + "%", where)
     if text is not None and len(text.partition(".")[2]) > 18:
         raise LiabilityError(f"{where} {text!r} has more decimals than an exact ratio column holds (18)")
     return text, text
+
+
+def _reads_as_percent(written: Decimal, reserve: str | None, owed: str | None) -> bool:
+    """True when ``written`` / 100 is nearer reserve / owed than ``written`` itself is."""
+    if reserve is None or owed is None or Decimal(owed) == 0 or Decimal(reserve) == 0:
+        return False
+    computed = Decimal(reserve) / Decimal(owed)
+    return abs(written / 100 / computed - 1) < abs(written / computed - 1)
 
 
 def audit_page(doc: Any):
@@ -170,9 +183,10 @@ def audit_page(doc: Any):
         owed = _text(item.get("customerLiability"), f"{where}.customerLiability")
         if owed is not None:
             liabilities[coin] = owed
-        written, ratio = _ratio(item.get("ratio"), f"{where}.ratio")
+        reserve = _text(item.get("binanceLiability"), f"{where}.binanceLiability")
+        written, ratio = _ratio(item.get("ratio"), f"{where}.ratio", reserve, owed)
         claims[coin] = Claim(
-            reserve=_text(item.get("binanceLiability"), f"{where}.binanceLiability"),
+            reserve=reserve,
             exchange_reserve=_text(item.get("exchangeBalance"), f"{where}.exchangeBalance"),
             custody_reserve=_text(item.get("thirdPartyCustody"), f"{where}.thirdPartyCustody"),
             capital_ratio=written,
