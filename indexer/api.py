@@ -69,6 +69,8 @@ REPORT_LABELS = {
 }
 # Which ratio counts for --min-ratio, best evidence first.
 RATIO_PREFERENCE = ("ratio_onchain_verified", "ratio_onchain", "ratio_claimed", "ratio_published")
+# On a narrow terminal the report keeps its ratios before the amounts they are made of (those are named below the table).
+REPORT_KEEP = (*RATIO_PREFERENCE, "ratio_onchain_with_custody")
 
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
 

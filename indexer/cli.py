@@ -99,10 +99,10 @@ def _resume_command(snapshot: int | None = None) -> str:
     return shlex.join(args)
 
 
-def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None) -> None:
+def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None, prefer: tuple[str, ...] = ()) -> None:
     from indexer.render import render
 
-    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels)
+    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels, prefer=prefer)
 
 
 # ---------------------------------------------------------------------------------------- ingest
@@ -345,7 +345,7 @@ def report(
     fmt = Format.table if format is ReportFormat.html else Format(format.value)
     result = api.report(db, snapshot, wide=wide or fmt is not Format.table, on_wait=_waiting)
     if format is not ReportFormat.html:
-        _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS)
+        _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS, prefer=api.REPORT_KEEP)
         (console if fmt is Format.table else err_console).print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
     if threshold is not None:
         low = result.below(threshold)

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TextIO
 
@@ -53,15 +54,18 @@ def cell_text(value: Any, column: str = "", type_name: str = "") -> str:
     return str(value)
 
 
-def render(result: ResultSet, fmt: str, *, out: TextIO | None = None, wide: bool = False, labels: dict[str, str] | None = None) -> None:
-    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``."""
+def render(
+    result: ResultSet, fmt: str, *, out: TextIO | None = None, wide: bool = False, labels: dict[str, str] | None = None,
+    prefer: Sequence[str] = (),
+) -> None:
+    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``. ``prefer``: see ``render_table``."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(json.dumps(result.json_records(), indent=2) + "\n")
     elif fmt == "csv":
         out.write(to_csv(result))
     else:
-        render_table(result, out=out, wide=wide, labels=labels)
+        render_table(result, out=out, wide=wide, labels=labels, prefer=prefer)
 
 
 def to_csv(result: ResultSet) -> str:
@@ -74,7 +78,12 @@ def to_csv(result: ResultSet) -> str:
     return buf.getvalue()
 
 
-def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None) -> None:
+def render_table(
+    result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None, prefer: Sequence[str] = ()
+) -> None:
+    """A rich table that fits the terminal. Columns that do not fit are left out and named below it: first those
+    without a value, then from the right, except the ``prefer`` columns (a report's ratios), which are kept before
+    any other but the first; shown columns keep their order."""
     width = None if wide else terminal_width(out)
     console = Console(file=out, width=width or 100_000, soft_wrap=False, highlight=False)
     if not result.rows:
@@ -97,12 +106,16 @@ def render_table(result: ResultSet, *, out: TextIO, wide: bool = False, labels: 
         blank = [i for i in shown if i > 0 and all(v is None for v in (row[i] for row in result.rows))]
         empty = [labels.get(result.columns[i], result.columns[i]) for i in blank]
         candidates = [i for i in shown if i not in blank]
+        ranked = [i for i in candidates if i == 0 or result.columns[i] in prefer] + [i for i in candidates if i != 0 and result.columns[i] not in prefer]
         shown, used = [], 1
-        for i in candidates:
+        for i in ranked:
             if used + widths[i] + 3 > width and shown:
+                if result.columns[i] in prefer:
+                    continue  # a wider preferred column may not fit where a narrower one still does
                 break
             shown.append(i)
             used += widths[i] + 3
+        shown.sort()
     table = Table(title=result.title or None, title_justify="left")
     for i in shown:
         header = labels.get(result.columns[i], result.columns[i])

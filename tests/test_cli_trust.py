@@ -353,3 +353,26 @@ def test_ctrl_c_during_an_ingest_commits_nothing_of_that_file_and_says_how_to_re
     n, distinct, total = con.execute("select count(*), count(distinct row_no), sum(published_base_units) from addresses where snapshot_id = 2").fetchall()[0]
     con.close()
     assert n == distinct == rows and total == sum(i * 10**6 + 500_000 for i in range(rows))
+
+
+def test_a_narrow_report_keeps_its_ratios_before_the_amounts(monkeypatch):
+    """At 80 columns, 18-decimal amounts leave no room for everything: the ratio stays, an amount column goes."""
+    import io
+
+    from indexer import api
+    from indexer.render import render_table
+    from indexer.results import ResultSet
+
+    cols = ["asset", "liabilities", "claimed_reserves", "onchain_reserves", "ratio_claimed"]
+    types = ["VARCHAR", "DECIMAL(38,18)", "DECIMAL(38,18)", "DECIMAL(38,18)", "DECIMAL(38,18)"]
+    rows = [("ETH", Decimal("11495.524930410960918440"), Decimal("14265.946438640002499785"), Decimal("14265.9"), Decimal("1.241000000000000000")),
+            ("UNI", Decimal("80233.752860816681195019"), Decimal("92349.049542800000055468"), Decimal("92349"), Decimal("1.151000000000000000"))]
+    out = io.StringIO()
+    monkeypatch.setenv("COLUMNS", "80")
+    render_table(ResultSet(cols, types, rows, title="reserves"), out=out, labels=api.REPORT_LABELS, prefer=api.REPORT_KEEP)
+    text = out.getvalue()
+    header = next(line for line in text.splitlines() if "asset" in line)
+    assert max(len(line) for line in text.splitlines() if "│" in line) <= 80
+    assert header.index("liabilities") < header.index("ratio claimed")  # shown columns keep their order
+    assert "1.241" in text and "11495.52493041096091844" in text
+    assert "1 more column(s) not shown at 80 characters (on chain)" in " ".join(text.split())

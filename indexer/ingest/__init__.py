@@ -307,8 +307,8 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
 
     with Produced(produce) as batches:
         source = pa.RecordBatchReader.from_batches(STREAM_SCHEMA, stream(iter(batches)))
-        with registered(con, "_ingest_stream", source) as name:
-            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from {name}")
+        with registered(con, "_ingest_stream", source) as view:
+            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from {view}")
     stats = batches.result()  # raises what the parser raised (the transaction then rolls back)
     for table, data in later:
         append_arrow(con, table, data, select=_CASTS[table])
