@@ -408,7 +408,10 @@ def open_raw(
     told = False
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            con = duckdb.connect(path, read_only=read_only)
+            # DuckDB's own progress bar would print into por's output (a CSV on stdout, our own progress display).
+            con.execute("set enable_progress_bar = false")
+            return con
         except duckdb.Error as exc:
             text = str(exc)
             lock = "lock" in text.lower() and "conflicting" in text.lower()

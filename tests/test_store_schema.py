@@ -37,3 +37,14 @@ def test_each_migration_records_the_por_version_that_applied_it(tmp_path):
     con.close()
     assert [r[0] for r in rows] == sorted(n for n, _ in store.MIGRATIONS)
     assert all(r[1] == store.por_version() for r in rows)
+
+
+def test_duckdb_draws_no_progress_bar_into_por_output(tmp_path):
+    """A query over 2 s would make DuckDB draw its own bar into por's stdout (a CSV, a report): it is off."""
+    from indexer.store import connect
+
+    path = tmp_path / "p.duckdb"
+    for read_only in (False, True):
+        con = connect(path, read_only=read_only)
+        assert con.execute("select current_setting('enable_progress_bar')").fetchall() == [(False,)]
+        con.close()

@@ -299,16 +299,27 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
 
         return reader.run_binary(member.open, sink)
 
+    interrupted: list[KeyboardInterrupt] = []
+
     def stream(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            yield from complete(batch).cast(STREAM_SCHEMA).to_batches()
-            if on_progress:
-                on_progress(batch.num_rows)
+        try:
+            for batch in batches:
+                yield from complete(batch).cast(STREAM_SCHEMA).to_batches()
+                if on_progress:
+                    on_progress(batch.num_rows)
+        except KeyboardInterrupt as exc:  # Ctrl-C while DuckDB pulls a batch: DuckDB reports it as a failed stream
+            interrupted.append(exc)
+            raise
 
     with Produced(produce) as batches:
         source = pa.RecordBatchReader.from_batches(STREAM_SCHEMA, stream(iter(batches)))
-        with registered(con, "_ingest_stream", source) as view:
-            con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from {view}")
+        try:
+            with registered(con, "_ingest_stream", source) as view:
+                con.execute(f"insert into addresses ({', '.join(STREAM_SCHEMA.names)}) select {_CASTS['addresses']} from {view}")
+        except duckdb.Error:
+            if interrupted:
+                raise interrupted[0] from None  # the user's Ctrl-C, not a database failure
+            raise
     stats = batches.result()  # raises what the parser raised (the transaction then rolls back)
     for table, data in later:
         append_arrow(con, table, data, select=_CASTS[table])
