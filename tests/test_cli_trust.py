@@ -265,10 +265,19 @@ def _count(db: Path) -> subprocess.CompletedProcess:
     return por("sql", "select count(*) as n from signatures", "--db", str(db), "--format", "csv", env={"POR_LOCK_WAIT": "120"})
 
 
+def _ctrl_c(proc: subprocess.Popen) -> str:
+    """SIGINT to a running por process, as a terminal's Ctrl-C; its stderr, once it exited with 130 (interrupted)."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    return err
+
+
 def test_readers_run_beside_a_long_verify_and_ctrl_c_says_how_to_resume(tmp_path):
     """A real `por verify` process on a synthetic file: readers get in between its chunks; SIGINT reports and resumes."""
     import shlex
-    import signal
 
     db = tmp_path / "big.duckdb"
     made = por("synth", "--rows", str(SYNTH_ROWS), "--out", str(tmp_path / "big.csv"), "--db", str(db))
@@ -287,12 +296,10 @@ def test_readers_run_beside_a_long_verify_and_ctrl_c_says_how_to_resume(tmp_path
             seen.append(int(read.stdout.splitlines()[1]))
         assert writer.poll() is None, f"verify finished before a read landed mid-run (saw {seen}); raise SYNTH_ROWS"
         assert seen == sorted(seen)  # committed chunks only ever grow
-        writer.send_signal(signal.SIGINT)
-        out, err = writer.communicate(timeout=300)
+        err = _ctrl_c(writer)
     finally:
         if writer.poll() is None:
             writer.kill()
-    assert writer.returncode == 130, err
     committed = int(_count(db).stdout.splitlines()[1])
     assert 0 < committed < TOTAL_ROWS
     assert f"interrupted: {committed:,} of {TOTAL_ROWS:,} rows of snapshot 1 have a committed verdict" in err, err
@@ -311,7 +318,7 @@ def test_ctrl_c_during_an_ingest_commits_nothing_of_that_file_and_says_how_to_re
     """A real `por ingest a.csv big.csv` process, SIGINT while big.csv streams into its INSERT: a.csv stays
     loaded, nothing of big.csv is, and the printed command loads exactly the rest."""
     import shlex
-    import signal
+    import time
 
     db = tmp_path / "i.duckdb"
     small = tmp_path / "a.csv"
@@ -329,16 +336,12 @@ def test_ctrl_c_during_an_ingest_commits_nothing_of_that_file_and_says_how_to_re
     try:
         first = proc.stdout.readline()  # a.csv's line: it is committed and big.csv's load begins
         assert first.startswith("a.csv: snapshot 1"), first
-        import time
-
         time.sleep(0.5)
         assert proc.poll() is None, "the big file was loaded before the signal; make it bigger"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
+        err = _ctrl_c(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
     message = " ".join(err.split())
     assert f"interrupted while loading {big}: nothing from it was committed (one transaction per file); loaded before it: {small}." in message
     resume = message.split("Resume with: ", 1)[1].strip()
