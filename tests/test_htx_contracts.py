@@ -51,10 +51,10 @@ def rows() -> dict[str, dict[str, str]]:
 
 
 def test_confirmed_contracts_and_decimals_are_the_cited_ones():
-    reg = htx_registry()
-    got = {k: (c.network, c.contract, c.decimals) for k, c in reg.coins.items() if c.contract and not rows()[k]["registry_coin"]}
+    reg, file_rows = htx_registry(), rows()
+    got = {k: (c.network, c.contract, c.decimals) for k, c in reg.coins.items() if c.contract and not file_rows[k]["registry_coin"]}
     assert got == CONFIRMED
-    for key, (_network, contract, decimals) in CONFIRMED.items():
+    for key, (_network, _contract, decimals) in CONFIRMED.items():
         source = reg.coins[key].source
         assert len(CITED.findall(source)) >= 1 + (key != "STETH"), f"{key}: name the repository, path and commit of two sources"
         assert f"{decimals} decimals" in source or f", {decimals})" in source, f"{key}: the source must show {decimals} decimals"
