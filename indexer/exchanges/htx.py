@@ -9,7 +9,9 @@ address that signs while its balance is counted elsewhere), which is NULL, never
 Coin keys mix asset and network in many spellings, and case changes between months (``wBTC``/``WBTC``):
 ``data/htx_coins.csv`` maps every key HTX used since 2022 (upper-cased) to its asset, network, form,
 signature scheme and contract (a registry coin of ``data/coins.csv`` where one exists, so a contract is
-written once).
+written once). ``balance_of`` says whether the contract's balance is the amount HTX states; a ``receipt``
+(jUSDT, Morpho vault shares) is stated in its underlying, so its contract never reaches the registry and
+its rows are never read as if 1:1.
 
 Signatures, strictly (the address must be the one derived from the recovered key), as HTX's checker
 verifies them (``src/sdk/*.js``), with the chain families' code: BTC/DOGE signed messages through
@@ -43,6 +45,9 @@ from indexer.registry import Registry, registry
 
 COIN_MAP = "htx_coins.csv"
 FORMS = ("native", "wrapped", "bridged", "staked", "lent")
+# What a token contract's balanceOf is: "amount" = the amount HTX states (WBTC, aEthUSDT, stETH); "receipt" =
+# receipt units (JustLend jTokens, vault shares) while HTX states the underlying, so the contract is never read.
+BALANCE_OF = ("", "amount", "receipt")
 SUMMARY_HEADER = ("coin", "snapshotheight", "balance")
 DETAIL_HEADER = ("coin", "address", "snapshotheight", "balance", "message", "signature")
 ABSENT = frozenset({"-"})
@@ -87,6 +92,9 @@ def htx_registry() -> Registry:
         base = core.coin(rec["registry_coin"]) if rec["registry_coin"] else None
         if rec["registry_coin"] and base is None:
             raise ValueError(f"{COIN_MAP}: {rec['coin_key']} names registry coin {rec['registry_coin']}, which data/coins.csv lacks")
+        if rec["balance_of"] not in BALANCE_OF or (rec["contract"] and not rec["balance_of"]):
+            raise ValueError(f"{COIN_MAP}: {rec['coin_key']} has balance_of {rec['balance_of']!r}; a contract needs amount or receipt")
+        readable = rec["balance_of"] != "receipt"  # a receipt's contract stays in the file, never in the registry
         network = base.network if base else rec["network"]
         if network and network not in core.networks:
             raise ValueError(f"{COIN_MAP}: {rec['coin_key']} names unknown network {network}")
@@ -98,8 +106,8 @@ def htx_registry() -> Registry:
             address_type="",
             header="",
             decimals=base.decimals if base else (int(rec["decimals"]) if rec["decimals"] else None),
-            contract=base.contract if base else rec["contract"],
-            source=base.source if base else rec["source"],
+            contract=base.contract if base else (rec["contract"] if readable else ""),
+            source=base.source if base else (rec["source"] if readable else ""),
             form=rec["form"],
         )
     return Registry(coins=coins, networks=core.networks, network_aliases=core.network_aliases)
