@@ -48,3 +48,30 @@ def test_duckdb_draws_no_progress_bar_into_por_output(tmp_path):
         con = connect(path, read_only=read_only)
         assert con.execute("select current_setting('enable_progress_bar')").fetchall() == [(False,)]
         con.close()
+
+
+def test_views_are_recreated_only_when_their_text_changed(tmp_path, monkeypatch):
+    """A writer skips re-creating the views the file already holds, and re-creates them when a view's SQL changes."""
+    from indexer.store import connect, view_files
+
+    path = tmp_path / "v.duckdb"
+    connect(path).close()
+    con = connect(path)  # the same texts: nothing re-created
+    before = con.execute("select digest from view_digest").fetchall()
+    con.execute("create or replace view reserves as select 1 as stale")  # only a skipped apply keeps this
+    con.close()
+    con = connect(path)
+    assert con.execute("select * from reserves").fetchall() == [(1,)]
+    assert con.execute("select digest from view_digest").fetchall() == before
+    con.close()
+    extra = tmp_path / "queries"
+    extra.mkdir()
+    for f in view_files():
+        (extra / f.name).write_text(f.read_text())
+    (extra / "99_probe.sql").write_text("create or replace view probe as select 42 as answer")
+    monkeypatch.setattr("indexer.store.view_files", lambda: sorted(extra.iterdir(), key=lambda f: f.name))
+    con = connect(path)  # a changed set of texts: all re-created, the stale one replaced
+    assert con.execute("select answer from probe").fetchall() == [(42,)]
+    assert "stale" not in [c[0] for c in con.execute("select * from reserves limit 0").description]
+    assert con.execute("select digest from view_digest").fetchall() != before
+    con.close()
