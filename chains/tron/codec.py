@@ -45,6 +45,11 @@ __all__ = [
     "parse_trc20_page",
     "parse_latest_events",
     "net_inflow",
+    "ContractEvent",
+    "parse_events_page",
+    "event_addresses",
+    "decode_address_word",
+    "balance_event_reason",
 ]
 
 VERSION = 0x41
@@ -352,3 +357,125 @@ def _int_field(body: dict[str, Any], key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise CodecError(f"{key} is not an integer: {value!r}")
     return value
+
+
+# ------------------------------------------------------------------------------------------ contract events
+
+# Tether's TetherToken (Ethereum ``TetherToken.sol``, the same contract on TRON as USDT-TRC20) changes
+# balances without a ``Transfer``: ``issue``/``redeem`` credit/debit ``owner`` and emit ``Issue(uint256)`` /
+# ``Redeem(uint256)`` (no address argument), ``destroyBlackFunds`` zeroes a holder and emits
+# ``DestroyedBlackFunds(address,uint256)``. ``Deprecate(address)`` hands every balance over to another
+# contract (``balanceOf`` forwards there), so no replay across it is valid for anyone.
+OWNER_EVENTS = frozenset({"Issue", "Redeem"})
+CONTRACT_WIDE_EVENTS = frozenset({"Deprecate"})
+# Events that name a holder but do not move its balance (blacklisting only freezes it; Transfer is replayed).
+HARMLESS_EVENTS = frozenset({"Transfer", "Approval", "AddedBlackList", "RemovedBlackList"})
+
+
+@dataclass(frozen=True, slots=True)
+class ContractEvent:
+    txid: str
+    block: int
+    timestamp: int  # block_timestamp, ms
+    name: str
+    args: tuple[tuple[str, str], ...]  # (argument name or position, value as TronGrid wrote it)
+    types: tuple[tuple[str, str], ...] = ()  # result_type: (argument name, solidity type)
+
+
+def parse_events_page(body: Any) -> tuple[list[ContractEvent], str]:
+    """One TronGrid ``/v1/contracts/{c}/events`` page: (events, next fingerprint or "").
+
+    ``result`` holds every argument twice, by position (``"0"``) and by name (``"_balance"``);
+    both are kept, so a check on "any argument" sees each value whatever the ABI called it.
+    """
+    err = tron_error(body)
+    if err:
+        raise CodecError(err)
+    if not isinstance(body, dict) or body.get("success") is not True or not isinstance(body.get("data"), list):
+        raise CodecError(f"TronGrid answer is not a success page: {str(body)[:200]}")
+    out: list[ContractEvent] = []
+    for row in body["data"]:
+        try:
+            result = row.get("result") or {}
+            types = row.get("result_type") or {}
+            if not isinstance(result, dict) or not isinstance(types, dict):
+                raise TypeError("result is not an object")
+            number, ts = row["block_number"], row["block_timestamp"]
+            if any(isinstance(v, bool) or not isinstance(v, int) for v in (number, ts)):
+                raise TypeError("block_number/block_timestamp are not integers")
+            out.append(
+                ContractEvent(
+                    str(row["transaction_id"]), number, ts, str(row["event_name"]),
+                    tuple((str(k), str(v)) for k, v in result.items()), tuple((str(k), str(v)) for k, v in types.items()),
+                )
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CodecError(f"TronGrid event row is malformed ({type(exc).__name__}: {exc})") from None
+    meta = body.get("meta") or {}
+    return out, str(meta.get("fingerprint") or "")
+
+
+def _as_address(value: str) -> str | None:
+    """An event argument as 41-hex if it is an address in any form TronGrid writes (0x + 40 hex, 41 + 40 hex, T…)."""
+    text = value.strip()
+    if len(text) == 42 and text[:2].lower() == "0x":
+        try:
+            bytes.fromhex(text[2:])
+        except ValueError:
+            return None
+        return "41" + text[2:].lower()
+    if len(text) in (42, 44) or (len(text) == 34 and text[:1] == "T"):
+        try:
+            return to_hex41(text)
+        except ValueError:
+            return None
+    return None
+
+
+def event_addresses(event: ContractEvent) -> set[str]:
+    """Every argument of the event that reads as an address (41-hex).
+
+    Where ``result_type`` declares an argument (by name, or by position in declaration order) as a
+    non-address type, it is skipped: a 42-digit decimal amount is not an address. An argument without
+    a declared type is read as an address if it looks like one (a false match costs an error row, never a value).
+    """
+    declared = dict(event.types)
+    order = list(declared.values())
+    found: set[str] = set()
+    for key, value in event.args:
+        kind = declared.get(key)
+        if kind is None and key.isdigit() and int(key) < len(order):
+            kind = order[int(key)]
+        if kind is not None and kind != "address":
+            continue
+        a = _as_address(value)
+        if a is not None:
+            found.add(a)
+    return found
+
+
+def balance_event_reason(event: ContractEvent, holder: str, owner: str | None) -> str:
+    """Why ``event`` may have changed ``holder``'s balance without a Transfer ("" when it cannot have).
+
+    ``owner`` is the token's ``owner()`` (41-hex), ``None`` when it could not be read: then an
+    Issue/Redeem could be anyone's and counts against every holder. Unknown events count when an
+    argument names the holder (conservative: a rename of ``DestroyedBlackFunds`` is still caught).
+    """
+    where = f"{event.name} in transaction {event.txid} (block {event.block:,})"
+    if event.name in CONTRACT_WIDE_EVENTS:
+        return f"{where} moved every balance of the token"
+    if event.name in OWNER_EVENTS:
+        if owner is None:
+            return f"{where} changed the owner's balance, and the token's owner() could not be read"
+        return f"{where} changed the owner's balance" if owner == holder else ""
+    if event.name in HARMLESS_EVENTS:
+        return ""
+    return f"{where} names the holder and may have changed its balance" if holder in event_addresses(event) else ""
+
+
+def decode_address_word(data: bytes | str) -> str:
+    """An ABI ``address`` return word (``owner()``) as 41-hex; the top 12 bytes must be zero."""
+    raw = bytes.fromhex(data) if isinstance(data, str) else data
+    if len(raw) != 32 or any(raw[:12]):
+        raise CodecError(f"not an ABI address word: {raw.hex()[:80]}")
+    return "41" + raw[12:].hex()

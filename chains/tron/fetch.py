@@ -23,6 +23,11 @@ How each value is obtained (``BalanceResult.method``):
   Where the exact read block is unknown (single calls), it lies between the solidified heads read
   before and after; a transfer of that account inside that window makes the value ambiguous, and
   the item is an error (retried on the next run), never a guess.
+  Balances also change **without a Transfer** (Tether's ``issue``/``redeem`` credit/debit ``owner()``,
+  ``destroyBlackFunds`` zeroes a blacklisted holder): the token's own events in the replay window are
+  read once per token (``/v1/contracts/{c}/events``, one scan covering every row's window, cached across
+  calls), and a row whose holder such an event touched is an error naming the event and transaction
+  (see ``codec.balance_event_reason``), never a value.
 
 Options (``[networks.TRON.options]``): ``history_api`` (TronGrid base URL, ``${VAR}`` allowed),
 ``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps``, ``multicall``
@@ -64,6 +69,15 @@ def make_fetcher(network: Network, settings: NetworkSettings) -> TronFetcher:
 
 
 @dataclasses.dataclass
+class _EventScan:
+    """A token's events with lo <= block_timestamp <= hi, as far as scanned (grown, never re-read)."""
+
+    lo: int
+    hi: int
+    events: list[codec.ContractEvent]
+
+
+@dataclasses.dataclass
 class _Current:
     """A current balance and the solidified block range it was read in (lo == hi when exact)."""
 
@@ -102,6 +116,12 @@ class TronFetcher:
         self._index_lock = asyncio.Lock()
         self.lag_checks = max(0, int(opts.get("history_lag_checks", LAG_CHECKS)))
         self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
+        self.event_requests = 0  # TronGrid /v1/contracts/{c}/events pages read
+        self._scans: dict[str, _EventScan] = {}
+        self._scan_failed: dict[tuple[str, int, int], str] = {}  # one failing scan is not repeated for every row
+        self._scan_hint: dict[str, tuple[int, int]] = {}  # contract -> (lowest snapshot block, highest read block) asked
+        self._scan_locks: dict[str, asyncio.Lock] = {}
+        self._owners: dict[str, str | None] = {}  # contract -> owner() (None: the token has none / it reverts)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -133,6 +153,8 @@ class TronFetcher:
         parts = ", ".join(f"{m} ×{n:,}" for m, n in self.used.most_common()) or "-"
         if self.replayed_accounts:
             parts += f"; replay {self.replay_requests / self.replayed_accounts:.2f} history requests per account"
+        if self.event_requests:
+            parts += f", {self.event_requests:,} token event request(s)"
         notes = "; ".join(dict.fromkeys(self.notes))
         return parts + (f"; {notes}" if notes else "")
 
@@ -316,6 +338,8 @@ class TronFetcher:
                         note=f"no history_api configured for TRC-20 replay: current balance at solidified block {cur.hi:,}, not the snapshot's",
                     )
                 else:
+                    lo, hi = self._scan_hint.get(contract, (req.block, cur.hi))
+                    self._scan_hint[contract] = (min(lo, req.block), max(hi, cur.hi))
                     replays.append(self._replay(req, holder, contract, cur, out, i))
         await asyncio.gather(*replays)
 
@@ -388,9 +412,18 @@ class TronFetcher:
             if behind:
                 raise CodecError(behind)
             transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
+            events, owner = await self._events(contract, block, cur.hi)
         except (RpcError, CodecError) as exc:
             out[i] = BalanceResult(req, None, block, error=f"TRC-20 history unavailable: {_short(exc)}", source=self.source)
             return
+        for event in events:
+            why = codec.balance_event_reason(event, holder, owner)
+            if why:
+                out[i] = BalanceResult(
+                    req, None, block, source=self.source,
+                    error=f"the balance changed without a Transfer after block {block:,}: {why}; a replay would be wrong",
+                )
+                return
         moving = [t for t in transfers if lo.timestamp < t.timestamp <= hi.timestamp]
         if moving:
             out[i] = BalanceResult(
@@ -453,6 +486,76 @@ class TronFetcher:
                 raise CodecError("TronGrid returned the same page cursor twice")
             seen.add(fingerprint)
             params["fingerprint"] = fingerprint
+
+    async def _events(self, contract: str, block: int, hi: int) -> tuple[list[codec.ContractEvent], str | None]:
+        """The token's events in blocks (block, hi], and its owner() when an Issue/Redeem is among them.
+
+        One scan serves every row: it covers the union of the windows asked in this run
+        (``_scan_hint``) and is only ever extended, so thousands of holders cost one paged scan.
+        """
+        assert self.history is not None
+        lo_b, hi_b = self._scan_hint.get(contract, (block, hi))
+        lo_b, hi_b = min(lo_b, block), max(hi_b, hi)
+        async with self._scan_locks.setdefault(contract, asyncio.Lock()):
+            first, last = await self._block(lo_b), await self._block(hi_b)
+            if first is None or last is None:
+                raise CodecError(f"the node lacks block {lo_b if first is None else hi_b}")
+            lo_ts, hi_ts = first.timestamp + 1, last.timestamp
+            scan = self._scans.get(contract)
+            missing = [(lo_ts, hi_ts)] if scan is None else [
+                w for w in ((lo_ts, scan.lo - 1), (scan.hi + 1, hi_ts)) if w[0] <= w[1]
+            ]
+            if missing:
+                failed = self._scan_failed.get((contract, lo_ts, hi_ts))
+                if failed:
+                    raise CodecError(failed)
+                behind = await self._history_reaches(hi_b)
+                if behind:
+                    raise CodecError(behind)
+                try:
+                    found = [e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)]
+                except (RpcError, CodecError) as exc:
+                    reason = f"token events of {codec.to_base58(contract)}: {_short(exc)}"
+                    self._scan_failed[(contract, lo_ts, hi_ts)] = reason
+                    raise CodecError(reason) from None
+                if scan is None:
+                    scan = self._scans[contract] = _EventScan(lo_ts, hi_ts, found)
+                else:
+                    scan.events.extend(found)
+                    scan.lo, scan.hi = min(scan.lo, lo_ts), max(scan.hi, hi_ts)
+            mine = [e for e in scan.events if block < e.block <= hi]
+            owner = None
+            if any(e.name in codec.OWNER_EVENTS for e in mine):
+                owner = await self._owner(contract)
+        return mine, owner
+
+    async def _scan_events(self, contract: str, min_ts: int, max_ts: int) -> list[codec.ContractEvent]:
+        """Every confirmed event of ``contract`` with min_ts <= block_timestamp <= max_ts (TronGrid, paged)."""
+        assert self.history is not None
+        path = f"/v1/contracts/{codec.to_base58(contract)}/events"
+        params: dict[str, Any] = {
+            "only_confirmed": "true", "limit": PAGE_LIMIT, "min_block_timestamp": min_ts, "max_block_timestamp": max_ts,
+        }
+        out: list[codec.ContractEvent] = []
+        seen: set[str] = set()
+        while True:
+            body = await self.history.rest("GET", path, params=params)
+            self.event_requests += 1
+            page, fingerprint = codec.parse_events_page(body)
+            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts)
+            if not fingerprint:
+                return out
+            if fingerprint in seen:
+                raise CodecError("TronGrid returned the same page cursor twice")
+            seen.add(fingerprint)
+            params["fingerprint"] = fingerprint
+
+    async def _owner(self, contract: str) -> str | None:
+        """The token's ``owner()`` (read once per token); None when the token has no such function."""
+        if contract not in self._owners:
+            answer = codec.parse_constant_call(await self._trigger(contract, "owner()", ""))
+            self._owners[contract] = codec.decode_address_word(answer.data) if answer.ok and answer.data else None
+        return self._owners[contract]
 
     # -- small helpers -------------------------------------------------------------------
 
