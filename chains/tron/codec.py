@@ -15,7 +15,7 @@ a 0, but only inside an otherwise well-formed answer; ``{}`` means "no such acco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "event_addresses",
     "decode_address_word",
     "balance_event_reason",
+    "moves_no_balance",
 ]
 
 VERSION = 0x41
@@ -380,6 +381,15 @@ class ContractEvent:
     name: str
     args: tuple[tuple[str, str], ...]  # (argument name or position, value as TronGrid wrote it)
     types: tuple[tuple[str, str], ...] = ()  # result_type: (argument name, solidity type)
+    addresses: frozenset[str] | None = None  # event_addresses(), computed once when parsed
+
+
+def moves_no_balance(event: ContractEvent) -> bool:
+    """True for events that never stand for a balance change the replay misses (Transfer is replayed itself).
+
+    The scan keeps only the others, so thousands of holders are checked against a handful of events.
+    """
+    return event.name in HARMLESS_EVENTS
 
 
 def parse_events_page(body: Any) -> tuple[list[ContractEvent], str]:
@@ -403,12 +413,11 @@ def parse_events_page(body: Any) -> tuple[list[ContractEvent], str]:
             number, ts = row["block_number"], row["block_timestamp"]
             if any(isinstance(v, bool) or not isinstance(v, int) for v in (number, ts)):
                 raise TypeError("block_number/block_timestamp are not integers")
-            out.append(
-                ContractEvent(
-                    str(row["transaction_id"]), number, ts, str(row["event_name"]),
-                    tuple((str(k), str(v)) for k, v in result.items()), tuple((str(k), str(v)) for k, v in types.items()),
-                )
+            event = ContractEvent(
+                str(row["transaction_id"]), number, ts, str(row["event_name"]),
+                tuple((str(k), str(v)) for k, v in result.items()), tuple((str(k), str(v)) for k, v in types.items()),
             )
+            out.append(event if moves_no_balance(event) else replace(event, addresses=frozenset(event_addresses(event))))
         except (KeyError, TypeError, AttributeError) as exc:
             raise CodecError(f"TronGrid event row is malformed ({type(exc).__name__}: {exc})") from None
     meta = body.get("meta") or {}
@@ -439,6 +448,8 @@ def event_addresses(event: ContractEvent) -> set[str]:
     non-address type, it is skipped: a 42-digit decimal amount is not an address. An argument without
     a declared type is read as an address if it looks like one (a false match costs an error row, never a value).
     """
+    if event.addresses is not None:
+        return set(event.addresses)
     declared = dict(event.types)
     order = list(declared.values())
     found: set[str] = set()

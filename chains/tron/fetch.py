@@ -311,6 +311,9 @@ class TronFetcher:
         for contract, items in groups.items():
             for start in range(0, len(items), self.chunk):
                 jobs.append(self._read_current(contract, items[start : start + self.chunk], got, s0))
+            snapshots = [requests[i].block for i, _ in items if requests[i].block is not None]
+            if contract and self.history is not None and snapshots and min(snapshots) < s0:
+                jobs.append(self._prefetch_events(contract, min(snapshots), s0))
         await asyncio.gather(*jobs)
         try:
             s1 = (await self._now()).number
@@ -529,8 +532,19 @@ class TronFetcher:
                 owner = await self._owner(contract)
         return mine, owner
 
+    async def _prefetch_events(self, contract: str, lo: int, hi: int) -> None:
+        """Scan the token's events up to the solidified block while the balances are read, not after:
+        the replays then find the scan done (or only extend it by the few blocks the reads moved on)."""
+        old = self._scan_hint.get(contract, (lo, hi))
+        self._scan_hint[contract] = (min(old[0], lo), max(old[1], hi))
+        try:
+            await self._events(contract, lo, hi)
+        except (RpcError, CodecError):
+            pass  # recorded in _scan_failed; each replayed row reports it
+
     async def _scan_events(self, contract: str, min_ts: int, max_ts: int) -> list[codec.ContractEvent]:
-        """Every confirmed event of ``contract`` with min_ts <= block_timestamp <= max_ts (TronGrid, paged)."""
+        """The confirmed events of ``contract`` with min_ts <= block_timestamp <= max_ts that may move a
+        balance without a Transfer (Transfer/Approval/blacklisting are read and dropped; TronGrid, paged)."""
         assert self.history is not None
         path = f"/v1/contracts/{codec.to_base58(contract)}/events"
         params: dict[str, Any] = {
@@ -542,7 +556,7 @@ class TronFetcher:
             body = await self.history.rest("GET", path, params=params)
             self.event_requests += 1
             page, fingerprint = codec.parse_events_page(body)
-            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts)
+            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e))
             if not fingerprint:
                 return out
             if fingerprint in seen:
