@@ -103,6 +103,13 @@ class TronFetcher:
         if self.probe:
             codec.to_hex41(self.probe)  # ValueError: the runner reports the bad option
         self.history = self._history_client(opts)
+        # The token events scan pages sequentially; on the history client it would queue each page behind
+        # thousands of per-account requests and hold every replay of its token until the last one. Its own
+        # client (one request in flight) shares the endpoints, so their rate limit (history_rps) still holds jointly.
+        self.events_api: JsonRpcClient | None = None
+        if self.history is not None:
+            self.events_api = JsonRpcClient(dataclasses.replace(self.history.settings, concurrency=1))
+            self.events_api.endpoints = self.history.endpoints
         self.used: Counter[str] = Counter()
         self.notes: list[str] = []
         self.replayed_accounts = 0
@@ -545,7 +552,7 @@ class TronFetcher:
     async def _scan_events(self, contract: str, min_ts: int, max_ts: int) -> list[codec.ContractEvent]:
         """The confirmed events of ``contract`` with min_ts <= block_timestamp <= max_ts that may move a
         balance without a Transfer (Transfer/Approval/blacklisting are read and dropped; TronGrid, paged)."""
-        assert self.history is not None
+        assert self.events_api is not None
         path = f"/v1/contracts/{codec.to_base58(contract)}/events"
         params: dict[str, Any] = {
             "only_confirmed": "true", "limit": PAGE_LIMIT, "min_block_timestamp": min_ts, "max_block_timestamp": max_ts,
@@ -553,7 +560,7 @@ class TronFetcher:
         out: list[codec.ContractEvent] = []
         seen: set[str] = set()
         while True:
-            body = await self.history.rest("GET", path, params=params)
+            body = await self.events_api.rest("GET", path, params=params)
             self.event_requests += 1
             page, fingerprint = codec.parse_events_page(body)
             out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e))
