@@ -11,7 +11,8 @@ moves 1,000 times, so the replay has real work; every value is checked against t
 (b) Snapshot, end to end: the whole ``por fetch`` process (TRX by ``getaccountbalance`` at the block,
     one request each; USDT in bulk, then replayed over TronGrid), rows/s versus the same baseline.
     Prints the replay cost (TronGrid requests per replayed account) and the token events scan's cost
-    (``/v1/contracts/{c}/events`` pages per snapshot: one scan over the window, whatever the holder count).
+    (``/v1/contracts/{c}/events`` pages per snapshot: one page per event name of the token's ABI, whatever the
+    holder count and the Transfer volume).
 
 Run: .venv/bin/python bench/bench_fetch_tron.py [--holders 10000] [--sample 200]
 """
@@ -183,7 +184,7 @@ def main() -> None:
         in_window = sum(1 for b, *_ in s.tokens[hex41(USDT)].transfers + s.tokens[hex41(USDT)].others if SNAP < b <= s.solid)
         print(f"(b) replay cost: {(grid - events) / max(1, n):.2f} TronGrid transfer-history requests per replayed account ({grid - events:,} requests, {n:,} accounts; the hot wallet's 1,000 transfers take 5 pages)")
         print(
-            f"(b) token events scan: {events:,} extra TronGrid requests per snapshot ({in_window:,} USDT events in the window, 200 a page;"
+            f"(b) token events scan: {events:,} extra TronGrid requests per snapshot (asked by event name; {in_window:,} USDT events in the window;"
             f" {events / max(1, n):.4f} per replayed account), {node.counts['owner_calls']} owner() call(s)"
         )
 

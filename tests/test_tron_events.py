@@ -32,6 +32,11 @@ def tether(**kw: object):
     return s
 
 
+def names_scanned(s) -> list[str]:
+    """The events the fetcher asks TronGrid for by name: the token's on-chain ABI minus those that move no balance."""
+    return [n for n in s.tokens[U].abi_events() if n not in codec.HARMLESS_EVENTS]
+
+
 def usdt_rows(results: list) -> dict[str, object]:
     return {r.request.address: r for r in results if r.request.contract == USDT}
 
@@ -165,9 +170,9 @@ def test_an_event_after_this_rows_read_block_but_inside_the_shared_scan_is_ignor
     assert [r.base_units for r in results] == [truth(s, C, USDT, SNAP), truth(s, A, USDT, SNAP)]
     assert "read at solidified block 981" in results[0].note or "block 981" in results[0].note
     assert any(e.txid == destroy for e in f._scans[U].events) and scans == f.event_requests  # the scan did see it
-    first = sum(1 for b, *_ in s.tokens[U].transfers + s.tokens[U].approvals + s.tokens[U].others if SNAP < b <= 981)
-    # scanned up to the solidified block while the balances were read, then extended once by the blocks the reads moved on
-    assert scans == math.ceil(first / 200) + 1 and f._scans[U].hi == block_ts(991)
+    # scanned (one page per event name) up to the solidified block while the balances were read, then extended
+    # once by the blocks the reads moved on
+    assert scans == 2 * len(names_scanned(s)) and f._scans[U].hi == block_ts(991)
 
 
 def test_unknown_events_naming_the_holder_refuse_and_a_deprecation_refuses_all() -> None:
@@ -207,12 +212,11 @@ def test_one_events_scan_serves_every_holder() -> None:
         with TronNode(s) as n:
             results, f = run(settings(n.url, history=n.url, chunk_size=7), reqs)
             assert [r.base_units for r in results] == [truth(s, r.request.address, r.request.contract, SNAP) for r in results]
-            in_window = sum(1 for b, *_ in s.tokens[U].transfers + s.tokens[U].approvals + s.tokens[U].others if SNAP < b <= s.solid)
-            assert n.counts["contract_events"] == f.event_requests == math.ceil(in_window / 200)
+            assert n.counts["contract_events"] == f.event_requests == len(names_scanned(s))  # one page per name
             return n.counts["contract_events"], len(reqs)
 
     few, many = count(0), count(300)
-    assert few[0] == many[0] >= 2 and many[1] > few[1] * 10  # the scan pages through ~460 events once, whatever the holder count
+    assert few[0] == many[0] >= 2 and many[1] > few[1] * 10  # one scan, whatever the holder count
 
 
 def test_scan_cache_extends_only_the_new_part_across_calls() -> None:
@@ -237,7 +241,7 @@ def test_scan_cache_extends_only_the_new_part_across_calls() -> None:
     assert first[0].ok and first[0].base_units == truth(s, A, USDT, SNAP)
     assert not second[0].ok and "DestroyedBlackFunds" in second[0].error  # now read after the destroy
     assert second[1].ok and second[1].base_units == truth(s, C, USDT, SNAP)
-    assert before >= 1 and added == 1  # only the 30 new blocks were scanned
+    assert before >= 1 and added == len(names_scanned(s))  # only the 30 new blocks were scanned, one request per name
 
 
 @pytest.mark.parametrize(
@@ -252,6 +256,7 @@ def test_a_failing_events_api_gives_error_rows(failure: object, expect: str) -> 
     s = tether()
     if failure == "loop":
         s.events_loop = True
+        s.tokens[U].abi = False  # a whole scan: hundreds of Transfers, so more than one page and a cursor to loop on
     else:
         s.events_error = failure  # type: ignore[assignment]
     with TronNode(s) as n:
@@ -261,3 +266,52 @@ def test_a_failing_events_api_gives_error_rows(failure: object, expect: str) -> 
     assert all(not r.ok and r.base_units is None and "token events" in r.error and expect in r.error for r in tokens.values()), tokens
     assert all(r.ok for r in results if not r.request.contract)
     assert calls <= 8  # one failing scan per run, not one per holder (a 400 may be retried by the HTTP layer)
+
+
+def test_the_scan_asks_by_event_name_so_transfer_volume_costs_nothing() -> None:
+    """Mainnet USDT emits millions of Transfers a day: the scan asks only for the ABI's other events, by name."""
+    quiet, busy = tether(), tether()
+    for i in range(3_000):  # 15 pages of Transfers an unfiltered scan would read
+        busy.transfer(U, 600 + i % 300, hex41(C), hex41(addr(f"payee{i}")), 1)
+    destroy = busy.destroy_black_funds(U, 700, D)
+    counts = []
+    for s in (quiet, busy):
+        with TronNode(s) as n:
+            results, f = run(settings(n.url, history=n.url), requests_for())
+            counts.append((n.counts["contract_events"], n.counts["contract_events_by_name"], n.counts["getcontract"]))
+    assert counts[0] == counts[1] == (len(names_scanned(busy)),) * 2 + (1,)
+    rows = usdt_rows(results)
+    assert not rows[D].ok and destroy in rows[D].error
+    assert rows[C].ok and rows[C].base_units == truth(busy, C, USDT, SNAP)
+
+
+def test_a_token_without_an_abi_on_chain_is_scanned_whole() -> None:
+    s = tether()
+    s.tokens[U].abi = False  # never published, or cleared by ClearABIContract
+    destroy = s.destroy_black_funds(U, 700, D)
+    with TronNode(s) as n:
+        results, f = run(settings(n.url, history=n.url), requests_for())
+        unnamed = n.counts["contract_events"] - n.counts["contract_events_by_name"]
+    in_window = sum(1 for b, *_ in s.tokens[U].transfers + s.tokens[U].approvals + s.tokens[U].others if SNAP < b <= s.solid)
+    assert unnamed == f.event_requests == math.ceil(in_window / 200) and n.counts["contract_events_by_name"] == 0
+    rows = usdt_rows(results)
+    assert not rows[D].ok and destroy in rows[D].error
+    assert any("scanned whole" in note for note in f.notes)
+
+
+def test_abi_event_names_read_from_getcontract_as_java_tron_writes_it() -> None:
+    body = {
+        "contract_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c", "name": "TetherToken",
+        "abi": {"entrys": [
+            {"constant": True, "name": "balanceOf", "inputs": [{"name": "who", "type": "address"}], "outputs": [{"type": "uint256"}], "type": "Function", "stateMutability": "View"},
+            {"inputs": [{"name": "amount", "type": "uint256"}], "name": "Issue", "type": "Event"},
+            {"inputs": [{"indexed": True, "name": "from", "type": "address"}, {"indexed": True, "name": "to", "type": "address"}, {"name": "value", "type": "uint256"}], "name": "Transfer", "type": "Event"},
+            {"inputs": [{"name": "_blackListedUser", "type": "address"}, {"name": "_balance", "type": "uint256"}], "name": "DestroyedBlackFunds", "type": "Event"},
+        ]},
+    }  # fmt: skip
+    assert codec.parse_abi_events(body) == ["Issue", "Transfer", "DestroyedBlackFunds"]
+    assert codec.parse_abi_events({"contract_address": "41aa", "abi": {}}) is None  # no ABI on chain
+    no_transfer = {"abi": {"entrys": [{"name": "Issue", "type": "Event"}]}}
+    assert codec.parse_abi_events(no_transfer) is None  # not a whole TRC-20 ABI: scan everything
+    with pytest.raises(codec.CodecError, match="Invalid address"):
+        codec.parse_abi_events({"Error": "class java.lang.IllegalArgumentException : Invalid address"})

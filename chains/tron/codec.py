@@ -51,6 +51,7 @@ __all__ = [
     "decode_address_word",
     "balance_event_reason",
     "moves_no_balance",
+    "parse_abi_events",
 ]
 
 VERSION = 0x41
@@ -390,6 +391,25 @@ def moves_no_balance(event: ContractEvent) -> bool:
     The scan keeps only the others, so thousands of holders are checked against a handful of events.
     """
     return event.name in HARMLESS_EVENTS
+
+
+def parse_abi_events(body: Any) -> list[str] | None:
+    """The event names a ``/wallet/getcontract`` answer's on-chain ABI declares, or None when it cannot list them.
+
+    java-tron keeps a contract's ABI beside its code (``abi.entrys``, ``type: "Event"``); a deployer may leave
+    it empty or clear it (``ClearABIContract``). An ABI without a ``Transfer`` event is not a TRC-20's whole
+    ABI either: None, and the caller scans every event instead of trusting the list.
+    """
+    err = tron_error(body)
+    if err:
+        raise CodecError(err)
+    if not isinstance(body, dict):
+        raise CodecError(f"getcontract answer is not an object: {str(body)[:200]}")
+    entries = (body.get("abi") or {}).get("entrys") if isinstance(body.get("abi") or {}, dict) else None
+    if not isinstance(entries, list):
+        return None
+    names = [str(e["name"]) for e in entries if isinstance(e, dict) and str(e.get("type", "")).lower() == "event" and e.get("name")]
+    return list(dict.fromkeys(names)) if "Transfer" in names else None
 
 
 def parse_events_page(body: Any) -> tuple[list[ContractEvent], str]:

@@ -129,6 +129,7 @@ class TronFetcher:
         self._scan_hint: dict[str, tuple[int, int]] = {}  # contract -> (lowest snapshot block, highest read block) asked
         self._scan_locks: dict[str, asyncio.Lock] = {}
         self._owners: dict[str, str | None] = {}  # contract -> owner() (None: the token has none / it reverts)
+        self._abi_events: dict[str, list[str] | None] = {}  # contract -> event names of its on-chain ABI
 
     # -- configuration ----------------------------------------------------------------
 
@@ -551,25 +552,52 @@ class TronFetcher:
 
     async def _scan_events(self, contract: str, min_ts: int, max_ts: int) -> list[codec.ContractEvent]:
         """The confirmed events of ``contract`` with min_ts <= block_timestamp <= max_ts that may move a
-        balance without a Transfer (Transfer/Approval/blacklisting are read and dropped; TronGrid, paged)."""
+        balance without a Transfer (TronGrid, paged).
+
+        Asked by name, one name at a time, for every event the token's on-chain ABI declares except those
+        that move no balance: on mainnet USDT emits millions of Transfers a day, which an unfiltered scan would
+        page through 200 at a time, while its other events are a handful. A token whose ABI cannot list its
+        events (none on chain, cleared) is scanned whole.
+        """
+        names = await self._event_names(contract)
+        if names is None:
+            return await self._scan_event_pages(contract, min_ts, max_ts, None)
+        out: list[codec.ContractEvent] = []
+        for name in names:
+            if name not in codec.HARMLESS_EVENTS:
+                out.extend(await self._scan_event_pages(contract, min_ts, max_ts, name))
+        return out
+
+    async def _scan_event_pages(self, contract: str, min_ts: int, max_ts: int, name: str | None) -> list[codec.ContractEvent]:
         assert self.events_api is not None
         path = f"/v1/contracts/{codec.to_base58(contract)}/events"
         params: dict[str, Any] = {
             "only_confirmed": "true", "limit": PAGE_LIMIT, "min_block_timestamp": min_ts, "max_block_timestamp": max_ts,
         }
+        if name is not None:
+            params["event_name"] = name
         out: list[codec.ContractEvent] = []
         seen: set[str] = set()
         while True:
             body = await self.events_api.rest("GET", path, params=params)
             self.event_requests += 1
             page, fingerprint = codec.parse_events_page(body)
-            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e))
+            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e) and name in (None, e.name))
             if not fingerprint:
                 return out
             if fingerprint in seen:
                 raise CodecError("TronGrid returned the same page cursor twice")
             seen.add(fingerprint)
             params["fingerprint"] = fingerprint
+
+    async def _event_names(self, contract: str) -> list[str] | None:
+        """The event names of the token's on-chain ABI (``/wallet/getcontract``, read once per token), or None."""
+        if contract not in self._abi_events:
+            body = await self.client.rest("POST", "/wallet/getcontract", {"value": codec.to_base58(contract), "visible": True})
+            self._abi_events[contract] = codec.parse_abi_events(body)
+            if self._abi_events[contract] is None:
+                self.notes.append(f"{codec.to_base58(contract)} has no event list on chain: its events are scanned whole")
+        return self._abi_events[contract]
 
     async def _owner(self, contract: str) -> str | None:
         """The token's ``owner()`` (read once per token); None when the token has no such function."""
