@@ -44,7 +44,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from chains.tron import codec
@@ -66,6 +66,20 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def make_fetcher(network: Network, settings: NetworkSettings) -> TronFetcher:
     return TronFetcher(network, settings)
+
+
+async def _grid_pages(client: JsonRpcClient, path: str, params: dict[str, Any], parse: Callable[[Any], tuple[list, str]]) -> AsyncIterator[list]:
+    """The pages of one TronGrid query, following ``meta.fingerprint``; a cursor seen twice is an error, never a loop."""
+    seen: set[str] = set()
+    while True:
+        page, fingerprint = parse(await client.rest("GET", path, params=params))
+        yield page
+        if not fingerprint:
+            return
+        if fingerprint in seen:
+            raise CodecError("TronGrid returned the same page cursor twice")
+        seen.add(fingerprint)
+        params = {**params, "fingerprint": fingerprint}
 
 
 @dataclasses.dataclass
@@ -485,18 +499,10 @@ class TronFetcher:
         }
         transfers: list[codec.Transfer] = []
         self.replayed_accounts += 1
-        seen: set[str] = set()
-        while True:
-            body = await self.history.rest("GET", path, params=params)
+        async for page in _grid_pages(self.history, path, params, lambda body: codec.parse_trc20_page(body, contract)):
             self.replay_requests += 1
-            page, fingerprint = codec.parse_trc20_page(body, contract)
             transfers.extend(t for t in page if min_ts <= t.timestamp <= max_ts)
-            if not fingerprint:
-                return transfers
-            if fingerprint in seen:
-                raise CodecError("TronGrid returned the same page cursor twice")
-            seen.add(fingerprint)
-            params["fingerprint"] = fingerprint
+        return transfers
 
     async def _events(self, contract: str, block: int, hi: int) -> tuple[list[codec.ContractEvent], str | None]:
         """The token's events in blocks (block, hi], and its owner() when an Issue/Redeem is among them.
@@ -577,18 +583,10 @@ class TronFetcher:
         if name is not None:
             params["event_name"] = name
         out: list[codec.ContractEvent] = []
-        seen: set[str] = set()
-        while True:
-            body = await self.events_api.rest("GET", path, params=params)
+        async for page in _grid_pages(self.events_api, path, params, codec.parse_events_page):
             self.event_requests += 1
-            page, fingerprint = codec.parse_events_page(body)
             out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e) and name in (None, e.name))
-            if not fingerprint:
-                return out
-            if fingerprint in seen:
-                raise CodecError("TronGrid returned the same page cursor twice")
-            seen.add(fingerprint)
-            params["fingerprint"] = fingerprint
+        return out
 
     async def _event_names(self, contract: str) -> list[str] | None:
         """The event names of the token's on-chain ABI (``/wallet/getcontract``, read once per token), or None."""
