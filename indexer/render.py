@@ -106,7 +106,8 @@ def render_table(
         blank = [i for i in shown if i > 0 and all(v is None for v in (row[i] for row in result.rows))]
         empty = [labels.get(result.columns[i], result.columns[i]) for i in blank]
         candidates = [i for i in shown if i not in blank]
-        ranked = [i for i in candidates if i == 0 or result.columns[i] in prefer] + [i for i in candidates if i != 0 and result.columns[i] not in prefer]
+        kept_first = [i for i in candidates if i == 0 or result.columns[i] in prefer]
+        ranked = kept_first + [i for i in candidates if i not in kept_first]
         shown, used = [], 1
         for i in ranked:
             if used + widths[i] + 3 > width and shown:
