@@ -23,6 +23,7 @@ from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.aptos_node import APT, APT_FA, AptosScenario, aptos_node
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 
 SNAP = 600
 USDT = "0x357b0b74bc833e95a115ad22604854d6b0fca151cecd94111770e5d6ffc9dc2b"
@@ -96,12 +97,6 @@ def expected(sc: AptosScenario) -> dict[int, str]:
     out = {1: str(sc.coin_balance(OWNER, APT, v)), 2: str(sc.fa_balance(OWNER, USDT, v))}
     out.update({n: str(sc.coin_balance(a, APT, v)) for n, a in enumerate(MANY, start=3)})
     return out
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar), error from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _, _ in got), got
-    return {r: u for r, _, u, _ in got}
 
 
 @pytest.fixture(autouse=True)

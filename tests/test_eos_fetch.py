@@ -21,6 +21,7 @@ from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.eos_node import EosScenario, eos_node
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 
 SNAP = 5_000
 OKX = "okbwallet1tr"
@@ -98,12 +99,6 @@ def rows() -> list[tuple[str, str, str, str, int | None]]:
 
 def expected(sc: EosScenario) -> dict[int, str]:
     return {n: str(sc.balance(r[3], "eosio.token", "EOS", SNAP)) for n, r in enumerate(rows(), start=1)}
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: u for r, _, u in got}
 
 
 def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> None:

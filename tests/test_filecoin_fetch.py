@@ -20,6 +20,7 @@ from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.lotus_node import LotusScenario, lotus_node
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 
 SNAP = 2_000
 A = "f1abjxfbp274xpdqcpuaykwkfb43omjotacm2p3za"
@@ -69,12 +70,6 @@ def expected(sc: LotusScenario) -> dict[int, str]:
 
 def cfg(url: str) -> PorConfig:
     return PorConfig(networks={"FIL": NetworkSettings(name="FIL", rpc=[url], backoff=0.01, backoff_max=0.02, retries=6)}, path=Path("por.toml"))
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: u for r, _, u in got}
 
 
 def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from indexer.ingest.sources import publication_name
 from indexer.registry import Registry, registry
 from indexer.store import migrate
 from tests.test_cli import por
+from tests.test_ingest import table, write
 
 SIG = "0x" + "ab" * 65
 EOA_A = "0x0cdcdb19a857c2ac24818ca4fdfe38cce071483e"
@@ -48,15 +49,6 @@ ETH,Eigenlayer Staking,ETH,20914735,0x{"cd" * 48},32.000000000000000001,I am an 
 ETH,Native ETH Staking,ETH,20914735,0x{"ef" * 48},32,I am an OKX address,{SIG},,,{EOA_A},,extra
 """
 
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-def table(con, sql: str, *params):
-    return con.execute(sql, list(params)).fetchall()
 
 
 def trace(con) -> list[int]:

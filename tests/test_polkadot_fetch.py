@@ -25,6 +25,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 from tests.fixtures.substrate_node import SubstrateScenario, substrate_node
 
 SNAP = 1_500
@@ -124,12 +125,6 @@ def cfg(url: str) -> PorConfig:
 
 def expected() -> dict[int, str]:
     return {n: "0" if n == 2 else str(10**10 + (n - 1) + 5 * 10**10) for n in range(1, len(ADDRS) + 1)}
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: u for r, _, u in got}
 
 
 def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> None:

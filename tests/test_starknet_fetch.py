@@ -17,7 +17,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import resume_after_kill, stored_balances
 from tests.fixtures.starknet_node import StarknetScenario, starknet_node
 
 SNAP = 700
@@ -91,9 +91,7 @@ def cfg(url: str) -> PorConfig:
 
 
 def stored(con, sid: int) -> dict[int, int]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: int(u) for r, _, u in got}
+    return {row: int(units) for row, units in stored_balances(con, sid).items()}
 
 
 def expected(sc: StarknetScenario) -> dict[int, int]:

@@ -15,6 +15,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 from tests.fixtures.sui_graphql import SuiScenario, sui_node
 
 SNAP = 40_000
@@ -77,12 +78,6 @@ def rows() -> list[tuple[str, str, str, str, int | None]]:
 
 def expected(sc: SuiScenario) -> dict[int, str]:
     return {n: str(sc.balance(r[3], SUI, SNAP)) for n, r in enumerate(rows(), start=1)}
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: u for r, _, u in got}
 
 
 def cfg(url: str) -> PorConfig:

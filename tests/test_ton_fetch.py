@@ -19,6 +19,7 @@ from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import stored_balances as stored  # row_no -> base units, all ok
 from tests.fixtures.toncenter import TonScenario, toncenter
 
 SNAP = 50_000
@@ -97,12 +98,6 @@ def expected(sc: TonScenario) -> dict[int, str]:
         history = sc.ton if coin.startswith("TON") else sc.jettons
         out[n] = str(sc._at(history.get(raw(owner)), SNAP) or 0)
     return out
-
-
-def stored(con, sid: int) -> dict[int, str]:
-    got = con.execute("select row_no, status, cast(base_units as varchar), error from balances where snapshot_id = ?", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _, _ in got), got
-    return {r: u for r, _, u, _ in got}
 
 
 def cfg(url: str) -> PorConfig:

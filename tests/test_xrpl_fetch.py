@@ -19,7 +19,7 @@ from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import insert_snapshot
 from tests.fixtures.faulty_proxy import FaultyProxy
-from tests.fixtures.resume import resume_after_kill
+from tests.fixtures.resume import resume_after_kill, stored_balances
 from tests.fixtures.xrpl_node import XrplScenario, xrpl_node
 
 SNAP = 150
@@ -95,9 +95,7 @@ def expected(sc: XrplScenario) -> dict[int, int]:
 
 
 def stored(con, sid: int) -> dict[int, int]:
-    got = con.execute("select row_no, status, cast(base_units as varchar) from balances where snapshot_id = ? and as_of = 'snapshot'", [sid]).fetchall()
-    assert all(s == "ok" for _, s, _ in got), got
-    return {r: int(u) for r, _, u in got}
+    return {row: int(units) for row, units in stored_balances(con, sid).items()}
 
 
 def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> None:
