@@ -1,5 +1,5 @@
 """EOS / Vaulta balances at the snapshot block: current ``get_currency_balance`` replayed back through the
-account's token transfers from a Hyperion history API.
+account's token actions from a Hyperion history API.
 
 EOS permission-key signatures live in ``chains.eos``; this plugin only reads balances.
 """
@@ -17,6 +17,6 @@ plugin = ChainPlugin(
         block_reference="height",
         max_batch=1,
         token_kind="eosio.token-style (code:symbol)",
-        notes="get_currency_balance now, minus Hyperion transfers after the snapshot block; without options.history_api: latest",
+        notes="get_currency_balance now, minus the account's Hyperion actions after the snapshot block (paged by block number); issue/retire after it: error; history not covering the blocks or no options.history_api: latest",
     ),
 )
