@@ -16,6 +16,9 @@ plugin = ChainPlugin(
         token_methods=(),
         block_reference="slot (of the row's execution block, from its timestamp)",
         max_batch=30,
-        notes="/eth/v1/beacon/states/{slot}/validators?id=… at the slot of the snapshot block; Gwei -> wei; needs options.execution_rpc",
+        notes=(
+            "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"
+            " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc, else [networks.ETH]; needs an archive beacon node"
+        ),
     ),
 )
