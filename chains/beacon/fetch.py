@@ -8,8 +8,9 @@ that slot must carry that execution block number. Then ``GET /eth/v1/beacon/stat
 reads many validators per request from that one state (``state_at_height``; ``read_block`` is the slot).
 
 The execution node is ``[networks.BEACON.options] execution_rpc``: a URL, or the ``NetworkSettings`` of the
-``[networks.ETH]`` endpoint when the runner passes them in its place (so one ETH node serves both, with its
-headers and credentials); with neither the fetcher cannot start and says so.
+``[networks.ETH]`` endpoint passed in its place (so one ETH node serves both, with its failover, headers and
+credentials: what the runner is to pass when ``execution_rpc`` is not set); with neither the fetcher cannot
+start and says so.
 
 Rules a reserve figure depends on:
 
@@ -74,9 +75,7 @@ def execution_settings(settings: NetworkSettings) -> NetworkSettings:
         return execution
     if isinstance(execution, str) and execution:
         return dataclasses.replace(settings, rpc=[execution], headers={}, auth=None)
-    raise ValueError(
-        "set [networks.BEACON.options] execution_rpc, or configure [networks.ETH]: the execution node that maps the snapshot block to its slot"
-    )
+    raise ValueError("no execution node: set [networks.BEACON.options] execution_rpc to the execution node that maps the snapshot block to its slot")
 
 
 def slot_of(timestamp: int, genesis_time: int, seconds_per_slot: int) -> int:
