@@ -45,6 +45,10 @@ def test_codec_against_the_protobuf_library() -> None:
             codec.decode_get_balance_output(out.SerializeToString()[:-3], "ELF", OWNERS[0])  # truncated
     text = b58check_encode(OWNERS[0])
     assert codec.address_bytes(f"ELF_{text}_AELF") == codec.address_bytes(text) == codec.address_bytes(f"{text}_tDVV") == OWNERS[0]
+    assert [codec.parse_address(a)[1] for a in (f"ELF_{text}_AELF", f"ELF_{text}_tDVV", f"{text}_tDVW", text, f"ELF_{text}")] == ["AELF", "tDVV", "tDVW", None, None]
+    for bad in (f"ELF_{text}_tDV0", f"ELF_{text}_mainnet", f"a_b_{text}_AELF"):
+        with pytest.raises(ValueError):
+            codec.parse_address(bad)
 
 
 def scenario() -> AelfScenario:
@@ -81,3 +85,36 @@ def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> Non
         assert sum(proxy.counts[f] for f in ("drop", "429", "500", "malformed")) > 0
         got = con.execute("select row_no, status, cast(base_units as varchar), error from balances where snapshot_id = ?", [sid]).fetchall()
     assert {r: (s, u) for r, s, u, _ in got} == {n: ("ok", str(sc.balances[(o, "ELF")])) for n, o in enumerate(OWNERS, start=1)}  # cut answers were asked again
+
+
+def test_a_side_chain_address_is_read_on_its_own_chain_never_as_a_main_chain_zero() -> None:
+    """``ELF_…_tDVV`` on the main chain's node reads as a real-looking 0: routed to tDVV's node, else an error row."""
+    main, side = AelfScenario(), AelfScenario(chain_id="tDVV", height=180_000_000)
+    main.balances[(OWNERS[1], "ELF")] = 5
+    side.balances[(OWNERS[0], "ELF")] = 777
+    side.balances[(OWNERS[0], "USDT")] = 9
+    text = [b58check_encode(o) for o in OWNERS[:2]]
+    reqs = [BalanceRequest(f"ELF_{text[0]}_tDVV", "", 100), BalanceRequest(f"ELF_{text[0]}_tDVV", "USDT", 100), BalanceRequest(f"ELF_{text[1]}_AELF", "", 100), BalanceRequest(text[1], "", 100)]
+
+    def fetch(url: str, **options: object):
+        async def go():
+            async with run_session():
+                f = AelfFetcher(registry().networks["ELF"], NetworkSettings(name="ELF", rpc=[url], backoff=0.01, options=options))
+                try:
+                    return await f.fetch(reqs)
+                finally:
+                    await f.close()
+
+        return asyncio.run(go())
+
+    with aelf_node(main) as m, aelf_node(side) as s:
+        lost, lost_usdt, here, bare = fetch(m.url)
+        asked_main = m.counts["requests"]
+        routed, routed_usdt, here2, _ = fetch(m.url, chains={"tDVV": s.url})
+        wrong, *_ = fetch(m.url, chains={"tDVV": m.url})  # a "tDVV" endpoint that serves AELF
+    assert not lost.ok and lost.base_units is None and "chain tDVV" in lost.error and "chains = { tDVV" in lost.error
+    assert not lost_usdt.ok and (here.base_units, bare.base_units) == (5, 5)
+    assert asked_main == 4  # chainStatus, the Token contract, two GetBalance: the tDVV rows were never asked here
+    assert (routed.base_units, routed.block_height, routed.method, routed_usdt.base_units) == (777, 180_000_000, "latest", 9)
+    assert routed.source != here2.source and here2.base_units == 5
+    assert not wrong.ok and "serves chain AELF" in wrong.error

@@ -17,7 +17,7 @@ from indexer.registry import registry
 from indexer.rpc import run_session
 from indexer.store import connect
 from tests.fixtures.anvil import Anvil, insert_snapshot
-from tests.fixtures.beacon_node import BeaconScenario, beacon_node
+from tests.fixtures.beacon_node import BeaconScenario, PendingDeposit, beacon_node
 from tests.fixtures.faulty_proxy import FaultyProxy
 from tests.fixtures.resume import resume_after_kill
 
@@ -134,3 +134,86 @@ def test_staking_rows_published_on_eth_are_read_on_the_beacon_chain(chain, tmp_p
     got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
     assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS[:3], start=1)}
     assert summary.skipped["ETH"][0] == 1  # the ordinary ETH row stays on ETH (not configured here)
+
+
+def fetch(beacon_url: str, execution: object, requests: list[BalanceRequest], **options: object):
+    async def go():
+        async with run_session():
+            f = BeaconFetcher(registry().networks["BEACON"], NetworkSettings(name="BEACON", rpc=[beacon_url], backoff=0.01, options={"execution_rpc": execution, **options}))
+            try:
+                return await f.fetch(requests)
+            finally:
+                await f.close()
+
+    return asyncio.run(go())
+
+
+def with_pending(sc: BeaconScenario, **kw: object) -> BeaconScenario:
+    """The chain's history plus Electra deposits that wait in the state at the snapshot slot 5000."""
+    out = BeaconScenario(genesis_time=GENESIS, payloads=sc.payloads, validators=dict(sc.validators), oldest_state=4000, head=5200, **kw)  # type: ignore[arg-type]
+    out.pending = [
+        PendingDeposit(KEYS[5], 2_000_000_000, queued=4990, applied=5001),  # a top-up, credited after the snapshot
+        PendingDeposit(KEYS[6], 1_000_000_000, queued=4995),
+        PendingDeposit(KEYS[6], 500_000_000, queued=4999),
+        PendingDeposit(KEYS[7], 7, queued=4000, applied=4990),  # credited before the snapshot: in the balance already
+        PendingDeposit("0x" + "ee" * 48, 32_000_000_000, queued=4998),  # a new key: a validator only if its signature is valid
+    ]
+    return out
+
+
+def test_pending_deposits_are_counted_and_a_new_key_with_only_a_deposit_is_an_error(chain) -> None:
+    """After Electra a top-up waits in the state's pending_deposits, not in ``balance``: counted, with a note."""
+    node, sc, block = chain
+    with beacon_node(with_pending(sc)) as beacon:
+        five, six, seven, new, eight = fetch(beacon.url, node.url, [BalanceRequest(k, "", block) for k in (KEYS[5], KEYS[6], KEYS[7], "0x" + "ee" * 48, KEYS[8])])
+    assert (five.base_units, five.method) == ((sc.balance(KEYS[5], 5000) + 2_000_000_000) * 10**9, "state_at_height")
+    assert "1 pending deposit(s) of 2,000,000,000 Gwei" in five.note
+    assert six.base_units == (sc.balance(KEYS[6], 5000) + 1_500_000_000) * 10**9 and "2 pending deposit(s)" in six.note
+    assert (seven.base_units, seven.note) == (sc.balance(KEYS[7], 5000) * 10**9, "")  # no longer pending at the snapshot slot
+    assert (eight.base_units, eight.note) == (sc.balance(KEYS[8], 5000) * 10**9, "")
+    assert not new.ok and new.base_units is None and "32,000,000,000 Gwei" in new.error and "signature" in new.error
+
+
+def test_a_state_before_electra_has_no_pending_deposits_to_ask_for(chain) -> None:
+    """A Deneb state answers pending_deposits with 400: the adapter must not ask, and must not fail its rows."""
+    node, sc, block = chain
+    with beacon_node(with_pending(sc, electra_slot=6000)) as beacon:
+        got = fetch(beacon.url, node.url, [BalanceRequest(k, "", block) for k in KEYS[:8]])
+        asked = beacon.counts["requests"]
+    assert [r.base_units for r in got] == [sc.balance(k, 5000) * 10**9 for k in KEYS[:8]]
+    assert all(r.ok and not r.note for r in got)
+    assert asked == 4  # genesis, spec, the block, one validators query: pending_deposits was not asked
+
+
+def test_the_validator_id_limit_of_the_beacon_api_is_kept(chain) -> None:
+    """beacon-APIs: ``id`` maxItems 64, 414 above it: 64 per request works, 65 is refused before any request."""
+    node, sc, block = chain
+    with beacon_node(sc) as beacon:
+        got = fetch(beacon.url, node.url, [BalanceRequest(k, "", block) for k in KEYS], ids_per_request=64)
+        assert [r.base_units for r in got] == [sc.balance(k, 5000) * 10**9 for k in KEYS]
+        with pytest.raises(ValueError, match="1 to 64"):
+            fetch(beacon.url, node.url, [], ids_per_request=65)
+
+
+def test_the_execution_node_can_be_the_eth_networks_settings(chain) -> None:
+    """``execution_rpc`` may carry the [networks.ETH] settings themselves (their endpoints, headers, credentials)."""
+    node, sc, block = chain
+    eth = NetworkSettings(name="ETH", rpc=["http://127.0.0.1:9", node.url], backoff=0.01, retries=3)  # the first endpoint is down: failover
+    with beacon_node(sc) as beacon:
+        [got] = fetch(beacon.url, eth, [BalanceRequest(KEYS[2], "", block)])
+    assert (got.base_units, got.block_height) == (sc.balance(KEYS[2], 5000) * 10**9, 5000)
+    with pytest.raises(ValueError, match="no execution node: set .* execution_rpc"):
+        BeaconFetcher(registry().networks["BEACON"], NetworkSettings(name="BEACON", rpc=["http://127.0.0.1:9"]))
+
+
+@pytest.mark.xfail(strict=True, reason="needs the runner to pass [networks.ETH] as BEACON's execution_rpc when unset (core change in indexer/fetch.py)")
+def test_without_execution_rpc_the_runner_uses_the_eth_network(chain, tmp_path: Path) -> None:
+    node, sc, block = chain
+    with beacon_node(sc) as beacon:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows(block)[:3])
+        cfg = PorConfig(networks={"BEACON": NetworkSettings(name="BEACON", rpc=[beacon.url]), "ETH": NetworkSettings(name="ETH", rpc=[node.url])}, path=Path("por.toml"))
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+    assert summary.networks["BEACON"].blocked == ""
+    got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
+    assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS[:3], start=1)}

@@ -1,7 +1,8 @@
-"""FIL balances after the snapshot epoch, against a Lotus-shaped stub with null rounds.
+"""FIL balances at the snapshot epoch, against a Lotus-shaped stub with null rounds.
 
 Epoch 2000 is the snapshot; 2001 and 2002 are null rounds, so the state after 2000 is the parent
-state of tipset 2003. A balance set by epoch 2000's messages must be seen; one set at 2003 must not.
+state of tipset 2003. A balance set by epoch 2000's messages must be seen by the default read (after the
+epoch's messages) and not by ``epoch_state = "before"``; one set at 2003 by neither.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from chains.filecoin.fetch import FilecoinFetcher
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import fetch_snapshot
 from indexer.models import BalanceRequest
+from indexer.plugins import FetchBlocked
 from indexer.registry import registry
 from indexer.rpc import run_session
 from indexer.store import connect
@@ -38,10 +42,10 @@ def scenario(**kw: object) -> LotusScenario:
     return sc
 
 
-def fetch(url: str, reqs: list[BalanceRequest]):
+def fetch(url: str, reqs: list[BalanceRequest], **options: object):
     async def go():
         async with run_session():
-            f = FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=[url], backoff=0.01))
+            f = FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=[url], backoff=0.01, options=options))
             return await f.fetch(reqs)
 
     return asyncio.run(go())
@@ -58,6 +62,42 @@ def test_state_after_the_snapshot_epoch_across_null_rounds() -> None:
     assert absent.ok and absent.base_units == 0 and "did not exist" in absent.note
     assert not bad.ok and bad.base_units is None and "invalid address" in bad.error
     assert (latest.base_units, latest.block_height, latest.method) == (1, 3_000, "latest")
+
+
+def test_before_and_after_the_epochs_messages_differ_and_the_option_chooses() -> None:
+    """Epoch 2000's own message moved A's balance: "after" sees it (the default), "before" does not."""
+    with lotus_node(scenario()) as node:
+        after, after_null = fetch(node.url, [BalanceRequest(A, "", SNAP), BalanceRequest(A, "", SNAP + 1)])
+        before, before_null, before_b = fetch(node.url, [BalanceRequest(A, "", SNAP), BalanceRequest(A, "", SNAP + 1), BalanceRequest(B, "", SNAP)], epoch_state="before")
+
+        async def usual_tooling() -> int:
+            """StateGetActor at ChainGetTipSetByHeight(2001): a null round looks back to tipset 2000, before its messages."""
+            async with run_session():
+                f = FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=[node.url], backoff=0.01))
+                ts = await f.client.call("Filecoin.ChainGetTipSetByHeight", [SNAP + 1, None])
+                return int((await f.client.call("Filecoin.StateGetActor", [A, ts["Cids"]]))["Balance"])
+
+        by_height = asyncio.run(usual_tooling())
+    assert (after.base_units, after.block_height, after.method, after.note) == (123_456_789_012_345_678_901, SNAP, "state_at_height", "")
+    assert (before.base_units, before.block_height, before.method) == (5 * 10**18, SNAP, "state_at_height")
+    assert "before the epoch's messages" in before.note and before_b.base_units == 42
+    # a null round has no messages: before and after it are both the state after epoch 2000
+    assert after_null.base_units == before_null.base_units == 123_456_789_012_345_678_901
+    assert by_height == 5 * 10**18  # one epoch early: why neither read uses ChainGetTipSetByHeight
+
+
+def test_the_epoch_state_option_is_checked_and_the_head_is_readable_only_before_its_messages() -> None:
+    with pytest.raises(ValueError, match="epoch_state"):
+        FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=["http://127.0.0.1:9"], options={"epoch_state": "at"}))
+    with lotus_node(scenario()) as node:
+
+        async def preflight(**options: object) -> None:
+            async with run_session():
+                await FilecoinFetcher(registry().networks["FIL"], NetworkSettings(name="FIL", rpc=[node.url], backoff=0.01, options=options)).preflight({3_000})
+
+        asyncio.run(preflight(epoch_state="before"))  # the head's parent state exists
+        with pytest.raises(FetchBlocked, match="after epoch 3,000's messages does not exist yet"):
+            asyncio.run(preflight())
 
 
 def rows() -> list[tuple[str, str, str, str, int | None]]:

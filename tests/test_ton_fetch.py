@@ -85,6 +85,42 @@ def test_values_at_the_snapshot_block() -> None:
     assert (latest.base_units, latest.block_height) == (5, 60_000)
 
 
+def test_an_old_toncenter_that_ignores_seqno_gives_latest_with_the_block_it_read() -> None:
+    """ton-http-api before v2.0.53 answers the current state whatever ``seqno`` says: stored as latest, never as the snapshot's."""
+    for version, jetton_reason in (((2, 0, 52), "at masterchain block 60,000, not 50,000"), ((2, 0, 41), "names no masterchain block")):
+        with toncenter(scenario(version=version)) as node:
+            ton, usdt, none = fetch(node.url, [BalanceRequest(OWNERS[0], "", SNAP), BalanceRequest(OWNERS[0], MASTER, SNAP), BalanceRequest(OWNERS[1], MASTER, SNAP)])
+        assert (ton.base_units, ton.block_height, ton.method) == (5, 60_000, "latest")  # the tip's value, not 10**9
+        assert "at masterchain block 60,000, not 50,000" in ton.note and "v2.0.53" in ton.note
+        assert (usdt.base_units, usdt.method) == (0, "latest") and jetton_reason in usdt.note
+        assert none.ok and none.method == "latest" and "not deployed" in none.note
+    with toncenter(scenario(version=(2, 0, 53))) as node:  # the first release that reads seqno
+        ton, usdt = fetch(node.url, [BalanceRequest(OWNERS[0], "", SNAP), BalanceRequest(OWNERS[0], MASTER, SNAP)])
+    assert (ton.base_units, ton.method, usdt.base_units, usdt.method) == (10**9, "state_at_height", 1_000_000, "state_at_height")
+
+
+def test_an_old_toncenter_stores_latest_proxies_that_no_snapshot_figure_counts(tmp_path: Path) -> None:
+    with toncenter(scenario(version=(2, 0, 52))) as node:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows()[:6])
+        summary = fetch_snapshot(con, cfg(node.url), sid, show_progress=False)
+    assert summary.networks["TON"].methods == {"latest": 6} and summary.rows_latest_proxy == 6
+    got = con.execute("select status, method, read_block, note from balances where snapshot_id = ? order by row_no", [sid]).fetchall()
+    assert {(s, m, b) for s, m, b, _ in got} == {("ok", "latest", 60_000)}
+    assert all("ignores seqno" in n for *_, n in got)
+    assert con.execute("select status, count(*) from reconciliation where snapshot_id = ? group by all", [sid]).fetchall() == [("latest_only", 6)]
+
+
+def test_exit_code_minus_14_is_out_of_gas_an_error_never_a_balance() -> None:
+    """-14 is ~out_of_gas (its stack holds the gas consumed); only -13 (no code: not deployed) reads as 0."""
+    sc = scenario()
+    sc.out_of_gas.add(raw(OWNERS[3]))
+    with toncenter(sc) as node:
+        gas, undeployed = fetch(node.url, [BalanceRequest(OWNERS[3], MASTER, SNAP), BalanceRequest(OWNERS[2], MASTER, SNAP)])
+    assert not gas.ok and gas.base_units is None and "out of gas" in gas.error and "-14" in gas.error
+    assert (undeployed.base_units, undeployed.method) == (0, "state_at_height") and "exit code -13" in undeployed.note
+
+
 def rows() -> list[tuple[str, str, str, str, int | None]]:
     out = []
     for o in OWNERS:

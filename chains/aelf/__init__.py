@@ -16,6 +16,9 @@ plugin = ChainPlugin(
         block_reference="height",
         max_batch=1,
         token_kind="MultiToken symbol",
-        notes="executeTransaction of MultiToken.GetBalance (protobuf) at the best chain height: current state, stored as latest",
+        notes=(
+            "executeTransaction of MultiToken.GetBalance (protobuf) at the best chain height: current state, stored as latest;"
+            " an address is read on its own chain (ELF_…_tDVV: options.chains.tDVV), never on another chain's node"
+        ),
     ),
 )

@@ -9,22 +9,51 @@ owner 2, balance 3 (int64). The tests check these bytes against the protobuf lib
 from __future__ import annotations
 
 import hashlib
+import re
 
 from chains.common.encoding import b58check_decode, b58check_encode
 
 
-def address_bytes(text: str) -> bytes:
-    """``ELF_<base58check>_AELF``, ``<base58check>_tDVV`` or bare base58check → the 32-byte address."""
-    core = text.strip()
-    parts = core.split("_")
+# A chain id as text: 3 bytes in plain base58, 4 characters (AElfProject/AElf src/AElf.Types/Helper/ChainHelper.cs:
+# ConvertChainIdToBase58); "AELF" is the main chain, "tDVV" and "tDVW" side chains.
+_CHAIN_ID = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{4}$")
+
+
+def parse_address(text: str) -> tuple[bytes, str | None]:
+    """An aelf address and the chain it names: ``ELF_<base58check>_tDVV`` → (32 bytes, "tDVV").
+
+    The formatted form is ``<primary token symbol>_<base58check>_<ChainId>`` (AElfProject/aelf-sdk.py
+    ``src/aelf/client.py``, ``get_formatted_address``); ``<base58check>_<ChainId>`` names the chain too; a bare
+    ``<base58check>`` (or ``ELF_<base58check>``) names none. The same 32 bytes are a different account on each
+    chain, so the chain is part of the address.
+    """
+    parts = text.strip().split("_")
+    chain: str | None = None
     if len(parts) == 3:
-        core = parts[1]
+        core, chain = parts[1], parts[2]
+    elif len(parts) == 2 and len(parts[1]) < len(parts[0]):
+        core, chain = parts
     elif len(parts) == 2:
-        core = parts[0] if len(parts[0]) > len(parts[1]) else parts[1]
+        core = parts[1]  # a symbol prefix without a chain
+    elif len(parts) == 1:
+        core = parts[0]
+    else:
+        raise ValueError(f"{text!r} is not an aelf address")
+    if chain is not None and not _CHAIN_ID.match(chain):
+        raise ValueError(f"{text!r} ends in {chain!r}, not a 4-character aelf chain id")
     raw = b58check_decode(core)
     if len(raw) != 32:
         raise ValueError(f"aelf address decodes to {len(raw)} bytes, not 32")
-    return raw
+    return raw, chain
+
+
+def is_chain_id(text: str) -> bool:
+    return bool(_CHAIN_ID.match(text))
+
+
+def address_bytes(text: str) -> bytes:
+    """``ELF_<base58check>_AELF``, ``<base58check>_tDVV`` or bare base58check → the 32-byte address."""
+    return parse_address(text)[0]
 
 
 def address_text(raw: bytes) -> str:

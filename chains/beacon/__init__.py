@@ -15,7 +15,10 @@ plugin = ChainPlugin(
         native_methods=("state_at_height",),
         token_methods=(),
         block_reference="slot (of the row's execution block, from its timestamp)",
-        max_batch=30,
-        notes="/eth/v1/beacon/states/{slot}/validators?id=… at the slot of the snapshot block; Gwei -> wei; needs options.execution_rpc",
+        max_batch=64,  # beacon-APIs validators.yaml: id maxItems 64
+        notes=(
+            "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"
+            " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc (a URL, or the ETH network's settings); needs an archive beacon node"
+        ),
     ),
 )

@@ -14,6 +14,9 @@ plugin = ChainPlugin(
         native_methods=("state_at_height",),
         token_methods=(),
         block_reference="epoch",
-        notes="StateGetActor at the first tipset after the epoch (its parent state is the state after the epoch; null rounds skipped)",
+        notes=(
+            "StateGetActor at the first tipset above the epoch: its parent state is the state after the epoch's messages"
+            " (options.epoch_state = before: the first tipset at or above it); null rounds skipped; needs an archival Lotus"
+        ),
     ),
 )

@@ -11,11 +11,14 @@ plugin = ChainPlugin(
     adapter="ton",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(
-        native_methods=("state_at_height",),
-        token_methods=("state_at_height",),
+        native_methods=("state_at_height", "latest"),
+        token_methods=("state_at_height", "latest"),
         block_reference="masterchain seqno",
         max_batch=1,
         token_kind="jetton",
-        notes="getAddressBalance and runGetMethod (get_wallet_address, get_wallet_data) with seqno; needs archival liteservers",
+        notes=(
+            "getAddressInformation and runGetMethod (get_wallet_address, get_wallet_data) with seqno, each answer's block_id"
+            " proving the block; needs archival liteservers and ton-http-api >= v2.0.53 (older ones ignore seqno: latest)"
+        ),
     ),
 )
