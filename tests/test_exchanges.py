@@ -386,6 +386,6 @@ def test_cli_synth_ingest_auto_and_force(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "(binance6): 3,000 rows loaded" in r.stdout and "(summary+htx6): 20 rows loaded" in r.stdout
     r = por("ingest", str(htx), "--exchange", "binance", "--db", str(tmp_path / "other.duckdb"))
-    assert r.returncode == 2 and "not a known PoR layout" in r.stderr.replace("\n", " ")
+    assert r.returncode == 2 and "not a known PoR layout" in " ".join(r.stderr.split())
     r = por("synth", "--exchange", "kraken", "--rows", "1", "--out", str(tmp_path / "k.csv"))
     assert r.returncode == 2 and "kraken" in r.stderr
