@@ -178,6 +178,9 @@ def verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool = False) -> Verdic
         if pubkey not in ("", "null", "\\N"):
             return _verify_with_pubkey(row, coin, pubkey, compat)
     if not coin.address_type and not compat:
+        published = _published_key_verdict(row, coin)
+        if published is not None:
+            return published
         return Verdict("unsupported", f"OKX defines no address derivation for {coin.key}; only audit rows with a public key can be checked")
     message = (raw_cell(row, "message").strip() if row.audit else raw_cell(row, "message")) if compat else row.message
     plan = plan_checks(row, compat, audit_owners=False, same=_same_account)
@@ -185,6 +188,19 @@ def verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool = False) -> Verdic
     if not compat and verdict.status == "verified" and coin.address_type == "FLOW":
         return Verdict("signature_only", "key matches the Ethereum-style id OKX derives; Flow account addresses are assigned on-chain, not derived from keys")
     return verdict
+
+
+def _published_key_verdict(row: SignedRow, coin: Coin) -> Verdict | None:
+    """A wallet-file row (11/12 columns) of a coin OKX gives no address derivation (XRP, RIPPLE, NULS, AVAX-X)
+    whose ``redeem script/ public key`` cell holds a key: the signature is checked against that key, as OKX's
+    ``VerifyEcdsaCoinWithPub`` does for audit rows (issue 16 B); None when the cell is empty.
+
+    Strict only: OKX's VerifyAddress never takes this path (it answers "invalid coin type"), so the
+    OKX-compatible verdict stays as it was. What the key proves about the address is the audit path's rule.
+    """
+    if not row.script_or_pubkey:
+        return None
+    return _verify_with_pubkey(row, coin, row.script_or_pubkey, False)
 
 
 def sign_okx_ecdsa(coin: Coin, message: str, seed: bytes) -> dict[str, str]:

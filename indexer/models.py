@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SignatureStatus = Literal["verified", "signature_only", "failed", "unsupported"]
+# What an extra signature on a single-key row is (``Verdict.extra``): a second signature by the address's own key;
+# one that recovers another key (OKX's constant signature2 on BTC P2PKH rows, SPEC §1.1b); one that recovers no key.
+EXTRA_SIGNATURE_KINDS: tuple[str, ...] = ("same_key", "other_key", "unreadable")
 AsOf = Literal["snapshot", "latest"]
 # How a balance value was obtained (balances.method). Only the first three are values *for* the
 # snapshot block; a ``latest`` value never enters a snapshot figure.
@@ -89,6 +92,9 @@ class Verdict:
 
     status: SignatureStatus
     reason: str = ""
+    # A signature the row carries beyond the one its single-key address needs (issue 16): "" none, else what it is
+    # (``EXTRA_SIGNATURE_KINDS``). Stored apart (``signatures.extra_signature``) so SQL can count it; never a failure.
+    extra: str = ""
 
     @property
     def passed(self) -> bool:

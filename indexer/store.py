@@ -323,6 +323,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         "004_i11_view_digest",
         "create table if not exists view_digest (digest varchar not null)",
     ),
+    (
+        # Issue 16: a single-key row is verified by the one signature its address needs; a second signature that
+        # proves nothing is recorded apart (same_key | other_key | unreadable), never a failure. Strict UTXO verdicts
+        # stored under the old rule that failed on a signature cell are removed, so the next `por verify` re-judges
+        # them (their OKX-compatible verdict comes back with `--okx-compat`); every other verdict stays.
+        "005_i16okxstrict_extra_signature",
+        """
+        alter table signatures add column if not exists extra_signature varchar;
+        delete from signatures
+        where family = 'UTXO' and status = 'failed' and extra_signature is null
+          and (reason like 'signature1: %' or reason like 'signature2: %' or reason like 'address mismatch: signature%');
+        """,
+    ),
 ]
 
 

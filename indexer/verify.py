@@ -45,6 +45,7 @@ RESULT_SCHEMA = pa.schema(
         ("reason", pa.string()),
         ("okx_status", pa.string()),
         ("okx_reason", pa.string()),
+        ("extra_signature", pa.string()),  # Verdict.extra: a signature beyond what the address needs (NULL: none)
     ]
 )
 _ROW_COLUMNS = (
@@ -134,6 +135,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
     reasons: list[str | None] = []
     okx_statuses: list[str | None] = []
     okx_reasons: list[str | None] = []
+    extras: list[str | None] = []
     for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells, stored_family in zip(*cols):
         row = SignedRow(
             row_no=row_no,
@@ -155,6 +157,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
         families.append(family or None)
         statuses.append(verdict.status)
         reasons.append(verdict.reason or None)
+        extras.append(verdict.extra or None)
         if okx_compat:
             okx = verify_row_compat(row)[1]
             okx_statuses.append(okx.status)
@@ -172,6 +175,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             pa.array(reasons, pa.string()),
             pa.array(okx_statuses, pa.string()),
             pa.array(okx_reasons, pa.string()),
+            pa.array(extras, pa.string()),
         ],
         schema=RESULT_SCHEMA,
     )
@@ -194,6 +198,7 @@ class VerifySummary:
     by_status: dict[str, int] = field(default_factory=dict)  # whole snapshot, after the run
     by_family: dict[str, dict[str, int]] = field(default_factory=dict)
     okx_by_status: dict[str, int] = field(default_factory=dict)
+    extra_signatures: dict[str, int] = field(default_factory=dict)  # signatures.extra_signature kind -> rows
     interrupted: bool = False
 
     @property
@@ -205,7 +210,15 @@ class VerifySummary:
         text = f"snapshot {self.snapshot_id}: {self.rows_done:,} rows verified in {self.elapsed:.1f} s ({self.rows_per_s:,.0f} rows/s); {statuses}"
         if self.okx_by_status:
             text += "; OKX-compatible: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.okx_by_status.items()))
+        text += _extra_text(self.extra_signatures)
         return text + (" (interrupted: re-run to continue)" if self.interrupted else "")
+
+
+def _extra_text(extras: dict[str, int]) -> str:
+    """The summary's note on extra signatures (single-key rows that carry one more than they need)."""
+    if not extras:
+        return ""
+    return "; extra signatures recorded apart (not failures): " + ", ".join(f"{k} {v:,}" for k, v in sorted(extras.items()))
 
 
 def latest_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -430,3 +443,12 @@ def _fill_counts(con: duckdb.DuckDBPyConnection, summary: VerifySummary) -> None
     summary.by_status = dict(by_status)
     summary.by_family = {k: dict(v) for k, v in sorted(by_family.items())}
     summary.okx_by_status = dict(okx)
+    summary.extra_signatures = _count_extras(con, summary.snapshot_id)
+
+
+def _count_extras(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, int]:
+    rows = con.execute(
+        "select extra_signature, count(*) from signatures where snapshot_id = ? and extra_signature is not null group by all",
+        [snapshot_id],
+    ).fetchall()
+    return {kind: n for kind, n in rows}

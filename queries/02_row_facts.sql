@@ -18,6 +18,7 @@ select
     sig.family as signature_family,
     sig.status as signature_status,
     sig.reason as signature_reason,
+    sig.extra_signature as signature_extra,  -- a signature the single-key address does not need: same_key | other_key | unreadable
     bs.status as snapshot_status,
     coalesce(bs.status = 'ok' and bs.method in ('state_at_height', 'dump', 'replayed'), false) as snapshot_valid,
     case when bs.status = 'ok' and bs.method in ('state_at_height', 'dump', 'replayed') then bs.base_units end as snapshot_base_units,

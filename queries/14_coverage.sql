@@ -20,7 +20,8 @@ select
     count(*) filter (where f.snapshot_status = 'ok' and f.snapshot_method = 'state_at_height') as balances_state_at_height,
     count(*) filter (where f.snapshot_status = 'ok' and f.snapshot_method = 'dump') as balances_dump,
     count(*) filter (where f.snapshot_status = 'ok' and f.snapshot_method = 'replayed') as balances_replayed,
-    count(*) filter (where f.proxy_only) as balances_latest
+    count(*) filter (where f.proxy_only) as balances_latest,
+    count(*) filter (where f.signature_extra is not null) as signatures_extra  -- counted apart: never a failure
 from row_facts f
 left join networks n on n.network = f.network
 group by f.snapshot_id, f.network, f.coin;

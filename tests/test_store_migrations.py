@@ -62,3 +62,44 @@ def test_old_balances_get_a_method_and_read_block(tmp_path: Path) -> None:
     assert con.execute("select count(*) from schema_migrations where name = '002_i8core_fetch_contract_v2'").fetchone()[0] == 1
     assert con.execute("select method from balances where row_no = 4").fetchone()[0] == "dump"
     con.close()
+
+
+def test_old_strict_verdicts_that_failed_on_an_extra_signature_are_rejudged(tmp_path: Path) -> None:
+    """005_i16okxstrict_extra_signature: the column SQL counts extra signatures by, and the stale UTXO failures removed.
+
+    The old strict rule failed a single-key UTXO row on a signature its address does not need (OKX's constant
+    signature2, SPEC §1.1b). Such stored verdicts are deleted by the migration so the next verify re-judges them;
+    every other verdict (another family, another reason) is kept as it was.
+    """
+    from tests.fixtures import okx_mirror_example as mirror
+    from indexer.verify import verify_snapshot
+
+    header = mirror.HEADER.split(",")
+    cells = dict(zip(header, mirror.P2PKH_ROWS[0].split(",")))
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    schema_001(con)
+    sid = insert_snapshot(con, [("BTC", "BTC", "BTC", cells["address"], 956934), ("BTC", "BTC", "BTC", "1BadAddress", 956934), ("ETH", "ETH", "ETH", "0x" + "11" * 20, 1)])
+    con.execute(
+        "update addresses set message = ?, signature1 = ?, signature2 = ? where snapshot_id = ? and row_no = 1",
+        [cells["message"], cells["signature1"], cells["signature2"], sid],
+    )
+    old_reason = f"address mismatch: signature2 recovers key 020c13bf, whose address is {mirror.CONSTANT_SIGNATURE2_ADDRESS}"
+    con.execute(
+        """insert into signatures (snapshot_id, row_no, family, status, reason, okx_status, okx_reason) values
+        (?, 1, 'UTXO', 'failed', ?, 'verified', null),
+        (?, 2, 'UTXO', 'failed', 'address does not decode for BTC: bad checksum', 'verified', null),
+        (?, 3, 'EVM', 'failed', 'signature1: bad signature', 'failed', 'bad')""",
+        [sid, old_reason, sid, sid],
+    )
+    con.close()
+    con = connect(db)
+    try:
+        kept = con.execute("select row_no, status, extra_signature from signatures order by row_no").fetchall()
+        assert kept == [(2, "failed", None), (3, "failed", None)]  # only the stale single-key failure went
+        assert con.execute("select count(*) from schema_migrations where name = '005_i16okxstrict_extra_signature'").fetchone()[0] == 1
+        verify_snapshot(con, sid, workers=1)
+        again = con.execute("select status, extra_signature, okx_status from signatures where row_no = 1").fetchall()
+        assert again == [("verified", "other_key", None)]  # re-judged; OKX's verdict returns with --okx-compat
+    finally:
+        con.close()

@@ -161,7 +161,8 @@ def test_published_totals_check(con, snap):
 
 def test_signature_disagreements(con, snap):
     con.execute(
-        "insert into signatures values (?, 8, 'UTXO', 'failed', 'threshold not met', 'verified', '', now()), "
+        "insert into signatures (snapshot_id, row_no, family, status, reason, okx_status, okx_reason, verified_at)"
+        " values (?, 8, 'UTXO', 'failed', 'threshold not met', 'verified', '', now()), "
         "(?, 9, 'EVM', 'verified', '', 'verified', '', now())",
         [snap, snap],
     )

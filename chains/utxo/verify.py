@@ -248,22 +248,25 @@ def _verify_strict(row: SignedRow, coin: Coin) -> Verdict:
     except AddressError as exc:
         return Verdict("failed", f"address does not decode for {coin.network or coin.key}: {exc}")
     signers: list[_Signer] = []
+    unreadable: list[tuple[str, str]] = []  # (label, why) of cells that recover no key
     for label, text in (("signature1", row.signature1), ("signature2", row.signature2)):
         if text:
             try:
                 signers.append(recover_signer(text, row.message, coin.header, label=label))
             except SignatureError as exc:
-                return Verdict("failed", f"{label}: {exc}")
-    if not signers:
+                unreadable.append((label, str(exc)))
+    if not signers and not unreadable:
         return Verdict("failed", "no signature (signature1 and signature2 are empty)")
 
     n = len(spk)
     if n == 25 and spk[0] == 0x76:  # P2PKH
-        return _check_key_hash(signers, spk[3:23], lambda h: b58check_encode(chain.p2pkh[0] + h), allow_uncompressed=True)
+        return _check_key_hash(signers, unreadable, spk[3:23], lambda h: b58check_encode(chain.p2pkh[0] + h), allow_uncompressed=True)
     if n == 22 and spk[0] == 0:  # P2WPKH: segwit keys are compressed
-        return _check_key_hash(signers, spk[2:22], lambda h: segwit_encode(chain.hrp, 0, h), allow_uncompressed=False)
+        return _check_key_hash(signers, unreadable, spk[2:22], lambda h: segwit_encode(chain.hrp, 0, h), allow_uncompressed=False)
     if n == 23 and spk[0] == 0xA9:  # P2SH
-        return _check_p2sh(row, signers, spk[2:22], chain.p2sh[0])
+        return _check_p2sh(row, signers, unreadable, spk[2:22], chain.p2sh[0])
+    if unreadable:  # a script (or a taproot output) is checked against every signature the row presents
+        return _unreadable(unreadable)
     if n == 35 and spk[0] == 0xAA:  # cashaddr P2SH32: sha256d(script)
         return _check_script_hash(row, signers, spk[2:34], sha256d, "P2SH32")
     if n == 34 and spk[0] == 0:  # P2WSH
@@ -284,39 +287,57 @@ def _verify_strict(row: SignedRow, coin: Coin) -> Verdict:
     return Verdict("failed", f"no message-signature scheme links a recovered key to the witness program of {row.address}")
 
 
-def _check_key_hash(signers: list[_Signer], h: bytes, render: Callable[[bytes], str], *, allow_uncompressed: bool) -> Verdict:
-    """Every presented signature by the key the address hashes (``render`` prints a key hash as an address)."""
-    notes = []
-    for s in signers:
+def _check_key_hash(
+    signers: list[_Signer], unreadable: list[tuple[str, str]], h: bytes, render: Callable[[bytes], str], *, allow_uncompressed: bool
+) -> Verdict:
+    """A signature by the key the address hashes (``render`` prints a key hash as an address); any other is extra."""
+
+    def proves(s: _Signer) -> str | None:
         if hash160(s.compressed) == h:
             if s.compressed_flag is False:
-                notes.append(f"{s.label}'s header marks an uncompressed key but the address is of its compressed form (same key)")
-            continue
+                return f"{s.label}'s header marks an uncompressed key but the address is of its compressed form (same key)"
+            return ""
         if allow_uncompressed and hash160(s.uncompressed) == h:
             if s.compressed_flag is True:
-                notes.append(f"{s.label}'s header marks a compressed key but the address is of its uncompressed form (same key)")
-            continue
-        return Verdict("failed", f"address mismatch: {s.label} recovers key {s.compressed.hex()}, whose address is {render(hash160(s.compressed))}")
-    return Verdict("verified", "; ".join(notes))
+                return f"{s.label}'s header marks a compressed key but the address is of its uncompressed form (same key)"
+            return ""
+        return None
+
+    def whose(s: _Signer) -> str:
+        return f"whose address is {render(hash160(s.compressed))}"
+
+    return _single_key(signers, unreadable, proves, whose)
 
 
-def _check_p2sh(row: SignedRow, signers: list[_Signer], h: bytes, prefix: bytes) -> Verdict:
+def _check_p2sh(row: SignedRow, signers: list[_Signer], unreadable: list[tuple[str, str]], h: bytes, prefix: bytes) -> Verdict:
     if not row.script_or_pubkey:
         # P2SH-P2WPKH needs no script: it is determined by the key.
-        if all(hash160(b"\x00\x14" + hash160(s.compressed)) == h for s in signers):
-            return Verdict("verified", "P2SH-P2WPKH of the signing key")
-        return Verdict("failed", "P2SH address without a redeem script (the script column is empty), and it is not P2SH-P2WPKH of the signing key")
+        def nested(s: _Signer) -> str:
+            return b58check_encode(prefix + hash160(b"\x00\x14" + hash160(s.compressed)))
+
+        return _single_key(
+            signers,
+            unreadable,
+            lambda s: "" if hash160(b"\x00\x14" + hash160(s.compressed)) == h else None,
+            lambda s: f"whose P2SH-P2WPKH address is {nested(s)}",
+            proven="P2SH-P2WPKH of the signing key",
+            failure="P2SH address without a redeem script (the script column is empty), and it is not P2SH-P2WPKH of the signing key",
+        )
     try:
         script = _script_bytes(row.script_or_pubkey)
     except ValueError as exc:
         return Verdict("failed", str(exc))
     if hash160(script) == h:
         if len(script) == 22 and script[:2] == b"\x00\x14":
-            return _check_key_hash(signers, script[2:], lambda h: "P2SH-P2WPKH of key hash " + h.hex(), allow_uncompressed=False)
+            return _check_key_hash(signers, unreadable, script[2:], lambda h: "P2SH-P2WPKH of key hash " + h.hex(), allow_uncompressed=False)
+        if unreadable:  # a multisig script is checked against every signature the row presents
+            return _unreadable(unreadable)
         if len(script) == 34 and script[:2] == b"\x00\x20":
             return Verdict("failed", "redeem script is a P2WSH program; the witness script itself is needed to check signers")
         return _multisig_threshold(script, signers, "redeem script")
     if hash160(b"\x00\x20" + sha256(script)) == h:
+        if unreadable:
+            return _unreadable(unreadable)
         return _multisig_threshold(script, signers, "witness script (P2SH-P2WSH)")
     got = b58check_encode(prefix + hash160(script))
     return Verdict("failed", f"address mismatch: script hashes to {got}, not the claimed address")
@@ -332,6 +353,61 @@ def _check_script_hash(row: SignedRow, signers: list[_Signer], program: bytes, h
     if hasher(script) != program:
         return Verdict("failed", f"address mismatch: script hashes to {hasher(script).hex()}, the address commits to {program.hex()}")
     return _multisig_threshold(script, signers, "witness script" if kind == "P2WSH" else "redeem script")
+
+
+# --- single-key addresses: one proving signature, any other recorded apart (issue 16) --------------
+def _unreadable(unreadable: list[tuple[str, str]]) -> Verdict:
+    label, why = unreadable[0]
+    return Verdict("failed", f"{label}: {why}")
+
+
+def _single_key(
+    signers: list[_Signer],
+    unreadable: list[tuple[str, str]],
+    proves: Callable[[_Signer], str | None],
+    whose: Callable[[_Signer], str],
+    *,
+    proven: str = "",
+    failure: str = "",
+) -> Verdict:
+    """A single-key address is proven by ONE signature of its key; any other signature is extra, never a failure.
+
+    Why: OKX fills ``signature2`` of single-key BTC rows with one constant signature of an unrelated key
+    (SPEC §1.1b) and its own tool reads only the signature the address type needs. The extra one is
+    classified in ``Verdict.extra`` (``same_key`` / ``other_key`` / ``unreadable``) and named in the reason,
+    so SQL can count it. ``proves(s)`` is None when s's key is not the address's, else a note ('' = none);
+    ``whose(s)`` says where s's key leads instead. With no proving signature the row fails on its first cell
+    (``failure`` overrides the address-mismatch reason).
+    """
+    cells: list[tuple[str, _Signer | str]] = sorted([(s.label, s) for s in signers] + list(unreadable), key=lambda c: c[0])
+    proof: _Signer | None = None
+    notes: list[str] = [proven] if proven else []
+    for _, cell in cells:
+        if isinstance(cell, _Signer):
+            note = proves(cell)
+            if note is not None:
+                proof = cell
+                notes += [note] if note else []
+                break
+    if proof is None:
+        label, cell = cells[0]
+        if isinstance(cell, str):
+            return Verdict("failed", f"{label}: {cell}")
+        return Verdict("failed", failure or f"address mismatch: {label} recovers key {cell.compressed.hex()}, {whose(cell)}")
+    extra = ""
+    for label, cell in cells:
+        if cell is proof:
+            continue
+        if isinstance(cell, str):
+            extra = "unreadable"
+            notes.append(f"extra {label} recovers no key ({cell}); the address needs only {proof.label}")
+        elif proves(cell) is not None:
+            extra = "same_key"
+            notes.append(f"extra {label} is a second signature by the address's key")
+        else:
+            extra = "other_key"
+            notes.append(f"extra {label} recovers key {cell.compressed.hex()}, {whose(cell)}: not this address's key, so it proves nothing here")
+    return Verdict("verified", "; ".join(notes), extra=extra)
 
 
 # --- OKX-compatible -------------------------------------------------------------------------

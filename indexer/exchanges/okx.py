@@ -9,6 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.exchanges.base import ExchangePlugin
+from indexer.ingest.layouts import ETH_STAKING_UNSIGNED
+from indexer.models import Verdict
+
+# OKX's ETH staking file names each validator, its amount and its withdrawal address, and signs nothing: its rows
+# carry no proof to check (not a failed one). OKX's own VerifyAddress never reads that file, so both verdicts agree.
+ETH_STAKING_NO_PROOF = Verdict(
+    "unsupported",
+    "no proof published: OKX's ETH staking file has no message or signature column (validator key, amount and withdrawal address only)",
+)
 
 
 def audit_page(doc: Any):
@@ -24,4 +33,5 @@ plugin = ExchangePlugin(
     recognise=lambda records: True,  # the fallback; never asked by ``recognise`` for itself
     audit_page=audit_page,
     audit_source="okx-audit",
+    constant_verdicts={ETH_STAKING_UNSIGNED: ETH_STAKING_NO_PROOF},
 )

@@ -21,7 +21,8 @@ optional amount (NULL, never 0), a custodian column, coins named by (coin, netwo
 
 The layout is a column mapping (``Layout.columns``: field -> cell index), so any layout the
 header recognition returns is read here; layouts whose amounts are base units (legacy7) take
-the row path (2022 files, a few thousand rows).
+the row path (2022 files, a few thousand rows), and so do layouts with cells the file does not write
+(``Layout.fixed``: OKX's ETH staking file, one row per validator).
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ class ColumnarReader(PorReader):
                 carry = chunk[cut:]
             else:
                 block, carry = carry, b""
-            done = None if layout.amounts_in_base_units or not self._regular(block) else self._block(block, last_line, layout, sink)
+            done = None if layout.amounts_in_base_units or layout.fixed or not self._regular(block) else self._block(block, last_line, layout, sink)
             if done is None:
                 self._row_path_rest(block + carry, binary, last_line, layout, sink)
                 return

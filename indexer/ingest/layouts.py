@@ -79,6 +79,11 @@ class Layout:
     amount_optional: bool = False
     null_markers: frozenset[str] = frozenset()
     pair_coins: bool = False
+    # Cells the file does not write but every row has (field, text): read as if appended after the header's cells,
+    # at the indices ``columns`` gives them (OKX's ETH staking file has no coin column: every row is ETH).
+    fixed: tuple[tuple[str, str], ...] = ()
+    # The signature family of every row, whatever the coin's (a layout that carries no proof at all); "" = the coin's.
+    family: str = ""
 
 
 # The summary section's header: three columns (2022 files, HTX writes ``balance``) or, in today's OKX
@@ -116,7 +121,7 @@ def detect_detail_layout(cells: list[str]) -> Layout | None:
         # Rows may omit the optional owner/status cells; the public key is the last one needed (SPEC §1.3).
         return Layout("audit", columns, len(names), required, min_cells=columns["script_or_pubkey"] + 1 if "script_or_pubkey" in columns else 7)
     if not {"coin", "address", "amount", "message", "signature1"} <= fields:
-        return None
+        return detect_eth_staking_layout(names)
     if "snapshot_height" in fields:
         name = "detail12" if "row_type" in fields else "detail11"
         last_needed = columns["signature1"]
@@ -124,3 +129,38 @@ def detect_detail_layout(cells: list[str]) -> Layout | None:
     return Layout(
         "legacy7", columns, len(names), ("coin", "address", "amount"), min_cells=columns["signature1"] + 1, amounts_in_base_units=True
     )
+
+
+# OKX's separate ETH staking file (``okx_por_eth_staking_<YYYYMMDDHH>[_V<n>].csv``, a member of the wallet archive).
+# Its header, as the public third-party readers of that file read it (README "ETH staking file"), is
+# ``deposit address,validator publickey,amount,withdrawal address``: no coin, height, message or signature
+# column. Every row is a native ETH validator: the validator key is the row's address (its balance is on the
+# beacon chain), the withdrawal address is the owner EOA (EOA1). The deposit address is not kept.
+_ETH_STAKING_COLUMNS = {"validatorpublickey": "address", "amount": "amount", "withdrawaladdress": "eoa1"}
+_ETH_STAKING_HEADER = frozenset({"depositaddress", "validatorpublickey", "amount", "withdrawaladdress"})
+ETH_STAKING_FIXED = (("coin", "ETH"), ("row_type", "Native ETH Staking"))
+# The family of its rows when the file carries no signature: one verdict for all (indexer/exchanges/okx.py).
+ETH_STAKING_UNSIGNED = "OKX-ETH-STAKING-UNSIGNED"
+
+
+def detect_eth_staking_layout(names: list[str]) -> Layout | None:
+    """The layout of OKX's ETH staking file from its normalised header cells, or None when it is not one.
+
+    Cells with the core's usual names (``message``, ``signature1``, ``snapshot height``, ...) are read too, so
+    a later version that adds a signature is verified as an ordinary staking row (EOA1 signs) instead of
+    being declared unsigned.
+    """
+    if not _ETH_STAKING_HEADER <= set(names):
+        return None
+    columns: dict[str, int] = {}
+    for i, name in enumerate(names):
+        field = _ETH_STAKING_COLUMNS.get(name) or _ALIASES.get(name)
+        if field and field not in columns:
+            columns[field] = i
+    width = len(names)
+    fixed = tuple((field, text) for field, text in ETH_STAKING_FIXED if field not in columns)
+    for k, (field, _) in enumerate(fixed):
+        columns[field] = width + k
+    last_needed = max(columns[f] for f in ("address", "amount", "eoa1"))
+    family = "" if "signature1" in columns else ETH_STAKING_UNSIGNED
+    return Layout("eth_staking", columns, width, ("address", "amount"), min_cells=last_needed + 1, fixed=fixed, family=family)

@@ -182,6 +182,7 @@ class PorReader:
         self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
         self._audit_keys = self._index_audit_keys(reg)
         self._detail_errors = 0
+        self._family_override = ""  # the layout's own family (Layout.family), set with the layout
         self._registry_arrays: tuple[pa.Array, list[pa.Array]] | None = None
         self._cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
         self._errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
@@ -227,6 +228,7 @@ class PorReader:
             shown = ",".join(header)[:80]
             raise NotAPorFile(f"its header {shown!r} is not a known PoR layout")
         self.stats.layout = layout_prefix + layout.name
+        self._family_override = layout.family
         return layout, summary
 
     def read_detail_rows(self, reader: Iterator[list[str]], lines: _Lines, layout: Layout, sink: Sink) -> None:
@@ -369,6 +371,7 @@ class PorReader:
         markers = NULL_MARKERS | layout.null_markers
         extra_markers = tuple(layout.null_markers)
         amount_optional = layout.amount_optional
+        fixed_cells = [text for _, text in layout.fixed]  # cells every row has and the file does not write
         row_nos = cols["row_no"]
         stats, heights, batch_rows = self.stats, self.stats.heights, self.batch_rows
         coin_info = self._audit_coin if is_audit else (self._pair_coin if layout.pair_coins else self._coin)
@@ -392,6 +395,8 @@ class PorReader:
                 continue
             if n < width:
                 cells = cells + padding[: width - n]
+            if fixed_cells:
+                cells = cells + fixed_cells
             v = [cells[i].strip() for i in positions]
             nulls = None
             lowered = raw.lower()
@@ -546,6 +551,8 @@ class PorReader:
         # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
         arrays = [*arrays, pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at),
                   pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
+        if self._family_override:
+            arrays[ADDRESS_SCHEMA.names.index("family")] = _constant_dictionary(self._family_override, len(at))
         return pa.RecordBatch.from_arrays(arrays, names=ADDRESS_SCHEMA.names)
 
     def _flush(self, sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
@@ -557,3 +564,8 @@ class PorReader:
             sink(table, pa.RecordBatch.from_arrays([pa.array(cols[n], schema.field(n).type) for n in schema.names], schema=schema))
         for values in cols.values():
             values.clear()
+
+
+def _constant_dictionary(text: str, n: int) -> pa.DictionaryArray:
+    """``text`` on every one of ``n`` rows, dictionary-encoded like the registry columns it replaces."""
+    return pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), pa.array([text], pa.string()))
