@@ -8,7 +8,9 @@ request, like a distant provider. Measured in the same run:
     sample, through the same adapter with one address per call: rows/s.
 
 Adapters whose protocol reads many accounts per request (Polkadot storage queries, Beacon ids, Sui
-GraphQL aliases, Starknet batches) gain from batching; the others from concurrency only.
+GraphQL aliases, Starknet batches) gain from batching; the others from concurrency only. ``SUI`` reads a snapshot
+inside the service's consistent range; ``SUI_REPLAY`` one outside it (current balance, then each address's
+transactions after the snapshot).
 
 Run: .venv/bin/python bench/bench_fetch_networks.py [--rows 2000] [--sample 60] [--only XRP,SUI]
 """
@@ -50,6 +52,7 @@ class Case:
     addresses: list[str]
     server: Any  # a StubServer
     options: dict[str, Any]
+    methods: frozenset[str] = frozenset()  # the methods the rows must have been read with (empty: not checked)
 
 
 def xrpl(n: int) -> Case:
@@ -121,11 +124,23 @@ def sui(n: int) -> Case:
     from chains.sui.fetch import SUI, normalise_address
     from tests.fixtures.sui_graphql import SuiScenario, sui_node
 
-    sc = SuiScenario()
+    sc = SuiScenario()  # tip 50,000: the snapshot is inside the consistent range (15,000 checkpoints)
     addrs = [normalise_address(hex(0x50000 + i)) for i in range(n)]
     for i, a in enumerate(addrs):
         sc.history[(a, SUI)] = [(1, 10**9 + i)]
-    return Case("SUI", "SUI", "SUI", 40_000, addrs, sui_node(sc), {})
+    return Case("SUI", "SUI", "SUI", 40_000, addrs, sui_node(sc), {}, frozenset({"state_at_height"}))
+
+
+def sui_replay(n: int) -> Case:
+    """Sui outside the consistent range: current balances minus two later balance changes per address."""
+    from chains.sui.fetch import SUI, normalise_address
+    from tests.fixtures.sui_graphql import SuiScenario, sui_node
+
+    sc = SuiScenario(tip=100_000)
+    addrs = [normalise_address(hex(0x50000 + i)) for i in range(n)]
+    for i, a in enumerate(addrs):
+        sc.history[(a, SUI)] = [(1, 10**9 + i), (60_000 + i, 2 * 10**9 + i), (90_000 + i, 3 * 10**9)]
+    return Case("SUI", "SUI", "SUI", 40_000, addrs, sui_node(sc), {}, frozenset({"replayed"}))
 
 
 def ton(n: int) -> Case:
@@ -141,7 +156,7 @@ def ton(n: int) -> Case:
 
 
 CASES: dict[str, Callable[[int], Case]] = {
-    "XRP": xrpl, "STARKNET": starknet, "FIL": filecoin, "APTOS": aptos, "DOT": polkadot, "EOS": eos, "SUI": sui, "TON": ton,
+    "XRP": xrpl, "STARKNET": starknet, "FIL": filecoin, "APTOS": aptos, "DOT": polkadot, "EOS": eos, "SUI": sui, "SUI_REPLAY": sui_replay, "TON": ton,
 }
 
 
@@ -160,6 +175,8 @@ def pipeline(case: Case, url: str) -> float:
         run = summary.networks[case.network]
         if run.errors or run.blocked:
             raise SystemExit(f"{case.network}: {run.errors} errors {run.blocked}")
+        if case.methods and set(run.methods) != case.methods:
+            raise SystemExit(f"{case.network}: read with {dict(run.methods)}, expected {sorted(case.methods)}")
         return len(case.addresses) / seconds
 
 

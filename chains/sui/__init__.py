@@ -1,4 +1,5 @@
-"""Sui balances at a checkpoint through Sui's GraphQL RPC (``checkpoint(sequenceNumber).query``).
+"""Sui balances at a checkpoint through Sui's GraphQL RPC: ``checkpoint(sequenceNumber).query`` inside the service's
+consistent range, else the current balance replayed back over the address's transactions' balance changes.
 
 Sui ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
 """
@@ -11,11 +12,15 @@ plugin = ChainPlugin(
     adapter="sui",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(
-        native_methods=("state_at_height", "latest"),
-        token_methods=("state_at_height", "latest"),
+        native_methods=("state_at_height", "replayed", "latest"),
+        token_methods=("state_at_height", "replayed", "latest"),
         block_reference="checkpoint",
-        max_batch=50,
+        max_batch=21,
         token_kind="coin type",
-        notes="GraphQL checkpoint(sequenceNumber).query { address { balance(coinType) } }, many addresses per query; outside retention: latest",
+        notes=(
+            "GraphQL checkpoint(sequenceNumber).query balances inside the consistent range (15,000 checkpoints by default),"
+            " up to 21 per request within 5,000 bytes; older: current balance minus later balanceChanges (replayed);"
+            " history pruned too: latest"
+        ),
     ),
 )
