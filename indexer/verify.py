@@ -106,16 +106,16 @@ _NET_DISPATCH: dict[tuple[str, bool, str, str], tuple[str, Coin, VerifyFn | None
 def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple[str, Coin, VerifyFn | None, str] | None:
     """Dispatch by the row's Network cell, as OKX's current tool does (SPEC §2.0); None = the coin key decides.
 
-    The network is not used when the row belongs to another exchange's scheme, when the cell names
-    no network of the table, or when the family stored at ingest is another one (a snapshot ingested
-    before network-keyed dispatch keeps the scheme it was read with).
+    The network is not used when the cell names no network of the table, or when the family stored
+    at ingest is another one: a snapshot ingested before network-keyed dispatch keeps the scheme it
+    was read with, and another exchange's row keeps its exchange's scheme (``HTX-EVM``, ...).
     """
     memo = (key, audit, family, network)
     if memo in _NET_DISPATCH:
         return _NET_DISPATCH[memo]
     scheme = scheme_of(network)
     found = None
-    if scheme is not None and scheme_for(family) is None and family in ("", scheme.family):
+    if scheme is not None and family in ("", scheme.family):
         reg = registry()
         base = reg.coin(key) if key else None
         known = reg.network(network) or reg.network(scheme.network)
