@@ -189,7 +189,8 @@ def test_usdg_on_eth_robinhood() -> None:
     address, signature = _evm_signed(b"usdg-robinhood", "I am an OKX address")
     for coin_cell, network in (("USDG-ROBINHOOD-D168", "ETH_ROBINHOOD"), ("USDG", "ETH-ROBINHOOD"), ("USDG-ROBINHOOD-D168", "")):
         r = row(coin_cell, network, address.lower(), "I am an OKX address", signature)
-        assert verify_row(r) == ("EVM", verify_row(r)[1]) and verify_row(r)[1].status == "verified", (coin_cell, network)
+        family, verdict = verify_row(r)
+        assert family == "EVM" and verdict.status == "verified", (coin_cell, network, verdict)
         assert verify_row_compat(r)[1].status == "verified"
         assert verify_row(replace(r, signature1=mutate_hex(signature)))[1].status == "failed"
     # USDG alone is the Solana token (ed25519): without the network the EVM signature proves nothing
