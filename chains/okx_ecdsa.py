@@ -18,6 +18,7 @@ from chains.common.encoding import B58_ALPHABET, b58check_encode, bech32_encode
 from chains.common.ethaddr import strict_hex_account, to_checksum
 from chains.common.filaddr import f1_address
 from chains.common.hashes import hash160, keccak256, sha3_256, sha256d
+from chains.common.nuls import nuls_address
 from chains.common.messages import okx_preimage
 from chains.common.owners import plan_checks, raw_cell, run_plan
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
@@ -70,6 +71,8 @@ def derive_address(address_type: str, pub: bytes, claimed: str = "") -> str | No
         return "hx" + sha3_256(pub[1:])[-20:].hex()
     if address_type == "STX":
         return stacks_address(STACKS_MAINNET_SINGLESIG, hash160(pub))
+    if address_type == "NULS":
+        return nuls_address(_compressed(pub))
     return None
 
 
@@ -94,7 +97,7 @@ def _strict_equal(address_type: str, derived: str, claimed: str) -> str:
         if want is None:
             return problem
         return "" if claimed.lower() == derived.lower() else f"signed by {derived}, not {claimed}"
-    if address_type == "ELF" or derived[:1] == "r":  # base58: case is data
+    if address_type in ("ELF", "NULS") or derived[:1] == "r":  # base58: case is data
         return "" if claimed == derived else f"signed by {derived}, not {claimed}"
     if claimed != claimed.lower() and claimed != claimed.upper():
         return f"address {claimed!r} mixes upper and lower case"

@@ -83,6 +83,7 @@ class SignedRow:
     row_type: str = ""
     audit: bool = False  # from the audit layout, whose rules differ (SPEC §3.10: no ED25519 owner mode, ...)
     family: str = ""  # signature family stored with the row at ingest ("" = ask today's registry)
+    network: str = ""  # the row's published Network cell: OKX's current tool chooses the scheme by it ("" = none)
     raw: dict[str, str] = field(default_factory=dict, compare=False)
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from indexer.exchanges import constant_verdicts, scheme_for
 from indexer.models import Coin, SignedRow, Verdict
+from indexer.okx_networks import coin_for_network, scheme_of
 from indexer.plugins import VerifyFn, plugin_errors, verifier_for
 from indexer.registry import registry
 from indexer.progress import NO_PROGRESS, Progress
@@ -50,7 +51,7 @@ RESULT_SCHEMA = pa.schema(
 )
 _ROW_COLUMNS = (
     "row_no", "coin", "address", "message", "signature1", "signature2", "script_or_pubkey", "eoa1", "eoa2", "row_type", "null_cells",
-    "family",
+    "family", "network_published",
 )  # fmt: skip
 
 
@@ -58,12 +59,18 @@ _ROW_COLUMNS = (
 _DISPATCH: dict[tuple[str, bool, str], tuple[str, Coin | None, VerifyFn | None, str]] = {}
 
 
-def _dispatch(key: str, audit: bool, family: str = "") -> tuple[str, Coin | None, VerifyFn | None, str]:
+def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tuple[str, Coin | None, VerifyFn | None, str]:
     """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup.
 
     ``family`` is the signature family stored with the row at ingest; it wins over today's registry,
     so a later change to ``data/coins.csv`` does not re-judge an old snapshot under another scheme.
+    A ``network`` cell that names a network of ``data/okx_networks.csv`` chooses the scheme first
+    (``_network_dispatch``); the coin key decides only when it does not.
     """
+    if network:
+        by_network = _network_dispatch(key, audit, family, network)
+        if by_network is not None:
+            return by_network
     found = _DISPATCH.get((key, audit, family))
     if found is not None:
         return found
@@ -94,6 +101,49 @@ def _dispatch(key: str, audit: bool, family: str = "") -> tuple[str, Coin | None
     return found
 
 
+_NET_DISPATCH: dict[tuple[str, bool, str, str], tuple[str, Coin, VerifyFn | None, str] | None] = {}
+
+
+def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple[str, Coin, VerifyFn | None, str] | None:
+    """Dispatch by the row's Network cell, as OKX's current tool does (SPEC §2.0); None = the coin key decides.
+
+    The network is not used when the cell names no network of the table, or when the family stored
+    at ingest is another one: a snapshot ingested before network-keyed dispatch keeps the scheme it
+    was read with, and another exchange's row keeps its exchange's scheme (``HTX-EVM``, ...).
+    """
+    memo = (key, audit, family, network)
+    if memo in _NET_DISPATCH:
+        return _NET_DISPATCH[memo]
+    scheme = scheme_of(network)
+    found = None
+    if scheme is not None and family in ("", scheme.family):
+        reg = registry()
+        base = reg.coin(key) if key else None
+        known = reg.network(network) or reg.network(scheme.network)
+        coin = coin_for_network(scheme, key, base, known.name if known else "")
+        fn = verifier_for(scheme.family)
+        why = ""
+        if fn is None:
+            why = NO_SCHEME.get(scheme.family) or f"no installed plugin verifies the {scheme.family} family"
+        elif base is not None and base.family != scheme.family:
+            fn = _noting(fn, f"scheme chosen by the Network cell ({network} -> {scheme.family}); the coin key {key} alone selects {base.family}")
+        found = (scheme.family, coin, fn, why)
+    _NET_DISPATCH[memo] = found
+    return found
+
+
+def _noting(fn: VerifyFn, note: str) -> VerifyFn:
+    """``fn`` whose strict verdicts say why the scheme is not the coin key's (the two disagree on this row)."""
+
+    def run(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+        verdict = fn(row, coin, compat) if compat else fn(row, coin)
+        if compat or not isinstance(verdict, Verdict):
+            return verdict
+        return Verdict(verdict.status, f"{verdict.reason}; {note}" if verdict.reason else note)
+
+    return run
+
+
 def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     try:
         verdict = fn(row, coin, compat) if compat else fn(row, coin)
@@ -106,7 +156,7 @@ def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
 
 def verify_row(row: SignedRow) -> tuple[str, Verdict]:
     """(family, strict verdict) of one row, through the plugin that owns the coin's family."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family)
+    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
     if fn is None or coin is None:
         return family, Verdict("unsupported", why)
     return family, _run(fn, row, coin, False)
@@ -114,7 +164,7 @@ def verify_row(row: SignedRow) -> tuple[str, Verdict]:
 
 def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
     """(family, the verdict OKX's own tool would give) of one row."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family)
+    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
     if scheme_for(row.family) is not None:  # not an OKX row: OKX's tool never reads it, the strict verdict stands
         return verify_row(row)
     if not row.audit and row.coin.upper() in OKX_BLACKLIST:
@@ -136,7 +186,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
     okx_statuses: list[str | None] = []
     okx_reasons: list[str | None] = []
     extras: list[str | None] = []
-    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells, stored_family in zip(*cols):
+    for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells, stored_family, network_cell in zip(*cols):
         row = SignedRow(
             row_no=row_no,
             coin=coin or "",
@@ -150,6 +200,7 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             row_type=row_type or "",
             audit=audit,
             family=stored_family or "",
+            network=network_cell or "",
             # OKX's tool reads a literal null marker as text (SPEC §1.5); ingest recorded which cells held one.
             raw={name: "null" for name in null_cells.split(",")} if null_cells else {},
         )

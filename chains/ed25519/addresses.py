@@ -32,7 +32,7 @@ from chains.common.encoding import (
     bech32_encode_words,
 )
 from chains.common.hashes import blake2b, sha3_256, sha256
-from chains.ed25519 import ton
+from chains.ed25519 import cardano, ton
 
 Link = tuple[str, str]  # (status, reason): status verified | signature_only | failed
 
@@ -200,25 +200,9 @@ def _check_stellar(claimed: str, pub: bytes) -> Link:
 
 
 def _check_ada(claimed: str, pub: bytes) -> Link:
-    enterprise = ada_enterprise_address(pub)
-    if claimed == enterprise or claimed == enterprise.upper():  # bech32 allows either case, never mixed
-        return "verified", ""
-    try:
-        hrp, payload = bech32_decode(claimed)
-    except ValueError as exc:
-        if claimed[:2] in ("Ae", "Dd"):
-            return "signature_only", "Byron address: it hashes an extended key the row does not carry"
-        return "failed", f"address is not bech32: {exc}"
-    if hrp != "addr" or not payload or payload[0] & 0x0F != 1:
-        return "failed", "address is not a Cardano mainnet address"
-    kind = payload[0] >> 4
-    if kind not in (0, 2, 4, 6) or len(payload) < 29:
-        return "failed", "address payment credential is a script or the address is not a Shelley payment address"
-    if payload[1:29] != blake2b(pub, 28):
-        return "failed", "address payment key hash is not blake2b-224(public key)"
-    if kind == 6:
-        return "verified", ""
-    return "verified", "payment credential matches (the stake part does not control spending and is not checked)"
+    if claimed[:2] in ("Ae", "Dd"):
+        return "signature_only", "Byron address: it hashes an extended key the row does not carry"
+    return cardano.check(claimed, pub)
 
 
 def _check_near(claimed: str, pub: bytes) -> Link:

@@ -23,7 +23,7 @@ from chains.common.encoding import fixed_hex, varstr
 from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
-from chains.ed25519 import addresses
+from chains.ed25519 import addresses, cardano
 from indexer.models import Coin, SignedRow, Verdict
 
 _OKX_PREFIX = varstr(OKX)
@@ -114,6 +114,9 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
 
         if not go_verify(pub, message_bytes, sig):
             return Verdict("failed", "ed25519 sig invalid")
+    if coin.address_type == "ADA":  # OKX's current tool decodes the address (base, pointer, enterprise)
+        problem = cardano.okx_matches(address, pub)
+        return Verdict("failed", problem) if problem else Verdict("verified")
     candidates = addresses.okx_candidates(coin.address_type, pub)
     if candidates is None:
         return Verdict("verified")

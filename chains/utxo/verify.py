@@ -28,6 +28,7 @@ from coincurve import PrivateKey, PublicKey
 from chains.common.encoding import b58check_decode, b58check_encode, cashaddr_decode, segwit_decode, segwit_encode, varstr
 from chains.common.hashes import hash160, keccak256, sha256, sha256d
 from chains.common.secp import N, SignatureError, parse_hex_signature, recover
+from chains.utxo import bip322
 from chains.utxo.params import HEADERS, PARAMS, ChainParams, UtxoParams, chain_params
 from chains.utxo.scripts import AddressError, script_for_address
 from indexer.models import Coin, SignedRow, Verdict
@@ -247,6 +248,8 @@ def _verify_strict(row: SignedRow, coin: Coin) -> Verdict:
         spk = script_for_address(row.address, chain)
     except AddressError as exc:
         return Verdict("failed", f"address does not decode for {coin.network or coin.key}: {exc}")
+    if len(spk) == 34 and spk[:2] == b"\x51\x20" and bip322.is_simple_signature(row.signature1):
+        return bip322.strict_verdict(row, spk)  # taproot: BIP-322, not a recoverable signature
     signers: list[_Signer] = []
     unreadable: list[tuple[str, str]] = []  # (label, why) of cells that recover no key
     for label, text in (("signature1", row.signature1), ("signature2", row.signature2)):
@@ -489,6 +492,9 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
         return Verdict("failed", "invalid coin type")
     if not row.address or not row.message or not row.signature1:
         return Verdict("failed", "address, message and signature1 are required")
+    taproot = bip322.okx_verdict(row)  # OKX's current tool: a BTC taproot address is checked with BIP-322 only
+    if taproot is not None:
+        return taproot
     pubs: list[bytes | None] = []
     for label, text in (("signature1", row.signature1), ("signature2", row.signature2)):
         if not text:

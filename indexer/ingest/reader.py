@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
 from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, summary_header_width
+from indexer.exchanges import DEFAULT_EXCHANGE
+from indexer.okx_networks import overlay_family
 from indexer.registry import Registry
 
 NULL_MARKERS = frozenset({"null", "\\n"})  # compared lower-cased, after stripping
@@ -553,6 +555,10 @@ class PorReader:
                   pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
         if self._family_override:
             arrays[ADDRESS_SCHEMA.names.index("family")] = _constant_dictionary(self._family_override, len(at))
+        elif self.exchange is None or self.exchange.name == DEFAULT_EXCHANGE:  # OKX: the Network cell chooses the scheme
+            arrays[ADDRESS_SCHEMA.names.index("family")] = overlay_family(
+                arrays[ADDRESS_SCHEMA.names.index("family")], arrays[ADDRESS_SCHEMA.names.index("network_published")]
+            )
         return pa.RecordBatch.from_arrays(arrays, names=ADDRESS_SCHEMA.names)
 
     def _flush(self, sink: Sink, table: str, schema: pa.Schema, cols: dict[str, list]) -> None:
