@@ -206,10 +206,14 @@ class _Resolver:
 
     def __init__(self, reg: Registry) -> None:
         self.reg = reg
-        self.token_by_asset: dict[tuple[str, str], tuple[str, int | None]] = {}
+        # (asset, network) -> the registry's token(s) of that asset there. Two different contracts for one pair
+        # (X Layer's bridged USDT and USD₮0) leave a row naming only the pair unresolved: a guessed contract
+        # would be a wrong reserve.
+        tokens: dict[tuple[str, str], dict[str, tuple[str, int | None]]] = {}
         for c in reg.coins.values():
             if c.contract and c.network:
-                self.token_by_asset.setdefault((c.asset.upper(), c.network), (c.contract, c.decimals))
+                tokens.setdefault((c.asset.upper(), c.network), {}).setdefault(c.contract.lower(), (c.contract, c.decimals, c.key))
+        self.token_by_asset: dict[tuple[str, str], list[tuple[str, int | None, str]]] = {k: list(v.values()) for k, v in tokens.items()}
         self.cache: dict[tuple[str, str, str], _Target] = {}
 
     def __call__(self, coin_key: str, asset: str, network: str, stored_contract: str | None = None, stored_decimals: int | None = None) -> _Target:
@@ -245,9 +249,12 @@ class _Resolver:
         if net.is_native(wanted):
             decimals = coin.decimals if coin is not None and same_net and coin.decimals is not None else net.native_decimals
             return _Target("", decimals)
-        found = self.token_by_asset.get((wanted, network))
+        found = self.token_by_asset.get((wanted, network), [])
+        if len(found) == 1:
+            return _Target(found[0][0], found[0][1])
         if found:
-            return _Target(found[0], found[1])
+            keys = ", ".join(sorted(f[2] for f in found))
+            return _Target("", None, f"{coin_key} on {network} is ambiguous: the registry has {len(found)} {wanted} tokens there ({keys}) and the row does not say which")
         return _Target("", None, f"registry has no confirmed contract for {coin_key} on {network}")
 
 

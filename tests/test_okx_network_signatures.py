@@ -228,7 +228,7 @@ def test_a_network_keyed_file_ingests_and_verifies(tmp_path: Path) -> None:
     expected.append(("USDG", "EVM", "verified"))
     rows = _ingest_and_verify(tmp_path, "\n".join(lines) + "\n")
     for (coin, family, status), got in zip(expected, rows, strict=True):
-        assert got[0] == coin and got[2] == family and got[3] == family, got  # stored family = the network's
+        assert got[2] == family and got[3] == family, got  # stored family = the network's
         assert got[4] == status and got[5] == status, got
 
 
@@ -257,3 +257,32 @@ def test_okx_current_example_file_gets_the_verdicts_okx_proves(tmp_path: Path) -
             assert "1WDMcjSMY3nzP9PCWtEjnyzej1UmLhaur" in got[6], got
     assert {r[3] for r in rows} == {"EVM", "UTXO", "ED25519"}
     assert MIRROR["example_file"]["source"]["commit"] == MIRROR_COMMIT
+
+
+def test_a_network_keyed_row_is_stored_on_its_network_with_that_network_s_coin(tmp_path: Path) -> None:
+    """The balance of ``USDT`` on ``OKB-X1`` is on X Layer: the row must not keep the key's own chain (Omni on BTC).
+
+    One registry coin of the asset on the named network: the row takes its key, contract and decimals. Several
+    (X Layer has bridged USDT and USD₮0): no contract is guessed, and the fetch records an error row. A row whose
+    Network cell agrees with its key, or names no registry network, keeps its key.
+    """
+    reg = registry()
+    lines = ["coin,amount", "USDT,1", "", HEADER_12]
+    cases = [("BABYDOGE", "BSC"), ("OKB", "OKC"), ("USDT", "OKB-X1"), ("OKB", "OKB-X1"), ("USDT-TRC20", "TRON"), ("BTC", "NOT-A-CHAIN")]
+    for coin, network in cases:
+        lines.append(f"{coin},Non Staking,{network},1,0x0000000000000000000000000000000000000001,1.5,m,00,,,,")
+    path = tmp_path / "okx_por.csv"
+    path.write_text("\n".join(lines) + "\n")
+    con = store.connect(tmp_path / "por.duckdb")
+    try:
+        ingest_file(con, path)
+        got = con.execute("select coin, network, contract, decimals, coin_known from addresses order by row_no").fetchall()
+    finally:
+        con.close()
+    babydoge, okb_okc, usdt_x1, okb_x1, usdt_trc20, btc = got
+    assert babydoge == ("BABYDOGE-BSC", "BSC", reg.coin("BABYDOGE-BSC").contract, 9, True)
+    assert okb_okc[:2] == ("OKB-OKC20", "OKC") and okb_okc[4] is True
+    assert usdt_x1 == ("USDT", "XLAYER", None, None, False)  # ambiguous: never Omni's contract 31 at 8 decimals
+    assert okb_x1 == ("OKB-X1", "XLAYER", "", 18, True)  # the native coin of X Layer (its key agrees with the cell)
+    assert usdt_trc20[:2] == ("USDT-TRC20", "TRON") and usdt_trc20[4] is True
+    assert btc[:2] == ("BTC", "BTC") and btc[4] is True  # an unknown Network cell: the key decides

@@ -19,6 +19,7 @@ from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, 
 from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, summary_header_width
 from indexer.exchanges import DEFAULT_EXCHANGE
 from indexer.okx_networks import overlay_family
+from indexer.models import Coin
 from indexer.registry import Registry
 
 NULL_MARKERS = frozenset({"null", "\\n"})  # compared lower-cased, after stripping
@@ -471,12 +472,40 @@ class PorReader:
         if info is None:
             coin = self.reg.coin(coin_text)
             network = self.reg.resolve_network(coin_text, published_network)
-            if coin is None:
+            keyed_by_network = self._network_keyed(coin_text, coin, published_network)
+            if keyed_by_network is not None:
+                info = keyed_by_network
+            elif coin is None:
                 info = _CoinInfo(coin_text.upper(), coin_text.upper(), network, None, False)
             else:
                 info = _CoinInfo(coin.key, coin.asset or coin.key, network, coin.decimals, True)
             self._coin_cache[cache_key] = info
         return info
+
+    def _network_keyed(self, coin_text: str, coin: Coin | None, published_network: str) -> _CoinInfo | None:
+        """An OKX row keyed the new way (SPEC §2.0): the coin cell names the asset, the Network cell the chain.
+
+        ``USDT`` on ``OKB-X1`` is USDT on X Layer, not the Omni USDT the key ``USDT`` names alone; reading it
+        on the key's chain would read another chain's balance. So when the Network cell names a registry
+        network other than the key's, the row takes the one registry coin of that asset on that network.
+        With none, or with several (X Layer has bridged USDT and USD₮0), no contract is guessed: the row
+        keeps the asset and network with no coin facts, and the fetch records it as an error row.
+        Only OKX's files: other exchanges' keys go through their own coin maps.
+        """
+        if not published_network or (self.exchange is not None and self.exchange.name != DEFAULT_EXCHANGE):
+            return None
+        net = self.reg.network(published_network)
+        if net is None or (coin is not None and (not coin.network or net.name == coin.network)):
+            return None
+        asset = (coin.asset or coin.key).upper() if coin is not None else coin_text.strip().upper()
+        candidates = self._audit_keys.get((asset, net.name), [])
+        if len(candidates) == 1:
+            found = self.reg.coins[candidates[0]]
+            return _CoinInfo(found.key, asset, net.name, found.decimals, True)
+        if coin is None:
+            return None  # an unknown key on a known network: read as before (asset and network from the row)
+        decimals = net.native_decimals if not candidates and net.is_native(asset) else None
+        return _CoinInfo(coin.key, asset, net.name, decimals, False)
 
     def _pair_coin(self, coin_text: str, network_text: str) -> _CoinInfo:
         """A row that names its coin and network apart (Binance): the exchange plugin maps the pair to a key."""
@@ -550,6 +579,9 @@ class PorReader:
             at = pc.take(pc.index_in(coin.dictionary, value_set=keys), coin.indices)  # null for a coin the registry lacks
         else:
             at = pc.index_in(coin, value_set=keys)
+        # A row whose coin the reader could not resolve (``known`` false) takes no registry facts even when its
+        # key text is a registry key: ``USDT`` on an unresolved network must not inherit Omni USDT's contract.
+        at = pc.if_else(arrays[ADDRESS_SCHEMA.names.index("coin_known")], at, pa.scalar(None, at.type))
         # Dictionary-encoded: a handful of distinct strings over 100k rows costs an index each, not a copy.
         arrays = [*arrays, pa.DictionaryArray.from_arrays(at, family), pa.DictionaryArray.from_arrays(at, contract), pc.take(decimals, at),
                   pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
