@@ -22,7 +22,7 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,9 @@ REPORT_COLUMNS: list[str] = [
     "onchain_verified_reserves",
     "custody_reserves",
     "ratio_onchain_verified",
+    "coverage_onchain_verified",
     "ratio_onchain",
+    "coverage_onchain",
     "ratio_onchain_with_custody",
     "ratio_claimed",
     "ratio_published",
@@ -62,15 +64,25 @@ REPORT_LABELS = {
     "onchain_verified_reserves": "verified",
     "custody_reserves": "custody",
     "ratio_onchain_verified": "ratio verified",
+    "coverage_onchain_verified": "verified coverage",
     "ratio_onchain": "ratio on chain",
+    "coverage_onchain": "on-chain coverage",
     "ratio_onchain_with_custody": "ratio +custody",
     "ratio_claimed": "ratio claimed",
     "ratio_published": "ratio claimed",
 }
-# Which ratio counts for --min-ratio, best evidence first.
-RATIO_PREFERENCE = ("ratio_onchain_verified", "ratio_onchain", "ratio_claimed", "ratio_published")
-# On a narrow terminal the report keeps its ratios before the amounts they are made of (those are named below the table).
-REPORT_KEEP = (*RATIO_PREFERENCE, "ratio_onchain_with_custody")
+# On a narrow terminal the report keeps its ratios, each on-chain one with its coverage, before the amounts they are
+# made of (those are named below the table).
+REPORT_KEEP = (
+    "ratio_onchain_verified", "coverage_onchain_verified", "ratio_onchain", "coverage_onchain",
+    "ratio_claimed", "ratio_published", "ratio_onchain_with_custody",
+)  # fmt: skip
+# What the on-chain check (``--min-ratio``) reads from ``reserve_ratios``.
+_ONCHAIN_COLUMNS = ("asset", "liabilities_units", "onchain_reserves", "ratio_onchain", "rows", "rows_fetched", "coverage_onchain", "coverage_onchain_published")
+JUDGED_RATIO = (
+    "the on-chain ratio (ratio_onchain: balances read for the snapshot block over liabilities; "
+    "no claimed or published figure, no custody reserves, no current-state value)"
+)
 
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
 
@@ -260,15 +272,105 @@ def load_liabilities(
 
 
 # ------------------------------------------------------------------------------------ readers
+@dataclass(frozen=True)
+class OnchainFigure:
+    """One asset's on-chain ratio and the coverage it rests on (a row of ``reserve_ratios``)."""
+
+    asset: str
+    liabilities_units: int | None  # None or 0: nothing owed, nothing to judge
+    ratio: Decimal | None  # ratio_onchain; None when nothing was read (or beyond DECIMAL(38,18): a dust liability)
+    has_onchain: bool  # an on-chain sum exists (at least one row holds a snapshot value)
+    rows: int
+    rows_fetched: int  # rows holding an ok balance read for the snapshot block
+    coverage: Decimal | None  # rows_fetched / rows, exact and truncated
+    coverage_published: Decimal | None  # share of the published amount in those rows
+
+    @property
+    def complete(self) -> bool:
+        return self.rows_fetched == self.rows
+
+    def coverage_text(self) -> str:
+        """``3 of 10 rows, 30 %; 45.5 % of the published amount``."""
+        from indexer.results import percent_text
+
+        if not self.rows:
+            return "the file lists no address for it"
+        text = f"{self.rows_fetched:,} of {self.rows:,} rows, {percent_text(self.coverage if self.coverage is not None else 0)}"
+        if self.coverage_published is not None and not self.complete:
+            text += f"; {percent_text(self.coverage_published)} of the published amount"
+        return text
+
+
+@dataclass
+class RatioCheck:
+    """The outcome of ``Report.check_ratio``: which ratio was judged, what failed, and (with ``allow_partial``)
+    the coverage of every asset judged on a partial read."""
+
+    min_ratio: Decimal
+    allow_partial: bool
+    judged: list[str] = field(default_factory=list)  # assets whose on-chain ratio was judged
+    failures: list[str] = field(default_factory=list)  # one clause per failing asset
+    partial: list[str] = field(default_factory=list)  # coverage lines of assets judged on partial coverage
+    incomplete: list[str] = field(default_factory=list)  # assets failed for incomplete coverage
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        """The failures as one sentence (for ``CheckFailed``)."""
+        hint = "; an incomplete read cannot be judged: --allow-partial judges the part that was read" if self.incomplete else ""
+        return "; ".join(self.failures) + hint
+
+    def summary(self) -> str:
+        """One line saying which ratio was judged and the outcome (printed whether it passed or not)."""
+        outcome = "passed" if self.passed else f"{len(self.failures):,} failed"
+        partial = ", partial coverage allowed" if self.allow_partial else ""
+        return f"--min-ratio {self.min_ratio}: judged {JUDGED_RATIO} of {len(self.judged):,} asset(s) with liabilities{partial}: {outcome}"
+
+
 @dataclass
 class Report(ResultSet):
     snapshot_id: int = 0
     proof_status: str = ""  # one line: which proof checks ran for the snapshot (audit page, zk proof, verifier)
-    best_ratios: dict[str, Decimal] = field(default_factory=dict)  # asset -> best available ratio, whatever is shown
+    onchain: dict[str, OnchainFigure] = field(default_factory=dict)  # asset -> its on-chain ratio and coverage
+    onchain_missing: str = ""  # why ``onchain`` could not be read (a database whose views predate it)
 
-    def below(self, min_ratio: Decimal) -> list[str]:
-        """Assets whose best available ratio (verified on chain, on chain, claimed, published) is below ``min_ratio``."""
-        return [asset for asset, best in self.best_ratios.items() if best < min_ratio]
+    def check_ratio(self, min_ratio: Decimal, allow_partial: bool = False) -> RatioCheck:
+        """Judge every asset that has liabilities on its **on-chain** ratio only (``JUDGED_RATIO``), never on the
+        exchange's own figures (claimed, published), which a check meant to test the exchange cannot rest on.
+
+        * Coverage incomplete (a row without a balance read for the snapshot block: not fetched, an error, only a
+          current value) fails, because the missing rows could hold anything; with ``allow_partial`` the ratio of
+          what was read is judged (a lower bound of the full one) and the coverage is reported.
+        * Nothing on chain counts as 0: an asset with liabilities and no address in the file, or none read, fails.
+        * No liabilities at all: nothing can be judged, so the check fails rather than pass on nothing.
+        """
+        from indexer.results import decimal_text, percent_text
+
+        if self.onchain_missing:
+            raise PorError(self.onchain_missing)
+        check = RatioCheck(min_ratio, allow_partial)
+        owed = [f for f in self.onchain.values() if f.liabilities_units]
+        if not owed:
+            check.failures.append(f"no liabilities are loaded for snapshot {self.snapshot_id}, so no on-chain ratio can be judged (load them with `por liabilities FILE`)")
+            return check
+        for f in sorted(owed, key=lambda f: f.asset):
+            check.judged.append(f.asset)
+            if not f.complete and not allow_partial:
+                check.incomplete.append(f.asset)
+                check.failures.append(f"on-chain coverage of {f.asset} is incomplete ({f.coverage_text()})")
+                continue
+            if f.ratio is None and f.has_onchain:
+                continue  # beyond DECIMAL(38,18): reserves 10^20 times a dust liability
+            ratio = f.ratio if f.ratio is not None else Decimal(0)
+            shown = decimal_text(ratio.quantize(Decimal("0.000001"), rounding=ROUND_DOWN))
+            coverage = f"coverage {percent_text(f.coverage)}" if f.rows else "the file lists no address for it"
+            if not f.complete:
+                check.partial.append(f"{f.asset}: on-chain ratio {shown} judged on partial coverage ({f.coverage_text()})")
+            if ratio < min_ratio:
+                check.failures.append(f"on-chain reserve ratio below {min_ratio} for {f.asset} ({shown}, {coverage})")
+        return check
 
 
 def report_columns(available: Sequence[str], wide: bool = False, filled: Sequence[str] | None = None) -> list[str]:
@@ -305,13 +407,7 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     cols = report_columns(available, wide, filled)
     if not wide and not any(filled_counts):  # no audit page for this snapshot: its columns would be empty
         cols = [c for c in cols if c not in _AUDIT_COLUMNS]
-    ratios = [c for c in RATIO_PREFERENCE if c in available]
-    best: dict[str, Decimal] = {}
-    if ratios:
-        for asset, *values in con.execute(f"select asset, {', '.join(ratios)} from reserve_ratios where snapshot_id = ?", [sid]).fetchall():
-            found = next((v for v in values if v is not None), None)
-            if found is not None:
-                best[str(asset)] = found if isinstance(found, Decimal) else Decimal(str(found))
+    onchain, missing = _onchain_figures(con, sid, available)
     order = ["liabilities is null"]
     order += [f"{c} desc nulls last" for c in ("claimed_reserves", "published_reserves") if c in available][:1]
     order.append("asset")
@@ -326,7 +422,28 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
         status = proof_status(con, sid)
     except duckdb.CatalogException:  # a database from before audit pages were kept, read as it is (read-only)
         status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
-    return Report(result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", snapshot_id=sid, proof_status=status, best_ratios=best)
+    return Report(
+        result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", snapshot_id=sid, proof_status=status,
+        onchain=onchain, onchain_missing=missing,
+    )
+
+
+def _onchain_figures(con: duckdb.DuckDBPyConnection, sid: int, available: Sequence[str]) -> tuple[dict[str, OnchainFigure], str]:
+    """Each asset's on-chain ratio and coverage, and ""; or ({}, why) when the database's views predate them
+    (read-only opens do not update views)."""
+    lacking = [c for c in _ONCHAIN_COLUMNS if c not in available]
+    if lacking:
+        return {}, (
+            f"this database's reserve_ratios view has no {', '.join(lacking)}: it predates the on-chain check; "
+            "any writing command (por verify, por fetch, por liabilities) updates the views"
+        )
+    out: dict[str, OnchainFigure] = {}
+    cols = ", ".join(_quote(c) for c in _ONCHAIN_COLUMNS)
+    for asset, liab, onchain, ratio, rows, fetched, cov, cov_pub in con.execute(f"select {cols} from reserve_ratios where snapshot_id = ?", [sid]).fetchall():
+        out[str(asset)] = OnchainFigure(
+            str(asset), None if liab is None else int(liab), ratio, onchain is not None, int(rows), int(fetched), cov, cov_pub,
+        )  # fmt: skip
+    return out, ""
 
 
 def report_html(db: PathLike | None = None, snapshot: int | None = None, out: PathLike | None = None, *, on_wait: Log | None = None) -> Path:
@@ -598,7 +715,9 @@ def run(
 
 
 __all__ = [
+    "OnchainFigure",
     "PorError",
+    "RatioCheck",
     "ReadOnlyQuery",
     "Report",
     "RunResult",

@@ -327,11 +327,15 @@ def report(
     snapshot: SnapshotOption = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv (every column, exact values), or html (one self-contained page with charts).")] = ReportFormat.table,
     wide: Annotated[bool, typer.Option("--wide", help="Every column of reserve_ratios, not only the ones a reader needs first.")] = False,
-    min_ratio: Annotated[Optional[str], typer.Option(help="Exit 1 if any asset's best available ratio is below this (a decimal).")] = None,
+    min_ratio: Annotated[Optional[str], typer.Option(help="Exit 1 if any asset's on-chain ratio is below this (a decimal), or its on-chain coverage is incomplete.")] = None,
+    allow_partial: Annotated[bool, typer.Option("--allow-partial", help="With --min-ratio: judge the on-chain ratio of what was read where coverage is incomplete, and print that coverage.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios,
-    then one line saying which proof checks ran (on stderr for json/csv).
+    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios, the
+    on-chain coverage beside each on-chain ratio, then one line saying which proof checks ran (on stderr for json/csv).
+
+    --min-ratio judges the on-chain ratio only (balances read for the snapshot block over liabilities; never the
+    exchange's claimed or published figures, never custody reserves) and fails where coverage is incomplete.
 
     Example: por report --snapshot 3 --format json --min-ratio 1.0
     Example: por report --format html --out okx-2026-05.html
@@ -339,18 +343,24 @@ def report(
     from indexer import api
 
     threshold = _decimal_option("--min-ratio", min_ratio)
+    if allow_partial and threshold is None:
+        raise UserError("--allow-partial only changes what --min-ratio judges: give --min-ratio too")
     if format is ReportFormat.html:
         path = api.report_html(db, snapshot, out, on_wait=_waiting)
         console.print(f"wrote {path}")
     fmt = Format.table if format is ReportFormat.html else Format(format.value)
     result = api.report(db, snapshot, wide=wide or fmt is not Format.table, on_wait=_waiting)
+    status = console if fmt is Format.table else err_console  # json/csv keep stdout for the data
     if format is not ReportFormat.html:
         _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS, prefer=api.REPORT_KEEP)
-        (console if fmt is Format.table else err_console).print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
+        status.print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
     if threshold is not None:
-        low = result.below(threshold)
-        if low:
-            raise CheckFailed(f"reserve ratio below {min_ratio} for {', '.join(low)}")
+        check = result.check_ratio(threshold, allow_partial=allow_partial)
+        for line in check.partial:
+            status.print(line, markup=False, highlight=False, soft_wrap=True)
+        status.print(check.summary(), markup=False, highlight=False, soft_wrap=True)
+        if not check.passed:
+            raise CheckFailed(check.message())
 
 
 def _decimal_option(name: str, text: str | None) -> Decimal | None:
@@ -558,7 +568,10 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except CheckFailed as exc:
-        err_console.print(f"[yellow]check failed:[/yellow] {exc}.")
+        from rich.markup import escape
+
+        # one line however long (a log greps it), and "[...]" in it is text, not markup
+        err_console.print(f"[yellow]check failed:[/yellow] {escape(str(exc))}.", soft_wrap=True)
         sys.exit(EXIT_CHECK_FAILED)
     except KeyboardInterrupt:
         _interrupted()

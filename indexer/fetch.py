@@ -22,13 +22,15 @@ Decisions a nightly reconciliation job relies on:
   to adapters exactly as the registry and the file write it: only an adapter knows whether its
   chain's addresses are case-insensitive (EVM lowercases inside its own adapter; base58, bech32-m
   and TON text must not be folded).
-* **``as_of`` is what was asked, ``method``/``read_block`` what was got.** Each result says how
-  its value was obtained (``BalanceResult.method``; empty = the adapter's first declared method
-  from its ``AdapterCapabilities``). A snapshot request answered with ``method='latest'`` is stored
-  as an ``ok`` row with the adapter's note, is never counted in a snapshot figure by the views,
-  and is planned again on the next run. A snapshot value without a block, or valid at a block
-  after the one asked (for adapters whose block reference is a height), becomes an error row:
-  a value read at the wrong height is never stored as the snapshot value.
+* **``as_of`` is what was asked, ``method``/``read_block`` what was got.** Each ok result must say
+  how its value was obtained (``BalanceResult.method``); one that does not is an error row naming
+  the adapter (the runner never guesses it from the declared methods). A snapshot request answered
+  with ``method='latest'`` is stored as an ``ok`` row with the adapter's note, is never counted in a
+  snapshot figure by the views, and is planned again on the next run. A snapshot value without a
+  block, or valid at a block after the one asked (for every adapter whose ``BlockReference`` counts
+  on the asked block's counter: height, slot, ledger index, masterchain seqno, epoch, checkpoint),
+  becomes an error row: a value read at the wrong height is never stored as the snapshot value.
+  ``judge`` is that rule, as a pure function.
 * Every run has a ``run_id``; the ``runs`` table (indexer/runs.py) holds one row per run and
   network with what the summary prints, updated with every committed chunk.
 * Adapter-specific settings reach adapters only through ``NetworkSettings.options``; command-line
@@ -46,7 +48,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -55,7 +57,7 @@ from indexer import runs as run_table
 from indexer.config import ConfigError, NetworkSettings, PorConfig
 from indexer.ingest.amounts import from_base_units
 from indexer.models import FETCH_METHODS, SNAPSHOT_METHODS, BalanceRequest, BalanceResult, Network
-from indexer.plugins import AdapterCapabilities, FeedHints, FetchBlocked, capabilities_for, fetcher_factory, plugin_errors
+from indexer.plugins import AdapterCapabilities, BlockReference, FeedHints, FetchBlocked, capabilities_for, fetcher_factory, plugin_errors
 from indexer.registry import Registry, registry
 from indexer.progress import NO_PROGRESS, Progress
 from indexer.store import Reopening, as_handle, transaction, upsert_arrow
@@ -456,13 +458,60 @@ def network_status(config: PorConfig) -> list[dict[str, Any]]:
                 "plugin": plugin,
                 "native_methods": ", ".join(caps.native_methods) if caps else "-",
                 "token_methods": (", ".join(caps.token_methods) or "no tokens") if caps else "-",
-                "block_reference": caps.block_reference if caps else "-",
+                "block_reference": caps.block_reference.label if caps else "-",
                 "configured": configured,
                 "chain_id": net.chain_id,
                 "description": net.description,
             }
         )
     return rows
+
+
+# ------------------------------------------------------------------------------------------------ judging
+
+class Judgement(NamedTuple):
+    """What the runner stores for one result: ``error`` None = an ``ok`` row."""
+
+    method: str | None
+    error: str | None
+    note: str | None
+
+
+def judge(at: str, reference: BlockReference, asked: int | None, res: BalanceResult, adapter: str) -> Judgement:
+    """The adapter's word on one read, checked against what was asked (a pure function: see the table test).
+
+    * An ok value must say how it was obtained (``BalanceResult.method``): a value without one is an error
+      row naming the adapter. The runner never fills it in from the adapter's declared methods, because a
+      guess there would let a current value pass as the snapshot's.
+    * A value obtained for the snapshot block (``SNAPSHOT_METHODS``) must name the block it is valid at,
+      and, where the adapter's block reference counts on the same counter as the asked block (height,
+      slot, ledger index, masterchain seqno, epoch, checkpoint), that block may not be after the snapshot
+      block: a value read at the wrong height is never stored as the snapshot value.
+    * With ``at="latest"`` every value is stored as ``latest``, whatever the adapter read it with.
+    """
+    if res.method and res.method not in FETCH_METHODS:
+        return Judgement(None, f"the {adapter} adapter reported an unknown method {res.method!r} (known: {', '.join(FETCH_METHODS)})", None)
+    method = "latest" if at == "latest" else (res.method or None)
+    note = res.note or None
+    if not res.ok:
+        return Judgement(method, res.error or "no balance returned", note)
+    if not res.method:
+        return Judgement(None, f"the {adapter} adapter returned a value without saying how it was obtained (no method): not stored", note)
+    if at == "snapshot" and method in SNAPSHOT_METHODS:
+        if res.block_height is None:
+            return Judgement(method, f"the adapter gave a {method} value without the block it is valid at: not stored as the snapshot value", note)
+        if reference.comparable and asked is not None and res.block_height > asked:
+            return Judgement(
+                method,
+                f"the value is valid at {reference.label} {res.block_height:,}, after the snapshot {reference.label} {asked:,}: "
+                "not stored as the snapshot value",
+                note,
+            )
+    if at == "snapshot" and method == "latest" and note is None:
+        note = "only the current state could be read; not the snapshot value"
+    if int(res.base_units) < 0:  # type: ignore[arg-type]
+        return Judgement(method, f"the adapter returned a negative balance {res.base_units}", note)
+    return Judgement(method, None, note)
 
 
 # ------------------------------------------------------------------------------------------------ running
@@ -591,30 +640,6 @@ class _Runner:
             if fetcher is not None:
                 await fetcher.close()
 
-    # -- judging results -------------------------------------------------------
-
-    def _classify(self, caps: AdapterCapabilities, key: tuple[str, str, int | None], res: BalanceResult) -> tuple[str | None, str | None, str | None]:
-        """(method, error, note) for one result: the adapter's word, checked against what was asked."""
-        if res.method and res.method not in FETCH_METHODS:
-            return None, f"the adapter reported an unknown method {res.method!r} (known: {', '.join(FETCH_METHODS)})", None
-        method = "latest" if self.at == "latest" else (res.method or caps.default_method(bool(key[1])) or None)
-        note = res.note or None
-        if not res.ok:
-            return method, res.error or "no balance returned", note
-        if method is None:
-            return None, "the adapter declares no method for this kind of balance and reported none", note
-        asked = key[2]
-        if self.at == "snapshot" and method in SNAPSHOT_METHODS:
-            if res.block_height is None:
-                return method, f"the adapter gave a {method} value without the block it is valid at: not stored as the snapshot value", note
-            if caps.block_reference == "height" and asked is not None and res.block_height > asked:
-                return method, f"the value is valid at block {res.block_height:,}, after the snapshot block {asked:,}: not stored as the snapshot value", note
-        if self.at == "snapshot" and method == "latest" and note is None:
-            note = "only the current state could be read; not the snapshot value"
-        if int(res.base_units) < 0:  # type: ignore[arg-type]
-            return method, f"the adapter returned a negative balance {res.base_units}", note
-        return method, None, note
-
     # -- writing ---------------------------------------------------------------
 
     def _commit(self, run: NetworkRun, caps: AdapterCapabilities, chunk: list[tuple[str, str, int | None]], results: list[BalanceResult], reads: dict, advance: Any) -> None:
@@ -622,7 +647,7 @@ class _Runner:
         methods: Counter[str] = Counter()
         n_ok = n_err = 0
         for key, res in zip(chunk, results):
-            method, error, note = self._classify(caps, key, res)
+            method, error, note = judge(self.at, caps.block_reference, key[2], res, run.adapter)
             asked = key[2]
             for row_no, decimals in reads[key]:
                 if error is None:

@@ -115,8 +115,8 @@ class BalanceRequest:
 class BalanceResult:
     """The outcome of one BalanceRequest: exact base units, or an error, never both.
 
-    ``block_height`` is the block the value is valid at, in the chain's own reference
-    (height, slot, ledger index, seqno, version): stored as ``balances.read_block``.
+    ``block_height`` is the block the value is valid at, in the chain's own reference (the adapter's
+    ``indexer.plugins.BlockReference``: height, slot, ledger index, seqno, version): stored as ``balances.read_block``.
     ``method`` says how it was obtained (one of ``FETCH_METHODS``); an adapter that could only
     read the current state for a snapshot request returns ``method="latest"`` and says why in
     ``note``, and the runner never counts that value as the snapshot's.
@@ -127,7 +127,7 @@ class BalanceResult:
     block_height: int | None
     error: str = ""
     source: str = ""
-    method: str = ""  # "" = the adapter's default method for this kind of read (its capabilities)
+    method: str = ""  # required on an ok result: the runner stores one without a method as an error row
     note: str = ""  # why this method (e.g. "no transfer history API configured: current value")
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
@@ -71,17 +72,52 @@ class BalanceFetcher(Protocol):
 FetcherFactory = Callable[[Network, Any], BalanceFetcher]
 
 
+class BlockReference(Enum):
+    """What the block number of an adapter's results counts (``BalanceResult.block_height``, stored as
+    ``balances.read_block``), and whether it counts on the same counter as the block asked for.
+
+    Why a closed set and not free text: the runner refuses a snapshot value read *after* the snapshot
+    block, and it can only do so when the number it got and the number it asked for are on one
+    monotonic counter. A free-text label ("height (block hash via …)") used to switch that check off
+    by not being the literal ``"height"``; here every reference says whether it is comparable, and a
+    plugin declaring anything else is refused when it is built.
+    """
+
+    # (label, comparable with the asked block)
+    HEIGHT = ("height", True)  # EVM, UTXO, TRON, Starknet, EOS, aelf, Polkadot (the hash of that block is read)
+    SLOT = ("slot", True)  # Solana
+    LEDGER_INDEX = ("ledger index", True)  # XRPL
+    MASTERCHAIN_SEQNO = ("masterchain seqno", True)  # TON
+    EPOCH = ("epoch", True)  # Filecoin (a null round has no tipset, but the number is still the epoch)
+    CHECKPOINT = ("checkpoint", True)  # Sui
+    # asked: a block height; read_block: the ledger version of that block's end (Aptos). Versions grow many
+    # times faster than heights, so the two cannot be compared; the adapter maps the one to the other itself.
+    VERSION_OF_HEIGHT = ("ledger version of the asked block height", False)
+    # asked: an execution-layer block; read_block: the beacon slot that carries it (the beacon adapter
+    # checks that the block at that slot has that execution block number).
+    SLOT_OF_EXECUTION_BLOCK = ("beacon slot of the asked execution block", False)
+
+    def __init__(self, label: str, comparable: bool) -> None:
+        self.label = label
+        self.comparable = comparable
+
+    def __str__(self) -> str:
+        return self.label
+
+
 @dataclass(frozen=True)
 class AdapterCapabilities:
     """What a balance adapter can read, declared as data so the runner can choose and report.
 
     Methods are listed in order of preference, from ``indexer.models.FETCH_METHODS``
-    (``state_at_height``, ``dump``, ``replayed``, ``latest``).
+    (``state_at_height``, ``dump``, ``replayed``, ``latest``). They describe the adapter for
+    ``por networks``; they are never used to fill in the method of a result that does not name one
+    (such a result is an error row: how a value was obtained is the adapter's word, not a guess).
     """
 
     native_methods: tuple[str, ...]  # how native-coin balances can be obtained
     token_methods: tuple[str, ...] = ()  # how token balances can be obtained (empty: no tokens)
-    block_reference: str = "height"  # what a block number means here: height, slot, ledger_index, seqno, version, ...
+    block_reference: BlockReference = BlockReference.HEIGHT  # what the block numbers of results count
     max_batch: int = 0  # addresses per request the protocol allows (0 = no fixed limit)
     token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
     notes: str = ""  # one line for ``por networks`` / the README table
@@ -91,11 +127,9 @@ class AdapterCapabilities:
         unknown = [m for m in (*self.native_methods, *self.token_methods) if m not in FETCH_METHODS]
         if unknown:  # a typo here would store rows the views can never classify
             raise ValueError(f"unknown fetch method(s) {', '.join(unknown)}; known: {', '.join(FETCH_METHODS)}")
-
-    def default_method(self, token: bool) -> str:
-        """The method a result with an empty ``method`` is taken to have used: the first declared one."""
-        methods = self.token_methods if token else self.native_methods
-        return methods[0] if methods else ""
+        if not isinstance(self.block_reference, BlockReference):  # free text would switch the height check off
+            known = ", ".join(r.name for r in BlockReference)
+            raise ValueError(f"block_reference must be an indexer.plugins.BlockReference ({known}), not {self.block_reference!r}")
 
 
 @dataclass(frozen=True)

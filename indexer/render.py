@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from indexer.results import ResultSet, decimal_text, is_numeric_type
+from indexer.results import ResultSet, decimal_text, is_numeric_type, percent_text
 
 TEXT_MAX = 44  # a 0x address plus a little; longer text is cut with "…" unless --wide
 RATIO_PLACES = 6  # ratios in tables only, truncated (never rounded up); JSON/CSV carry every digit
@@ -42,6 +42,8 @@ def cell_text(value: Any, column: str = "", type_name: str = "") -> str:
         return "—"
     if isinstance(value, bool):
         return str(value).lower()
+    if column.startswith("coverage") and isinstance(value, (Decimal, float)):
+        return percent_text(value)  # truncated: 100 % only when every row was read
     if column.startswith("ratio") and isinstance(value, (Decimal, float)):
         exact = value if isinstance(value, Decimal) else Decimal(repr(value))
         return decimal_text(exact.quantize(Decimal(1).scaleb(-RATIO_PLACES), rounding=ROUND_DOWN))

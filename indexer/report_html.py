@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from indexer.results import percent_text
+
 MAX_MISMATCHES = 200
 TOP_ASSETS = 12
 METHOD_ORDER = ("state_at_height", "dump", "replayed", "latest", "error", "missing")
@@ -84,7 +86,12 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], css: str 
         cells = []
         for key, _ in columns:
             v = r.get(key)
-            text = _usd(v) if key.endswith("_usd") and isinstance(v, Decimal) else _text(v)
+            if key.endswith("_usd") and isinstance(v, Decimal):
+                text = _usd(v)
+            elif key.startswith("coverage_") and isinstance(v, Decimal):
+                text = percent_text(v)  # truncated: 100 % only when every row was read
+            else:
+                text = _text(v)
             cls = ' class="num"' if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -104,12 +111,17 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     if not snap:
         raise ValueError(f"there is no snapshot {snapshot_id} in this database")
     custody = "rr.custody_reserves" if _has_column(con, "reserve_ratios", "custody_reserves") else "null"
+    # the on-chain coverage beside each on-chain ratio (NULL on a database whose views predate it, read as it is)
+    coverages = ", ".join(
+        f"rr.{c}" if _has_column(con, "reserve_ratios", c) else f"null as {c}"
+        for c in ("coverage_onchain", "coverage_onchain_verified", "coverage_onchain_published")
+    )
     reserves = _rows(
         con,
         f"""select rr.asset, rr.published_reserves, rr.onchain_reserves, rr.onchain_verified_reserves,
                    {custody} as custody_reserves, rr.liabilities,
                    rr.ratio_published, rr.ratio_onchain, rr.ratio_onchain_verified, rr.rows, rr.rows_fetched,
-                   u.price_usd, u.published_usd, u.onchain_verified_usd, u.own_token
+                   {coverages}, u.price_usd, u.published_usd, u.onchain_verified_usd, u.own_token
             from reserve_ratios rr
             left join reserves_usd u on u.snapshot_id = rr.snapshot_id and u.asset = rr.asset
             where rr.snapshot_id = ?
@@ -288,7 +300,9 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
                 ("asset", "asset"), ("published_reserves", "published"), ("onchain_reserves", "on chain"),
                 ("onchain_verified_reserves", "on chain, signature-verified"), ("custody_reserves", "custody"),
                 ("liabilities", "liabilities"), ("ratio_published", "ratio published"), ("ratio_onchain", "ratio on chain"),
-                ("ratio_onchain_verified", "ratio verified"), ("rows", "rows"), ("rows_fetched", "fetched"),
+                ("coverage_onchain", "on-chain coverage"), ("coverage_onchain_published", "coverage of published"),
+                ("ratio_onchain_verified", "ratio verified"), ("coverage_onchain_verified", "verified coverage"),
+                ("rows", "rows"), ("rows_fetched", "fetched"),
                 ("price_usd", "price USD"), ("published_usd", "published USD"), ("onchain_verified_usd", "verified USD"),
                 ("own_token", "own token"),
             ],  # fmt: skip

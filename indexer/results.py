@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import duckdb
@@ -87,6 +87,12 @@ def decimal_text(value: Decimal | float | int) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def percent_text(fraction: Decimal | float | int, places: int = 2) -> str:
+    """A share (0..1) as a percentage for people, truncated, never rounded up: ``100 %`` only when complete."""
+    exact = fraction if isinstance(fraction, Decimal) else Decimal(repr(fraction)) if isinstance(fraction, float) else Decimal(fraction)
+    return decimal_text((exact * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)) + " %"
 
 
 def json_value(value: Any, kind: str = "other") -> Any:

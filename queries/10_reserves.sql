@@ -3,6 +3,7 @@
 -- replayed): compare rows_fetched with rows before trusting them. Rows that could only be read at the current
 -- state are counted apart (rows_latest_proxy) and summed apart (onchain_latest_proxy): a side figure, never
 -- part of onchain_amount. Custody rows (a named custodian) and derivative forms are also summed apart.
+-- rows_fetched / rows is the asset's on-chain coverage (reserve_ratios.coverage_onchain).
 create or replace view reserves as
 select
     snapshot_id,
@@ -35,6 +36,10 @@ select
     -- rows whose holding is a derivative of the asset (wrapped, bridged, staked, lent: stETH counts as ETH),
     -- per the exchange's coin map; see reserves_by_form to exclude them form by form
     count(*) filter (where form is not null and form <> 'native') as rows_derivative,
-    por_amount(sum(published_scaled) filter (where form is not null and form <> 'native'), max(asset_scale)) as derivative_published
+    por_amount(sum(published_scaled) filter (where form is not null and form <> 'native'), max(asset_scale)) as derivative_published,
+    -- what the on-chain coverage of reserve_ratios is made of (snapshot_valid, as in the coverage view): the
+    -- signature-verified rows that hold a snapshot value, and the published amount of the rows that do
+    count(*) filter (where signature_status = 'verified' and snapshot_valid) as rows_verified_fetched,
+    sum(published_scaled) filter (where snapshot_valid) as published_fetched_units
 from row_facts
 group by snapshot_id, asset;

@@ -1,7 +1,7 @@
 -- Reserves over liabilities per asset, beside OKX's own claims from its audit page (audit_claims).
 -- Ratios are exact DECIMAL(38,18), truncated (por_ratio); OKX's ratio_claimed is its own figure, exact; amounts are
--- exact in *_units; counts are 0, never NULL. Every asset that has reserves, liabilities or a claim in a snapshot
--- gets a row; unknown figures are NULL, never 0.
+-- exact in *_units; counts are 0, never NULL. Coverages are fractions (0..1) of the same exact kind, NULL without
+-- rows. Every asset that has reserves, liabilities or a claim in a snapshot gets a row; unknown figures are NULL, never 0.
 create or replace view reserve_ratios as
 with l as (
     select snapshot_id, asset, base_units, scale, source from liabilities
@@ -29,7 +29,13 @@ select
     por_ratio(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale, c.scale), l.base_units, l.scale)
         as ratio_published,
     por_ratio(r.onchain_units, r.scale, l.base_units, l.scale) as ratio_onchain,
+    -- the on-chain coverage beside each on-chain ratio: the share of the asset's rows whose balance was read for the
+    -- snapshot block (ok, method state_at_height/dump/replayed), exact and truncated (1 only when every row is);
+    -- of the verified rows for the verified ratio; and the share of the published amount those rows carry
+    por_ratio_n(r.rows_fetched, r.rows) as coverage_onchain,
+    por_ratio_n(coalesce(r.published_fetched_units, 0), r.published_units) as coverage_onchain_published,
     por_ratio(r.onchain_verified_units, r.scale, l.base_units, l.scale) as ratio_onchain_verified,
+    por_ratio_n(r.rows_verified_fetched, r.rows_verified) as coverage_onchain_verified,
     coalesce(r.rows, 0) as rows,
     coalesce(r.rows_fetched, 0) as rows_fetched,
     l.source as liabilities_source,

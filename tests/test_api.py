@@ -51,6 +51,13 @@ def test_whole_pipeline_from_a_running_event_loop(tmp_path):
     assert eth["asset"] == "ETH" and eth["onchain_reserves"] == exact and eth["liabilities"] == Decimal(9)
     assert eth["ratio_onchain"] == Decimal("0.666666666666666669")  # 6000000000000000021 / 9 = 666666666666666669 exactly
     assert report.columns[:2] == ["asset", "liabilities"] and "snapshot_id" not in report.columns  # the reader's columns
+    # the default report puts the on-chain coverage beside each on-chain ratio (exact fractions)
+    cols = report.columns
+    assert cols[cols.index("ratio_onchain") + 1] == "coverage_onchain" and eth["coverage_onchain"] == Decimal(1)
+    assert cols[cols.index("ratio_onchain_verified") + 1] == "coverage_onchain_verified"
+    assert report.check_ratio(Decimal("0.666666666666666669")).passed
+    low = report.check_ratio(Decimal("0.7"))
+    assert not low.passed and low.judged == ["ETH"] and low.message() == "on-chain reserve ratio below 0.7 for ETH (0.666666, coverage 100 %)"
     assert [(r[1], r[2]) for r in recon.rows] == [((i + 1) * 10**18 + 7, height) for i in range(3)]
 
 
@@ -65,3 +72,61 @@ def test_report_columns_follow_the_view():
         "asset", "liabilities", "claimed_reserves", "onchain_reserves", "custody_reserves", "ratio_onchain_with_custody", "ratio_claimed",
     ]  # fmt: skip
     assert report_columns(new, wide=True) == new
+
+
+def test_the_onchain_check_never_passes_on_what_was_not_read(tmp_path):
+    """No balance read: the file's own ratios would pass, the on-chain check fails (coverage 0 %); an asset owed but
+    absent from the file is on-chain 0; with no liabilities at all there is nothing to judge, which fails too."""
+    import por
+    from tests.test_ingest import SUMMARY_11
+
+    db = tmp_path / "x.duckdb"
+    (tmp_path / "por.csv").write_text(SUMMARY_11)
+    por.ingest([tmp_path / "por.csv"], db)
+    empty = por.report(db).check_ratio(Decimal("0.1"))
+    assert not empty.passed and "no liabilities are loaded for snapshot 1" in empty.message()
+    (tmp_path / "liab.csv").write_text("asset,amount\nETH,0.5\nUSDT,5\nBTC,1\n")
+    por.load_liabilities(tmp_path / "liab.csv", db)
+    rep = por.report(db)
+    assert {r["asset"]: r["ratio_published"] for r in rep.dicts()}["ETH"] > 1  # the exchange's own figure passes
+    strict = rep.check_ratio(Decimal("0.1"))
+    assert strict.judged == ["BTC", "ETH", "USDT"] and strict.incomplete == ["ETH", "USDT"]
+    assert strict.failures == [
+        "on-chain reserve ratio below 0.1 for BTC (0, the file lists no address for it)",
+        "on-chain coverage of ETH is incomplete (0 of 2 rows, 0 %; 0 % of the published amount)",
+        "on-chain coverage of USDT is incomplete (0 of 1 rows, 0 %; 0 % of the published amount)",
+    ]
+    partial = rep.check_ratio(Decimal("0.1"), allow_partial=True)
+    assert len(partial.failures) == 3 and partial.partial == [
+        "ETH: on-chain ratio 0 judged on partial coverage (0 of 2 rows, 0 %; 0 % of the published amount)",
+        "USDT: on-chain ratio 0 judged on partial coverage (0 of 1 rows, 0 %; 0 % of the published amount)",
+    ]
+    assert rep.check_ratio(Decimal(0), allow_partial=True).passed  # 0 is not below 0: the check can pass
+
+
+def test_a_database_whose_views_predate_coverage_says_so_and_a_writer_updates_it(tmp_path):
+    """Read-only opens never change views: a database written by an older release reports as it is, and the
+    on-chain check says why it cannot run instead of judging without coverage; any writing open updates it."""
+    import duckdb
+
+    import por
+    from indexer.store import connect
+    from tests.test_ingest import SUMMARY_11
+
+    db = tmp_path / "old.duckdb"
+    (tmp_path / "por.csv").write_text(SUMMARY_11)
+    (tmp_path / "liab.csv").write_text("asset,amount\nETH,0.5\n")
+    por.ingest([tmp_path / "por.csv"], db)
+    por.load_liabilities(tmp_path / "liab.csv", db)
+    con = duckdb.connect(str(db))  # the view as an older release left it: no coverage columns, another digest
+    con.execute("create table old_rr as select * exclude (coverage_onchain, coverage_onchain_published, coverage_onchain_verified) from reserve_ratios")
+    con.execute("drop view reserve_ratios")
+    con.execute("create view reserve_ratios as select * from old_rr")
+    con.execute("delete from view_digest")
+    con.close()
+    old = por.report(db)
+    assert "coverage_onchain" not in old.columns and old.rows  # the report itself still reads
+    with pytest.raises(por.PorError, match="predates the on-chain check; any writing command"):
+        old.check_ratio(Decimal(1))
+    connect(db).close()  # what every writing command does first
+    assert "coverage_onchain" in por.report(db).columns and not por.report(db).check_ratio(Decimal(1)).passed

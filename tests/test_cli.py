@@ -68,9 +68,23 @@ def test_liabilities_and_min_ratio_check(tmp_path):
     liab = tmp_path / "liab.csv"
     liab.write_text("asset,amount\nETH,0.5\nUSDT,5\n")
     assert por("liabilities", str(liab), "--db", db).returncode == 0
-    assert por("report", "--db", db, "--min-ratio", "0.4").returncode == 0
-    low = por("report", "--db", db, "--min-ratio", "1.0")
-    assert low.returncode == 1 and "USDT" in low.stderr
+    # The file's own amounts give ETH 2 and USDT 0.5 over these liabilities, but nothing was read on chain: the
+    # check judges the on-chain ratio only, so it cannot pass on the exchange's figures.
+    published = {r["asset"]: r["ratio_published"] for r in json.loads(por("report", "--db", db, "--format", "json").stdout)}
+    assert published["ETH"] == "2.000000000000000002" and published["USDT"] == "0.5"
+    unread = por("report", "--db", db, "--min-ratio", "0.4")
+    assert unread.returncode == 1, unread.stdout + unread.stderr
+    assert (
+        "on-chain coverage of ETH is incomplete (0 of 2 rows, 0 %; 0 % of the published amount); "
+        "on-chain coverage of USDT is incomplete (0 of 1 rows, 0 %; 0 % of the published amount)"
+    ) in unread.stderr
+    assert "--allow-partial judges the part that was read" in unread.stderr
+    assert "--min-ratio 0.4: judged the on-chain ratio" in unread.stdout
+    partial = por("report", "--db", db, "--min-ratio", "0.4", "--allow-partial")
+    assert partial.returncode == 1  # what was read (nothing) is 0 of the liabilities
+    assert "ETH: on-chain ratio 0 judged on partial coverage (0 of 2 rows, 0 %" in partial.stdout
+    assert "on-chain reserve ratio below 0.4 for ETH (0, coverage 0 %)" in partial.stderr
+    assert por("report", "--db", db, "--allow-partial").returncode == 2  # without --min-ratio it means nothing
     tampered = tmp_path / "t.json"
     tampered.write_text('{"self": {}, "path": []}')
     refused = por("liabilities", str(tampered), "--db", db)

@@ -78,3 +78,55 @@ def test_utxo_flags_become_options_of_the_named_network(tmp_path):
     assert [(r["network"], r["status"]) for r in rows] == [("LTC", "error")] and "missing.dat cannot be read" in rows[0]["error"]
     [run] = json.loads(por("sql", "select network, outcome, reason from runs", "--db", db, "--format", "json").stdout)
     assert (run["network"], run["outcome"]) == ("LTC", "blocked") and run["reason"] == rows[0]["error"]
+
+
+def test_min_ratio_judges_the_onchain_ratio_and_its_coverage(tmp_path):
+    """``--min-ratio`` on balances really read from anvil: the file claims 10 ETH per address, the chain holds
+    1-3 ETH. Snapshot 1 is read completely; snapshot 2 has one more row whose read fails (an address that does
+    not decode), so its on-chain coverage is 3 of 4 rows and the check fails unless ``--allow-partial``."""
+    import csv
+    import io
+
+    with Anvil("--chain-id", "1") as node:
+        for i, a in enumerate(ADDRS):
+            node.set_balance(a, (i + 1) * 10**18 + 7)
+        node.mine(2)
+        snapshot = node.block_number()
+        rows = "".join(f"ETH,ETH,{snapshot},{a},10,m,s,,,,\n" for a in ADDRS)
+        (tmp_path / "full.csv").write_text(HEADER + "\n" + rows)
+        (tmp_path / "part.csv").write_text(HEADER + "\n" + rows + f"ETH,ETH,{snapshot},0x12,10,m,s,,,,\n")
+        (tmp_path / "liab.csv").write_text("asset,amount\nETH,20\n")
+        config = tmp_path / "por.toml"
+        config.write_text(f'[networks.ETH]\nrpc = "{node.url}"\n')
+        db = str(tmp_path / "x.duckdb")
+        for sid, name in ((1, "full.csv"), (2, "part.csv")):
+            assert por("ingest", str(tmp_path / name), "--db", db).returncode == 0
+            assert por("liabilities", str(tmp_path / "liab.csv"), "--db", db, "--snapshot", str(sid)).returncode == 0
+            por("fetch", "--db", db, "--config", str(config), "--snapshot", str(sid))
+
+    # complete coverage: the on-chain ratio (6 ETH + 21 wei over 20 ETH), not the file's 1.5, is judged
+    [eth] = json.loads(por("report", "--db", db, "--snapshot", "1", "--format", "json").stdout)
+    assert (eth["ratio_published"], eth["ratio_onchain"], eth["coverage_onchain"], eth["coverage_onchain_published"]) == (
+        "1.5", "0.300000000000000001", "1", "1")
+    assert list(eth).index("coverage_onchain") == list(eth).index("ratio_onchain") + 1  # beside its ratio
+    ok = por("report", "--db", db, "--snapshot", "1", "--min-ratio", "0.3")
+    assert ok.returncode == 0, ok.stderr
+    assert "--min-ratio 0.3: judged the on-chain ratio (ratio_onchain" in ok.stdout and "of 1 asset(s) with liabilities: passed" in ok.stdout
+    assert "100 %" in ok.stdout  # the table's on-chain coverage
+    low = por("report", "--db", db, "--snapshot", "1", "--min-ratio", "1.0")
+    assert low.returncode == 1
+    assert "check failed: on-chain reserve ratio below 1.0 for ETH (0.3, coverage 100 %)." in low.stderr
+
+    # one row not read: incomplete coverage fails whatever the ratio, unless --allow-partial
+    [eth] = list(csv.DictReader(io.StringIO(por("report", "--db", db, "--snapshot", "2", "--format", "csv").stdout)))
+    assert (eth["rows"], eth["rows_fetched"], eth["coverage_onchain"], eth["coverage_onchain_published"]) == ("4", "3", "0.75", "0.75")
+    partial = por("report", "--db", db, "--snapshot", "2", "--min-ratio", "0.25")
+    assert partial.returncode == 1
+    assert "on-chain coverage of ETH is incomplete (3 of 4 rows, 75 %; 75 % of the published amount)" in partial.stderr
+    allowed = por("report", "--db", db, "--snapshot", "2", "--min-ratio", "0.25", "--allow-partial")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "ETH: on-chain ratio 0.3 judged on partial coverage (3 of 4 rows, 75 %; 75 % of the published amount)" in allowed.stdout
+    below = por("report", "--db", db, "--snapshot", "2", "--min-ratio", "1", "--allow-partial", "--format", "json")
+    assert below.returncode == 1 and json.loads(below.stdout)[0]["coverage_onchain"] == "0.75"
+    assert "ETH: on-chain ratio 0.3 judged on partial coverage" in below.stderr  # json keeps stdout for the data
+    assert "on-chain reserve ratio below 1 for ETH (0.3, coverage 75 %)" in below.stderr

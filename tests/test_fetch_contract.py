@@ -21,7 +21,7 @@ from indexer import plugins
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import fetch_snapshot
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 from indexer.registry import registry
 from tests.fixtures.anvil import Anvil, World, insert_snapshot
 
@@ -72,7 +72,7 @@ class TipTokens:
                 out.append(res)
             elif self.mode == "latest":
                 out.append(dataclasses.replace(res, request=req, method="latest", note="no token history on this node: current value"))
-            elif self.mode == "unmarked":  # claims (by default) to be the state at the height, but was read at the tip
+            elif self.mode == "unmarked":  # says nothing about how it was read (it was read at the tip)
                 out.append(dataclasses.replace(res, request=req, method=""))
             else:
                 out.append(dataclasses.replace(res, request=req, method=self.mode))
@@ -83,7 +83,7 @@ TIP_TOKENS = ChainPlugin(
     name="test-tip-tokens",
     adapter="evm",
     make_fetcher=TipTokens,
-    capabilities=AdapterCapabilities(native_methods=("state_at_height",), token_methods=("state_at_height", "latest"), block_reference="height"),
+    capabilities=AdapterCapabilities(native_methods=("state_at_height",), token_methods=("state_at_height", "latest"), block_reference=BlockReference.HEIGHT),
 )
 
 
@@ -168,7 +168,8 @@ def test_a_latest_value_is_stored_but_never_counted_as_the_snapshot(world: World
 @pytest.mark.parametrize(
     "mode, reason",
     [
-        ("unmarked", "after the snapshot block"),  # a value from a later block must not pass as the snapshot's
+        ("state_at_height", "after the snapshot height"),  # a value from a later block must not pass as the snapshot's
+        ("unmarked", "the evm adapter returned a value without saying how it was obtained"),  # never the declared method
         ("guessed", "unknown method 'guessed'"),
     ],
 )
@@ -185,10 +186,15 @@ def test_values_the_runner_cannot_trust_become_error_rows(world: World, con, use
 
 
 class LedgerFetcher:
-    """Answers from a fixed ledger keyed by the exact (address, contract) text; records what it was asked."""
+    """Answers from a fixed ledger keyed by the exact (address, contract) text; records what it was asked.
+
+    ``METHOD`` is the method its results name; ``LATER`` is added to the asked block to give the block a
+    result says it is valid at (a node that answered for a later block than asked)."""
 
     LEDGER: dict[tuple[str, str], int] = {}
     ASKED: list[BalanceRequest] = []
+    METHOD = "replayed"
+    LATER = 0
 
     def __init__(self, network: Network, settings: NetworkSettings) -> None:
         self.source = f"ledger:{network.name}"
@@ -207,11 +213,12 @@ class LedgerFetcher:
         out = []
         for r in requests:
             units = self.LEDGER.get((r.address, r.contract))
-            out.append(BalanceResult(r, units, r.block, "" if units is not None else f"no account {r.address}", self.source))
+            at = None if r.block is None else r.block + self.LATER
+            out.append(BalanceResult(r, units, at, "" if units is not None else f"no account {r.address}", self.source, method=self.METHOD))
         return out
 
 
-def ledger_plugin(adapter: str, reference: str) -> ChainPlugin:
+def ledger_plugin(adapter: str, reference: BlockReference) -> ChainPlugin:
     return ChainPlugin(
         name=f"test-ledger-{adapter}",
         adapter=adapter,
@@ -221,7 +228,7 @@ def ledger_plugin(adapter: str, reference: str) -> ChainPlugin:
 
 
 def test_contracts_and_base58_addresses_reach_adapters_as_written(con, use_plugins) -> None:
-    use_plugins(ledger_plugin("tron", "height"), ledger_plugin("solana", "slot"))
+    use_plugins(ledger_plugin("tron", BlockReference.HEIGHT), ledger_plugin("solana", BlockReference.SLOT))
     a = "TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW"
     sol_upper = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
     sol_other = "9wzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"  # differs only in case: another account
@@ -245,9 +252,56 @@ def test_contracts_and_base58_addresses_reach_adapters_as_written(con, use_plugi
     got = stored(con, sid)
     assert [(g["status"], int(g["units"]), g["method"]) for g in got.values()] == [
         ("ok", 5_000_001, "replayed"), ("ok", 77, "replayed"), ("ok", 10, "replayed"), ("ok", 20, "replayed"), ("ok", 10, "replayed")
-    ]  # no method in the results: the adapter's first declared one
+    ]
     assert summary.networks["SOL"].reads == 2 and summary.networks["SOL"].rows == 3  # case-distinct accounts stay apart
     assert con.execute("select onchain_units from reserves where asset = 'USDT'").fetchone()[0] == (5_000_001 + 40) * 10**12
+
+
+@pytest.mark.parametrize(
+    "network, coin, adapter",
+    [("DOT", "DOT", "polkadot"), ("FIL", "FIL", "filecoin"), ("TON", "TON", "ton"), ("XRP", "XRP", "xrpl"), ("SUI", "SUI", "sui"), ("APTOS", "APTOS", "aptos")],
+)
+def test_a_value_from_after_the_snapshot_block_is_refused_on_every_comparable_reference(con, use_plugins, monkeypatch, network, coin, adapter) -> None:
+    """The adapter's *installed* block reference decides: DOT's height, FIL's epoch, TON's masterchain seqno,
+    XRPL's ledger index and Sui's checkpoint are the asked block's counter, so one block later is an error
+    row; Aptos reads a ledger version for a block height (another counter), so its number is not compared."""
+    from indexer.plugins import capabilities_for
+
+    reference = capabilities_for(adapter).block_reference  # type: ignore[union-attr]
+    use_plugins(ledger_plugin(adapter, reference))
+    address = f"{network.lower()}-holder"
+    LedgerFetcher.LEDGER = {(address, ""): 1_234}
+    monkeypatch.setattr(LedgerFetcher, "METHOD", "state_at_height")
+    monkeypatch.setattr(LedgerFetcher, "LATER", 1)
+    sid = insert_snapshot(con, [(coin, coin, network, address, 5_000)])
+    config = PorConfig(networks={network: NetworkSettings(name=network, rpc=["http://127.0.0.1:9"])}, path=Path("por.toml"))
+    fetch_snapshot(con, config, sid, show_progress=False)
+    [row] = stored(con, sid).values()
+    if reference.comparable:
+        assert (row["status"], row["units"], row["read_block"]) == ("error", None, 5_001)
+        assert f"after the snapshot {reference.label} 5,000" in row["error"]
+    else:
+        assert (row["status"], int(row["units"]), row["read_block"]) == ("ok", 1_234, 5_001)
+    monkeypatch.setattr(LedgerFetcher, "LATER", 0)  # the same read at the block asked is stored
+    fetch_snapshot(con, config, sid, refresh=True, show_progress=False)
+    [row] = stored(con, sid).values()
+    assert (row["status"], int(row["units"]), row["method"], row["read_block"]) == ("ok", 1_234, "state_at_height", 5_000)
+
+
+def test_a_value_without_a_method_is_an_error_row_naming_the_adapter(con, use_plugins, monkeypatch) -> None:
+    """The adapter declares ``replayed`` only, yet a result that names no method is not taken to be one."""
+    use_plugins(ledger_plugin("tron", BlockReference.HEIGHT))
+    a = "TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW"
+    LedgerFetcher.LEDGER = {(a, ""): 77, (a, USDT_TRC20): 5}
+    monkeypatch.setattr(LedgerFetcher, "METHOD", "")
+    sid = insert_snapshot(con, [("TRX", "TRX", "TRON", a, 70_000_000), ("USDT-TRC20", "USDT", "TRON", a, 70_000_000)])
+    config = PorConfig(networks={"TRON": NetworkSettings(name="TRON", rpc=["http://127.0.0.1:9"])}, path=Path("por.toml"))
+    summary = fetch_snapshot(con, config, sid, show_progress=False)
+    got = stored(con, sid)
+    assert [(g["status"], g["units"], g["method"]) for g in got.values()] == [("error", None, None), ("error", None, None)]
+    assert all("the tron adapter returned a value without saying how it was obtained" in g["error"] for g in got.values())
+    assert (summary.rows_ok, summary.rows_error) == (0, 2)
+    assert con.execute("select rows_fetched from reserves where asset = 'TRX'").fetchone() == (0,)
 
 
 def test_command_line_adapter_options_go_to_the_named_network_only(con, use_plugins) -> None:

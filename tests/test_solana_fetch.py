@@ -312,6 +312,39 @@ def test_bad_addresses_and_mints_are_errors_never_zero(world: World, node: Solan
     assert results[3].base_units == world.expected[(world.wallets[0], "")]
 
 
+def test_a_token_row_whose_address_is_a_token_account_is_an_error_not_a_zero() -> None:
+    """Real token accounts (Token, and Token-2022 with an extension) and a real mint made by the programs in
+    LiteSVM, used as the address of token rows: each is an error result naming what the address is, where
+    reading it as an owner (it owns no token accounts) would replay to 0. The owner's own rows are unchanged."""
+    lg = Ledger()
+    auth, owner = Keypair(), Keypair()
+    lg.fund(owner.pubkey(), 2 * SOL_UNIT)
+    usdt = lg.create_mint(TOKEN, 6, auth)
+    t22 = lg.create_mint(TOKEN_2022, 6, auth)
+    acct = lg.create_token_account(usdt, owner.pubkey())
+    acct22 = lg.create_token_account(t22, owner.pubkey(), immutable_owner=True)
+    lg.mint_to(usdt, acct, auth, 4_000_000)
+    lg.mint_to(t22, acct22, auth, 9_000_000)
+    slot = lg.advance(5)
+    lg.advance(5)
+    lg.mint_to(usdt, acct, auth, 1)  # history after the slot, so the replay path really runs
+    reqs = [
+        BalanceRequest(str(acct), str(usdt), slot),
+        BalanceRequest(str(acct22), str(t22), slot),
+        BalanceRequest(str(usdt), str(usdt), slot),  # the mint itself as a row's address
+        BalanceRequest(str(owner.pubkey()), str(usdt), slot),
+        BalanceRequest(str(owner.pubkey()), str(t22), slot),
+        BalanceRequest(str(acct), "", slot),  # a SOL row of the token account: its lamports, as before
+    ]
+    with SolanaNode(lg) as node:
+        results, _ = run_fetch(node.url, reqs)
+    for r, what, program in zip(results[:3], ("a token account", "a token account", "a mint"), ("Token", "Token-2022", "Token")):
+        assert (r.base_units, r.ok) == (None, False)
+        assert f"{r.request.address} is {what} of the {program} program, not a wallet that owns token accounts" in r.error
+    assert [(r.base_units, r.method) for r in results[3:5]] == [(4_000_000, "replayed"), (9_000_000, "replayed")]
+    assert results[5].ok and results[5].base_units == lg.balance(acct)
+
+
 def test_preflight_refuses_slots_beyond_the_tip(world: World, node: SolanaNode) -> None:
     async def go():
         async with run_session():

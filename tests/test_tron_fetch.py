@@ -22,7 +22,7 @@ from chains.tron import codec
 from chains.tron.fetch import TronFetcher, make_fetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest
-from indexer.plugins import FetchBlocked, capabilities_for, fetcher_factory
+from indexer.plugins import BlockReference, FetchBlocked, capabilities_for, fetcher_factory
 from indexer.registry import registry
 from indexer.rpc import run_session
 from tests.fixtures.faulty_proxy import FaultyProxy
@@ -184,7 +184,7 @@ def test_answer_decoders_follow_java_tron_json() -> None:
 def test_plugin_declares_its_capabilities() -> None:
     caps = capabilities_for("tron")
     assert caps is not None and caps.native_methods == ("state_at_height", "latest") and caps.token_methods == ("replayed", "latest")
-    assert caps.block_reference == "height" and fetcher_factory("tron") is not None
+    assert caps.block_reference is BlockReference.HEIGHT and fetcher_factory("tron") is not None
 
 
 # ------------------------------------------------------------------------------------------ against the stub

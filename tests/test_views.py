@@ -109,6 +109,35 @@ def test_reserve_ratios_join_liabilities(con, snap):
     assert rows["USDT"]["liabilities"] is None and rows["USDT"]["ratio_published"] is None
 
 
+def test_reserve_ratios_carry_the_onchain_coverage_beside_each_onchain_ratio(con, snap):
+    # Hand-checked, ETH: 3 rows (1.5, 0.25 on ETH; 2 on ARBITRUM). 1.5 read at the block (verified), 0.25 read
+    # only at the current state (latest: not a snapshot value), ARBITRUM an error. USDT: TRON 10 replayed, OKC
+    # 5.5 not fetched; both verified.
+    put_balance(con, snap, ROW["0xaaaa"], "snapshot", 1_500_000_000_000_000_000, 100)
+    put_balance(con, snap, ROW["0xbbbb"], "snapshot", 250_000_000_000_000_000, 100, method="latest", read_block=150)
+    put_balance(con, snap, ROW["0xcccc"], "snapshot", None, None, status="error", error="timeout")
+    put_balance(con, snap, ROW["Tdddd"], "snapshot", 10_000_000, 200, method="replayed")
+    for row in ("0xaaaa", "0xcccc", "Tdddd", "0xeeee"):
+        put_signature(con, snap, ROW[row], "verified")
+    cols = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
+    assert cols[cols.index("ratio_onchain") + 1] == "coverage_onchain"
+    assert cols[cols.index("ratio_onchain_verified") + 1] == "coverage_onchain_verified"
+    rows = {r["asset"]: r for r in one(con, "select * from reserve_ratios where snapshot_id = ?", snap)}
+    eth, usdt = rows["ETH"], rows["USDT"]
+    # 1 of 3 rows: exact and truncated (never rounded up to look complete)
+    assert eth["coverage_onchain"] == Decimal("0.333333333333333333") and isinstance(eth["coverage_onchain"], Decimal)
+    assert eth["coverage_onchain_published"] == Decimal("0.4")  # 1.5 of the 3.75 published
+    assert eth["coverage_onchain_verified"] == Decimal("0.5")  # of the 2 verified rows, 1 holds a snapshot value
+    assert (usdt["coverage_onchain"], usdt["coverage_onchain_verified"]) == (Decimal("0.5"), Decimal("0.5"))
+    assert usdt["coverage_onchain_published"] == Decimal("0.645161290322580645")  # 10 of 15.5, truncated
+    put_balance(con, snap, ROW["0xeeee"], "snapshot", 5_500_000_000_000_000_000, 400)
+    usdt = one(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'USDT'", snap)[0]
+    assert (usdt["coverage_onchain"], usdt["coverage_onchain_published"], usdt["coverage_onchain_verified"]) == (1, 1, 1)
+    con.execute("insert into liabilities values (?, 'BTC', '1', 100000000, 8, 'test')", [snap])
+    btc = one(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'BTC'", snap)[0]
+    assert (btc["rows"], btc["coverage_onchain"], btc["coverage_onchain_published"]) == (0, None, None)  # no rows: no coverage
+
+
 def test_ratio_macro_is_exact_long_division(con):
     """por_ratio truncates at 18 places without overflow at USDT's 18-decimal scale and 10^11 coins."""
     from fractions import Fraction

@@ -4,7 +4,7 @@ ELF signatures are OKX-header ECDSA (``chains.okx_ecdsa``); this plugin only rea
 """
 
 from chains.aelf.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="aelf",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("latest",),
         token_methods=("latest",),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         max_batch=1,
         token_kind="MultiToken symbol",
         notes=(

@@ -4,7 +4,7 @@ Aptos signatures (ed25519, auth keys) live in ``chains.ed25519``; this plugin on
 """
 
 from chains.aptos.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="aptos",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=("state_at_height",),
-        block_reference="block height (mapped to the block's last_version)",
+        block_reference=BlockReference.VERSION_OF_HEIGHT,
         max_batch=1,
         token_kind="fungible_asset / coin type",
         notes="0x1::coin::balance<AptosCoin> (coin store + paired FA) and primary_fungible_store::balance at the block's last_version",

@@ -5,7 +5,7 @@ BLS ownership signatures (BETH) live in ``chains.beth``; this plugin only reads 
 """
 
 from chains.beacon.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="beacon",
@@ -14,7 +14,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=(),
-        block_reference="slot (of the row's execution block, from its timestamp)",
+        block_reference=BlockReference.SLOT_OF_EXECUTION_BLOCK,
         max_batch=64,  # beacon-APIs validators.yaml: id maxItems 64
         notes=(
             "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"

@@ -5,7 +5,7 @@ EOS permission-key signatures live in ``chains.eos``; this plugin only reads bal
 """
 
 from chains.eosio.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="eosio",
@@ -14,7 +14,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("replayed", "latest"),
         token_methods=("replayed", "latest"),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         max_batch=1,
         token_kind="eosio.token-style (code:symbol)",
         notes="get_currency_balance now, minus the account's Hyperion actions after the snapshot block (paged by block number); issue/retire after it: error; history not covering the blocks or no options.history_api: latest",

@@ -2,7 +2,7 @@
 
 from chains.evm.fetch import make_fetcher
 from chains.evm.verify import sign_evm, verify_evm
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="evm",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=("state_at_height",),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         max_batch=0,
         token_kind="erc20",
         notes="eth_call at the block (archive node): BalanceReader via state override, else Multicall3, JSON-RPC batches, single calls",

@@ -4,7 +4,7 @@ f1/f3 signatures are OKX-header ECDSA (``chains.okx_ecdsa``), f410 rows are EVM;
 """
 
 from chains.filecoin.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="filecoin",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=(),
-        block_reference="epoch",
+        block_reference=BlockReference.EPOCH,
         notes=(
             "StateGetActor at the first tipset above the epoch: its parent state is the state after the epoch's messages"
             " (options.epoch_state = before: the first tipset at or above it); null rounds skipped; needs an archival Lotus"

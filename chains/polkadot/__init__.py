@@ -4,7 +4,7 @@ SS58/ed25519 signatures live in ``chains.ed25519``; this plugin only reads balan
 """
 
 from chains.polkadot.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="polkadot",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=("state_at_height",),
-        block_reference="height (block hash via chain_getBlockHash)",
+        block_reference=BlockReference.HEIGHT,
         max_batch=500,
         token_kind="Assets pallet id (Asset Hub)",
         notes="state_queryStorageAt of System.Account (free + reserved) and Assets.Account at the block hash; relay DOT refused after the Asset Hub migration",

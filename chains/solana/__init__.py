@@ -4,7 +4,7 @@ account's transaction metadata (fetch.py over the pure decoders in codec.py).
 Signatures of SOL rows are verified by the ED25519 family plugin (``chains.ed25519``)."""
 
 from chains.solana.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="solana",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("replayed", "latest"),
         token_methods=("replayed", "latest"),
-        block_reference="slot",
+        block_reference=BlockReference.SLOT,
         max_batch=100,
         token_kind="spl",
         notes="current values by getMultipleAccounts/getTokenAccountsByOwner, replayed to the snapshot slot from transaction metadata",

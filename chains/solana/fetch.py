@@ -15,7 +15,9 @@ Token balances are the sum over the owner's token accounts for the mint: those t
 or Token-2022) plus those that appear with this owner in the token balances of the owner's own
 transactions after ``s`` (an account closed or handed to another owner since: its owner signed that).
 Each is replayed on its own signatures (a wallet's list does not show transfers that only touch its
-token accounts), and counts only if the metadata at ``s`` names this owner and mint.
+token accounts), and counts only if the metadata at ``s`` names this owner and mint. A token row whose
+address is itself an account of the Token or Token-2022 program (a token account, not the wallet that
+owns it) is an error result saying so: read as an owner it would own nothing and replay to a false 0.
 
 ``read_block`` is ``s`` for replayed values (the slot the replay is anchored at: OKX's SOL "Snapshot
 Height" is a slot, see the README). Where history cannot be had (``-32011`` no history on this node,
@@ -83,6 +85,8 @@ class _Window:
 class _Current:
     value: int
     slot: int  # the context slot the node read it at
+    program: str = ""  # the account's owner program ("" = no such account)
+    space: int | None = None  # its data length, where the node says (Agave's ``space``)
 
 
 class SolanaFetcher:
@@ -176,8 +180,16 @@ class SolanaFetcher:
             else:
                 natives.setdefault(req.address, []).append(i)
 
-        # 1. current values, in bulk (read before any signature list, see the module docstring)
-        native_now, token_now = await asyncio.gather(self._current_natives(list(natives)), self._current_tokens(list(tokens)))
+        # 1. current values, in bulk (read before any signature list, see the module docstring); the token
+        #    owners' own accounts come in the same getMultipleAccounts pass, to tell a wallet from a token account
+        owners = list(dict.fromkeys([*natives, *(owner for owner, _ in tokens)]))
+        native_now, token_now = await asyncio.gather(self._current_natives(owners), self._current_tokens(list(tokens)))
+        for (owner, _mint), idx in list(tokens.items()):
+            why = _not_an_owner(owner, native_now.get(owner))
+            if why:
+                for i in idx:
+                    results[i] = self._error(requests[i], why)
+                del tokens[(owner, _mint)]
 
         # 2. per request: latest, or replayed to its slot. Signature lists are shared by the requests of
         #    this call only: each must be read after the current values it vouches for (read in step 1)
@@ -203,8 +215,8 @@ class SolanaFetcher:
     # -- current state --------------------------------------------------------------------------
 
     async def _current_natives(self, addresses: list[str]) -> dict[str, _Current | BaseException]:
-        """Lamports of every address with ``getMultipleAccounts`` (≤ 100 keys per call, many calls per
-        HTTP batch); a missing account is 0. Halves the keys per call when the node says ``Too many inputs``."""
+        """Lamports and owner program of every address with ``getMultipleAccounts`` (≤ 100 keys per call, many
+        calls per HTTP batch); a missing account is 0. Halves the keys per call when the node says ``Too many inputs``."""
         out: dict[str, _Current | BaseException] = {}
         pending = list(addresses)
         while pending:
@@ -227,7 +239,7 @@ class SolanaFetcher:
                     if len(values) != len(chunk):
                         raise ValueError(f"{len(values)} accounts for {len(chunk)} keys")
                     for a, acc in zip(chunk, values):
-                        out[a] = _Current(0 if acc is None else int(acc["lamports"]), slot)
+                        out[a] = _Current(0, slot) if acc is None else _Current(int(acc["lamports"]), slot, str(acc["owner"]), acc.get("space"))
                 except (KeyError, TypeError, ValueError) as exc:
                     for a in chunk:
                         out[a] = ReplayError(f"malformed getMultipleAccounts answer: {exc}")
@@ -498,6 +510,20 @@ class _CallBatcher:
                 fut.set_exception(ans)
             else:
                 fut.set_result(ans)
+
+
+def _not_an_owner(address: str, now: _Current | BaseException | None) -> str:
+    """Why a token row's address cannot own token accounts, or "" when it can (or could not be read: the
+    token read then says what failed). An account of the Token or Token-2022 program is a token account
+    (or a mint): its tokens are the owner's, and asked as an owner it would own nothing, a false 0."""
+    if not isinstance(now, _Current) or now.program not in codec.TOKEN_PROGRAMS:
+        return ""
+    program = "Token-2022" if now.program == codec.TOKEN_2022_PROGRAM else "Token"
+    what = "a mint" if now.space == codec.MINT_LEN else "a token account"
+    return (
+        f"{address} is {what} of the {program} program, not a wallet that owns token accounts: the row must give the "
+        "owner's address (read as an owner it would hold nothing, never counted as 0)"
+    )
 
 
 def _why(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ Starknet row signatures (typed data) live in ``chains.stark``; this plugin only 
 """
 
 from chains.starknet.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="starknet",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=("state_at_height",),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         token_kind="erc20 (Cairo)",
         notes="starknet_call balanceOf with block_id {block_number}; ETH itself is an ERC-20 contract; u256 as (low, high) felts",
     ),

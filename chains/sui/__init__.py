@@ -5,7 +5,7 @@ Sui ed25519 signatures live in ``chains.ed25519``; this plugin only reads balanc
 """
 
 from chains.sui.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="sui",
@@ -14,7 +14,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height", "replayed", "latest"),
         token_methods=("state_at_height", "replayed", "latest"),
-        block_reference="checkpoint",
+        block_reference=BlockReference.CHECKPOINT,
         max_batch=21,
         token_kind="coin type",
         notes=(

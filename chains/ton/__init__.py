@@ -4,7 +4,7 @@ TON wallet signatures live in ``chains.ed25519``; this plugin only reads balance
 """
 
 from chains.ton.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="ton",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height", "latest"),
         token_methods=("state_at_height", "latest"),
-        block_reference="masterchain seqno",
+        block_reference=BlockReference.MASTERCHAIN_SEQNO,
         max_batch=1,
         token_kind="jetton",
         notes=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chains.tron.verify import sign_tron, tron_address, tron_digests, verify_tron
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 __all__ = ["sign_tron", "tron_address", "tron_digests", "verify_tron", "plugin", "make_fetcher"]
 
@@ -29,7 +29,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height", "latest"),
         token_methods=("replayed", "latest"),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         max_batch=0,
         token_kind="trc20",
         notes="TRX via getaccountbalance (node with balance history); TRC-20 read in bulk at a solidified block, replayed back over TronGrid transfers",

@@ -2,7 +2,7 @@
 
 from chains.utxo.fetch import REQUEST_CHUNK, make_fetcher
 from chains.utxo.verify import sign_utxo, verify_utxo
-from indexer.plugins import AdapterCapabilities, ChainPlugin, FeedHints
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, FeedHints
 
 plugin = ChainPlugin(
     name="utxo",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height", "dump"),
         token_methods=(),
-        block_reference="height",
+        block_reference=BlockReference.HEIGHT,
         max_batch=0,
         notes="scantxoutset at the tip (= snapshot height, or options.rewind on a dedicated node); or a dumptxoutset file (options.utxo_dump)",
         feed=FeedHints(request_chunk=REQUEST_CHUNK, workers=1),

@@ -4,7 +4,7 @@ Signatures of XRP rows are OKX-header ECDSA and live in ``chains.okx_ecdsa``; th
 """
 
 from chains.xrpl.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, ChainPlugin
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="xrpl",
@@ -13,7 +13,7 @@ plugin = ChainPlugin(
     capabilities=AdapterCapabilities(
         native_methods=("state_at_height",),
         token_methods=(),
-        block_reference="ledger_index",
+        block_reference=BlockReference.LEDGER_INDEX,
         max_batch=1,
         notes="account_info at ledger_index (full-history server for old ledgers); actNotFound at a held ledger = account did not exist = 0",
     ),
