@@ -386,7 +386,7 @@ def _plan(
         if settings is None or (not settings.rpc and not settings.options):
             summary.skipped[name] = (count, "not configured in por.toml" if config.path else "not configured (no por.toml: pass --config or set POR_CONFIG)")
             continue
-        runnable[name] = (net, settings, factory, caps)
+        runnable[name] = (net, _with_network_options(settings, caps, config), factory, caps)
 
     if selected:
         for name in sorted(selected - {n for n, _ in counts}):
@@ -426,6 +426,16 @@ def _plan(
             for name, (count, why) in summary.skipped.items():
                 run_table.record_start(con, summary.run_id, snapshot_id, at, NetworkRun(network=name, adapter=(reg.networks[name].adapter if name in reg.networks else ""), rows=count), "skipped", why)
     return summary, {name: (*work[name], rows_by_net[name]) for name in work}
+
+
+def _with_network_options(settings: NetworkSettings, caps: AdapterCapabilities, config: PorConfig) -> NetworkSettings:
+    """``settings`` with each option the adapter fills from another configured network, where the user left it unset."""
+    filled = {
+        option: config.networks[source]
+        for option, source in caps.options_from_networks.items()
+        if option not in settings.options and source in config.networks
+    }
+    return dataclasses.replace(settings, options={**settings.options, **filled}) if filled else settings
 
 
 def network_status(config: PorConfig) -> list[dict[str, Any]]:

@@ -122,6 +122,10 @@ class AdapterCapabilities:
     token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
     notes: str = ""  # one line for ``por networks`` / the README table
     feed: FeedHints = FeedHints()  # how the runner should batch requests for this adapter
+    # option -> network: when ``[networks.X.options]`` leaves the option unset, the runner passes that network's
+    # settings (``NetworkSettings``) as its value. The beacon adapter maps execution blocks to slots on an
+    # execution node, which by default is the one already configured as ``[networks.ETH]``.
+    options_from_networks: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = [m for m in (*self.native_methods, *self.token_methods) if m not in FETCH_METHODS]

@@ -202,11 +202,10 @@ def test_the_execution_node_can_be_the_eth_networks_settings(chain) -> None:
     with beacon_node(sc) as beacon:
         [got] = fetch(beacon.url, eth, [BalanceRequest(KEYS[2], "", block)])
     assert (got.base_units, got.block_height) == (sc.balance(KEYS[2], 5000) * 10**9, 5000)
-    with pytest.raises(ValueError, match="no execution node: set .* execution_rpc"):
+    with pytest.raises(ValueError, match="no execution node: configure \\[networks.ETH\\], or set .* execution_rpc"):
         BeaconFetcher(registry().networks["BEACON"], NetworkSettings(name="BEACON", rpc=["http://127.0.0.1:9"]))
 
 
-@pytest.mark.xfail(strict=True, reason="needs the runner to pass [networks.ETH] as BEACON's execution_rpc when unset (core change in indexer/fetch.py)")
 def test_without_execution_rpc_the_runner_uses_the_eth_network(chain, tmp_path: Path) -> None:
     node, sc, block = chain
     with beacon_node(sc) as beacon:

@@ -16,9 +16,10 @@ plugin = ChainPlugin(
         token_methods=(),
         block_reference=BlockReference.SLOT_OF_EXECUTION_BLOCK,
         max_batch=64,  # beacon-APIs validators.yaml: id maxItems 64
+        options_from_networks={"execution_rpc": "ETH"},  # no execution_rpc: the configured [networks.ETH]
         notes=(
             "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"
-            " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc (a URL, or the ETH network's settings); needs an archive beacon node"
+            " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc, else [networks.ETH]; needs an archive beacon node"
         ),
     ),
 )

@@ -9,8 +9,8 @@ reads many validators per request from that one state (``state_at_height``; ``re
 
 The execution node is ``[networks.BEACON.options] execution_rpc``: a URL, or the ``NetworkSettings`` of the
 ``[networks.ETH]`` endpoint passed in its place (so one ETH node serves both, with its failover, headers and
-credentials: what the runner is to pass when ``execution_rpc`` is not set); with neither the fetcher cannot
-start and says so.
+credentials: the runner passes it when ``execution_rpc`` is not set, as the plugin's capabilities ask); with
+neither the fetcher cannot start and says so.
 
 Rules a reserve figure depends on:
 
@@ -75,7 +75,10 @@ def execution_settings(settings: NetworkSettings) -> NetworkSettings:
         return execution
     if isinstance(execution, str) and execution:
         return dataclasses.replace(settings, rpc=[execution], headers={}, auth=None)
-    raise ValueError("no execution node: set [networks.BEACON.options] execution_rpc to the execution node that maps the snapshot block to its slot")
+    raise ValueError(
+        "no execution node: configure [networks.ETH], or set [networks.BEACON.options] execution_rpc to the execution node"
+        " that maps the snapshot block to its slot"
+    )
 
 
 def slot_of(timestamp: int, genesis_time: int, seconds_per_slot: int) -> int:
