@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
@@ -416,34 +419,58 @@ def _take(reader: pa.RecordBatchReader, limit: int | None):
             yield batch
 
 
+@contextmanager
+def _sigint_as_flag() -> Iterator[Callable[[], bool]]:
+    """While the pool runs, Ctrl-C sets a flag that the fan-out loop reads between waits.
+
+    Why not let KeyboardInterrupt fly: raised wherever the main thread happens to be, it can land inside
+    the process pool's own locks and queues (``submit``, ``wait``, the result pipe) and leave one held;
+    the pool's shutdown then waits forever, and a user's Ctrl-C becomes a hung process (seen once in the
+    suite). Outside the main thread (a notebook's worker thread) signals cannot be caught: nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    hit = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.set())
+    try:
+        yield hit.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool, okx_compat: bool) -> None:
-    """At most 3 batches per worker in flight: memory stays bounded whatever the file size."""
+    """At most 3 batches per worker in flight: memory stays bounded whatever the file size.
+
+    On Ctrl-C no new batch is submitted, the batches already running finish and are kept, and
+    KeyboardInterrupt is raised from here, outside every lock of the pool.
+    """
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
     in_flight: set[Future] = set()
     try:
-        exhausted = False
-        while True:
-            while not exhausted and len(in_flight) < workers * 3:
-                batch = next(batches, None)
-                if batch is None:
-                    exhausted = True
-                else:
-                    in_flight.add(pool.submit(verify_batch, batch, sid, audit, okx_compat))
-            if not in_flight:
-                break
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for fut in done:
-                writer.add(fut.result())
-    except KeyboardInterrupt:
-        for fut in in_flight:
-            fut.cancel()
-        for fut in in_flight:  # already running: let them finish (a batch is a fraction of a second) and keep them
-            if not fut.cancelled():
-                try:
+        with _sigint_as_flag() as interrupted:
+            exhausted = False
+            while not interrupted():
+                while not exhausted and len(in_flight) < workers * 3:
+                    batch = next(batches, None)
+                    if batch is None:
+                        exhausted = True
+                    else:
+                        in_flight.add(pool.submit(verify_batch, batch, sid, audit, okx_compat))
+                if not in_flight:
+                    return
+                done, in_flight = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
                     writer.add(fut.result())
-                except Exception:
-                    pass
-        raise
+            for fut in in_flight:
+                fut.cancel()
+            for fut in in_flight:  # already running: let them finish (a batch is a fraction of a second) and keep them
+                if not fut.cancelled():
+                    try:
+                        writer.add(fut.result())
+                    except Exception:
+                        pass
+        raise KeyboardInterrupt
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -174,7 +174,12 @@ def test_interrupted_run_keeps_commits_and_resumes(tmp_path: Path, how: str) -> 
         os.kill(child.pid, signal.SIGINT)  # the main process only, as a terminal's Ctrl-C reaches it first
     else:
         os.killpg(child.pid, signal.SIGKILL)  # the whole group: parent and its workers die mid-chunk
-    out, err = child.communicate()
+    try:
+        out, err = child.communicate(timeout=300)  # a deadlock guard, not a speed check: the run takes seconds
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        pytest.fail("the interrupted verify never exited (a lock left held by the interrupt?)")
     assert "done" not in out, "the run finished before it could be interrupted"
     assert child.returncode != 0
     if how == "sigint":
