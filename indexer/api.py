@@ -202,6 +202,8 @@ def _text_bytes(path: Path) -> int | None:
     """The bytes ingest will read: a zip's uncompressed members, a plain file's size; None for gzip (unknown)."""
     import zipfile
 
+    if not path.is_file():
+        return None  # ingest_file says what is wrong with it
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             return sum(i.file_size for i in zf.infolist() if not i.is_dir())

@@ -22,6 +22,7 @@ a complete row; no layout puts the amount last, so the amount of such a row is w
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from dataclasses import dataclass
 from typing import IO
 
@@ -45,19 +46,36 @@ class MemberScan:
 
 
 class _Scanner:
-    """Feeds both digests and keeps the text's end, chunk by chunk."""
+    """Feeds both digests and keeps the text's end, chunk by chunk.
+
+    One SHA-256 pass for a text that is already normal (LF, no BOM, no CR): the two streams are the same bytes
+    up to the trailing line ends, which are held back from ``raw`` and added at the end (as written for the
+    file digest, as one LF for the content digest). At the first BOM or CR the streams part: the content digest
+    continues from a copy of the shared state, and each byte goes to both from then on.
+    """
 
     def __init__(self) -> None:
         self.raw = hashlib.sha256()
-        self.content = hashlib.sha256()
+        self.content: hashlib._Hash | None = None  # None: shared with ``raw`` (the bytes are the normalised text so far)
         self._started = False
-        self._carry = b""  # a BOM prefix, or a CR that may be the first half of a CR LF
-        self._line_ends = 0  # trailing LFs not yet digested (a text ends with exactly one)
+        self._carry = b""  # (apart) a CR that may be the first half of a CR LF, or a text shorter than a BOM
+        self._line_ends = 0  # trailing LFs of the normalised text not yet digested (it ends with exactly one)
         self._any = False
-        self._tail = b""
+        self._last: deque[bytes] = deque()  # the last pieces of normalised text, TAIL_BYTES or more (the text's end)
+        self._kept = 0
         self.lines = 0  # LFs seen in the normalised text
 
     def update(self, chunk: bytes) -> None:
+        if self.content is None:
+            first = not self._started
+            self._started = True
+            if not (first and _BOM[: len(chunk)] == chunk[: len(_BOM)]) and b"\r" not in chunk:
+                self._keep(chunk)
+                self._digest(self.raw, chunk)
+                return
+            self.content = self.raw.copy()  # the streams part here: what both hold so far is the same
+            self.raw.update(b"\n" * self._line_ends)  # the file digest takes the held-back LFs; the content keeps them pending
+            self._started = not first
         self.raw.update(chunk)
         data = self._carry + chunk if self._carry else chunk
         self._carry = b""
@@ -69,41 +87,57 @@ class _Scanner:
             self._started = True
         if data.endswith(b"\r"):
             self._carry, data = b"\r", data[:-1]
-        if b"\r" in data:  # memchr: free on the LF-only files exchanges publish
+        if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        self._digest(data)
+        self._keep(data)
+        self._digest(self.content, data)
 
-    def _digest(self, data: bytes) -> None:
-        if not data:
-            return
-        self.lines += data.count(b"\n")
-        self._tail = (self._tail + data[-TAIL_BYTES:])[-TAIL_BYTES:]
-        body = data.rstrip(b"\n")
-        if not body:
+    def _keep(self, data: bytes) -> None:
+        if data:
+            self.lines += data.count(b"\n")
+            self._last.append(data)  # a reference, not a copy
+            self._kept += len(data)
+            while self._kept - len(self._last[0]) >= TAIL_BYTES:
+                self._kept -= len(self._last.popleft())
+
+    def _digest(self, digest, data: bytes) -> None:
+        """Add normalised text to ``digest``, holding back a trailing run of LFs (digested only if more text follows)."""
+        end = len(data)
+        while end and data[end - 1] == 0x0A:
+            end -= 1
+        if not end:
             self._line_ends += len(data)
             return
         if self._line_ends:
-            self.content.update(b"\n" * self._line_ends)
-        self.content.update(body)
+            digest.update(b"\n" * self._line_ends)
+        digest.update(memoryview(data)[:end])
         self._any = True
-        self._line_ends = len(data) - len(body)
+        self._line_ends = len(data) - end
 
     def finish(self) -> MemberScan:
-        carry, self._carry = self._carry, b""
-        if not self._started:  # a text shorter than a BOM: its bytes are its text
-            self._started = True
-            self._digest(carry.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-        elif carry:
-            self._digest(b"\n")  # a final lone CR ends a line
+        if self.content is None:
+            raw, content = self.raw.copy(), self.raw.copy()
+            raw.update(b"\n" * self._line_ends)  # the bytes as given
+        else:
+            carry, self._carry = self._carry, b""
+            if not self._started:  # a text shorter than a BOM: its bytes are its text
+                self._started = True
+                carry = carry.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                self._keep(carry)
+                self._digest(self.content, carry)
+            elif carry:
+                self._keep(b"\n")  # a final lone CR ends a line
+                self._digest(self.content, b"\n")
+            raw, content = self.raw, self.content
         if self._any:
-            self.content.update(b"\n")
-        tail = self._tail.rstrip(b" \t")
+            content.update(b"\n")
+        tail = b"".join(self._last)[-TAIL_BYTES:].rstrip(b" \t")
         ends = not tail or tail.endswith(b"\n")
         lines = [line for line in tail.split(b"\n") if line.strip()]
         last = lines[-1].decode("utf-8", "replace") if lines else None
         before = lines[-2].decode("utf-8", "replace") if len(lines) > 1 else None
         last_no = self.lines + 1 - (len(tail) - len(tail.rstrip(b"\n")))  # the line numbers the readers give
-        return MemberScan(self.raw.hexdigest(), self.content.hexdigest(), ends, last, before, last_no)
+        return MemberScan(raw.hexdigest(), content.hexdigest(), ends, last, before, last_no)
 
 
 def scan(binary: IO[bytes]) -> MemberScan:
