@@ -67,6 +67,16 @@ def test_a_file_that_ends_in_the_middle_of_a_row_is_refused_and_leaves_no_databa
     assert por("ingest", str(cut), "--db", str(db), "--allow-mismatch").returncode == 2  # not a summary question
 
 
+def test_a_row_cut_inside_its_quoted_last_cell_is_refused(con, tmp_path):
+    """Binance writes its custodian cell in quotes: a cut inside it leaves as many cells as a whole row, and the quote open."""
+    header = "coin,network,address,balance,Height,Third party custodian name\n"
+    row = 'BTC,BTC,bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh,0.500000000000000000,945000,"Ceffu"\n'
+    with pytest.raises(IngestError, match="leaves a quote or bracket open: the file ends in the middle of a row"):
+        ingest_file(con, write(tmp_path, "PR01APR26_HotCold.csv", header + row * 3 + row[:-4]))
+    assert trace(con) == [0, 0, 0, 0, 0]
+    assert ingest_file(con, write(tmp_path, "PR01APR26_HotCold.csv", header + row * 3 + row[:-1]))[0].rows == 4
+
+
 def test_a_complete_file_without_its_final_line_end_loads(con, tmp_path, synth):
     [report] = ingest_file(con, write(tmp_path, "por.csv", SUMMARY_11.rstrip("\n")))
     assert report.rows == 3 and report.summary is not None and not report.summary.mismatches
