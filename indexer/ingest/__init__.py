@@ -131,7 +131,10 @@ def ingest_file(
             current = member.inner
             if _sniff(member, plugin) == "summary" and not found_scan.ends_with_line_end:
                 # A summary-only text without a final line end may be cut inside its last amount, which no cell count shows.
-                raise IngestError(f"{_where(path, current)}: it holds only a summary section and its last line has no line end: the file may end in the middle of a row; nothing was loaded.")
+                raise IngestError(
+                    f"{_where(path, current)}: it holds only a summary section and its last line has no line end: "
+                    "the file may end in the middle of a row; nothing was loaded."
+                )
         current = ""
         with _memory_limit(con, INGEST_MEMORY_LIMIT), _unordered_inserts(con), transaction(con):
             _load(con, path, found, (raw, content), report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
