@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -30,7 +31,7 @@ import duckdb
 
 from indexer.progress import NO_PROGRESS, Progress
 from indexer.results import ResultSet
-from indexer.store import Reopening, StoreError, connect, db_path
+from indexer.store import Reopening, StoreError, connect, db_path, open_raw
 
 PathLike = str | os.PathLike[str]
 Log = Callable[[str], None]
@@ -120,47 +121,89 @@ def ingest(
     *,
     exchange: str = "auto",
     label: str | None = None,
+    allow_mismatch: bool = False,
+    max_rejected: str | Any = None,
     progress: Progress | None = None,
     on_wait: Log | None = None,
 ) -> list[Any]:
     """Load PoR files, one all-or-nothing transaction per file; returns one ``IngestReport`` per loaded text.
 
     Stops at the first file that is refused (``indexer.ingest.IngestError``); the reports of the
-    files before it are on the exception's ``reports`` attribute.
+    files before it are on the exception's ``reports`` attribute. A file whose detail rows do not add
+    up to its own summary totals is refused (``SummaryMismatch``) unless ``allow_mismatch``;
+    ``max_rejected`` (``"100"`` rows or ``"0.5%"`` of the rows read) refuses a file with more refused rows.
+    A database file this call created is removed again when nothing was loaded into it.
     """
     from indexer.ingest import IngestError, ingest_file
+    from indexer.ingest.rejects import RejectLimit
 
+    try:
+        limit = RejectLimit.parse(max_rejected) if isinstance(max_rejected, str) else max_rejected
+    except ValueError as exc:
+        raise PorError(str(exc)) from None
     progress = progress or NO_PROGRESS
     done: list[Any] = []
-    con = connect(db, on_wait=on_wait)
+    with removed_if_unused(db):
+        con = connect(db, on_wait=on_wait)
+        try:
+            for path in files:
+                task = f"ingest {Path(path).name} (bytes)"
+                progress.start(task, _text_bytes(Path(path)))
+                last = [0]
+
+                def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
+                    """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
+                    a count below the last one is the next member starting."""
+                    progress.advance(t, read - last[0] if read >= last[0] else read)
+                    last[0] = read
+
+                try:
+                    done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, allow_mismatch=allow_mismatch,
+                                            max_rejected=limit, on_bytes=on_bytes))  # fmt: skip
+                except IngestError as exc:
+                    exc.reports = done  # type: ignore[attr-defined]
+                    raise
+                finally:
+                    progress.finish(task)
+        finally:
+            con.close()
+    return done
+
+
+@contextmanager
+def removed_if_unused(db: PathLike | None) -> Iterator[None]:
+    """A database file that did not exist before the block and holds no snapshot when the block fails is removed
+    (with its WAL): a refused file, or an unusable input, leaves nothing behind, not even an empty database."""
+    target = db_path(db)
+    fresh = not target.startswith(":memory:") and not Path(target).exists()
     try:
-        for path in files:
-            task = f"ingest {Path(path).name} (bytes)"
-            progress.start(task, _text_bytes(Path(path)))
-            last = [0]
+        yield
+    except BaseException:
+        if fresh and Path(target).is_file() and _holds_no_snapshot(target):
+            for leftover in (Path(target), Path(target + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
 
-            def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
-                """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
-                a count below the last one is the next member starting."""
-                progress.advance(t, read - last[0] if read >= last[0] else read)
-                last[0] = read
 
-            try:
-                done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, on_bytes=on_bytes))
-            except IngestError as exc:
-                exc.reports = done  # type: ignore[attr-defined]
-                raise
-            finally:
-                progress.finish(task)
+def _holds_no_snapshot(target: str) -> bool:
+    try:
+        con = open_raw(target, read_only=True, wait=0)
+    except StoreError:
+        return False  # someone else holds it, or it is not ours to judge: leave it
+    try:
+        return con.execute("select count(*) from snapshots").fetchall()[0][0] == 0
+    except duckdb.Error:
+        return True  # created but never migrated (the first connect failed half-way)
     finally:
         con.close()
-    return done
 
 
 def _text_bytes(path: Path) -> int | None:
     """The bytes ingest will read: a zip's uncompressed members, a plain file's size; None for gzip (unknown)."""
     import zipfile
 
+    if not path.is_file():
+        return None  # ingest_file says what is wrong with it
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             return sum(i.file_size for i in zf.infolist() if not i.is_dir())
@@ -415,7 +458,7 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
         f"select {', '.join(_quote(c) for c in cols)} from reserve_ratios where snapshot_id = $sid order by {', '.join(order)}",
         params={"sid": sid},
     )
-    result = ResultSet.from_relation(rel)
+    result = _with_summary_mismatch(con, sid, ResultSet.from_relation(rel))
     from indexer.audit import proof_status
 
     try:
@@ -423,8 +466,8 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     except duckdb.CatalogException:  # a database from before audit pages were kept, read as it is (read-only)
         status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
     return Report(
-        result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", snapshot_id=sid, proof_status=status,
-        onchain=onchain, onchain_missing=missing,
+        result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", notes=result.notes, snapshot_id=sid,
+        proof_status=status, onchain=onchain, onchain_missing=missing,
     )
 
 
@@ -444,6 +487,34 @@ def _onchain_figures(con: duckdb.DuckDBPyConnection, sid: int, available: Sequen
             str(asset), None if liab is None else int(liab), ratio, onchain is not None, int(rows), int(fetched), cov, cov_pub,
         )  # fmt: skip
     return out, ""
+
+
+def _with_summary_mismatch(con: duckdb.DuckDBPyConnection, sid: int, result: ResultSet) -> ResultSet:
+    """Beside the ratios, per asset, the summary totals its detail rows do not add up to (a file loaded with
+    ``--allow-mismatch``: its ratios rest on an incomplete or altered publication). Unchanged when there is none."""
+    from indexer.ingest.summary import signed_amount
+
+    try:
+        found = con.execute(
+            "select total_asset, coin, difference_text from published_totals_check where snapshot_id = ? and status = 'mismatch' order by total_row_no",
+            [sid],
+        ).fetchall()
+    except duckdb.Error:  # a database from before the check, read as it is (read-only)
+        return result
+    if not found or "asset" not in result.columns:
+        return result
+    by_asset: dict[str, list[str]] = {}
+    for asset, coin, difference in found:
+        by_asset.setdefault(asset, []).append(f"{coin} {signed_amount(difference)}")
+    at = result.columns.index("asset")
+    shown = {row[at] for row in result.rows}
+    rows = [(*row, "; ".join(by_asset.get(row[at], [])) or None) for row in result.rows]
+    notes = [f"{len(found):,} summary totals of this snapshot disagree with its detail rows (loaded with --allow-mismatch): "
+             "summary_mismatch is detail sum minus published total; published_totals_check lists them"]  # fmt: skip
+    elsewhere = [t for asset, texts in by_asset.items() if asset not in shown for t in texts]
+    if elsewhere:
+        notes.append(f"summary totals of no asset above that disagree too: {'; '.join(elsewhere)}")
+    return ResultSet([*result.columns, "summary_mismatch"], [*result.types, "VARCHAR"], rows, result.title, result.total_rows, [*result.notes, *notes])
 
 
 def report_html(db: PathLike | None = None, snapshot: int | None = None, out: PathLike | None = None, *, on_wait: Log | None = None) -> Path:
@@ -669,6 +740,8 @@ def run(
     config: PathLike | None = None,
     liabilities: PathLike | None = None,
     label: str | None = None,
+    allow_mismatch: bool = False,
+    max_rejected: str | Any = None,
     demo_dir: PathLike = ".",
     progress: Progress | None = None,
     log: Log | None = None,
@@ -676,12 +749,20 @@ def run(
 ) -> RunResult:
     """Everything the installed plugins can do: ingest, verify, fetch (only with ``config``), liabilities, report.
 
-    Without files it writes and uses a 2,000-row synthetic demo file in ``demo_dir``.
+    Without files it writes and uses a 2,000-row synthetic demo file in ``demo_dir``, once the database is known
+    usable (an unusable ``db`` writes no demo file). A database this run created and loaded nothing into is removed.
     """
+    with removed_if_unused(db):
+        return _run(files, db, config=config, liabilities=liabilities, label=label, allow_mismatch=allow_mismatch,
+                    max_rejected=max_rejected, demo_dir=demo_dir, progress=progress, log=log, on_wait=on_wait)  # fmt: skip
+
+
+def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected, demo_dir, progress, log, on_wait) -> RunResult:
     from indexer.plugins import plugins
 
     log = log or (lambda _msg: None)
     result = RunResult()
+    connect(db, on_wait=on_wait).close()  # an unusable --db (locked, not DuckDB, newer schema) fails before any file is written
     if not files:
         from indexer.synth import write_synth_file
 
@@ -692,7 +773,7 @@ def run(
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo
-    for rep in ingest(files, db, label=label, progress=progress, on_wait=on_wait):
+    for rep in ingest(files, db, label=label, allow_mismatch=allow_mismatch, max_rejected=max_rejected, progress=progress, on_wait=on_wait):
         sid = rep.snapshot_id if rep.snapshot_id is not None else rep.duplicate_of
         state = f"already ingested as snapshot {sid}" if rep.duplicate_of else f"snapshot {sid}: {rep.rows:,} rows, {rep.errors:,} rejected"
         log(f"ingest {rep.source_file}: {state}")

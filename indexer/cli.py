@@ -112,15 +112,25 @@ def ingest(
     db: DbOption = None,
     exchange: Annotated[str, typer.Option(help="Exchange plugin that reads the files (okx, htx, binance), or auto: recognised from the header.")] = "auto",
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot (default: the date and version in the file name).")] = None,
+    allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Load a file whose detail rows do not add up to its own summary totals (refused otherwise); report then shows the mismatch.")] = False,
+    max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%", help="Refuse a file with more refused rows than N, or than P% of its rows (default: no limit).")] = None,
 ) -> None:
     """Load PoR files into the database: each file (all members of a zip) is one snapshot, all or nothing.
 
-    The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip).
+    The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip). A file is refused
+    (exit 2, nothing written) when it is cut short, every row is refused, or its rows do not add up to its summary.
     Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
     Example: por ingest huobi_por.csv wallet_address_20260401.zip   (HTX and Binance, recognised from their headers)
+    Example: por ingest nightly.zip --max-rejected 0.1%
     """
     from indexer import api
     from indexer.ingest import IngestError
+    from indexer.ingest.rejects import RejectLimit
+
+    try:
+        limit = RejectLimit.parse(max_rejected) if max_rejected is not None else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
     failed = []
     loaded: list[str] = []
@@ -129,15 +139,19 @@ def ingest(
         rest = [str(p) for p in files[i:]]
 
         def message(path: Path = path, rest: list[str] = rest) -> str:
-            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label"))])
+            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label", "--max-rejected")),
+                                *(["--allow-mismatch"] if allow_mismatch else [])])
             before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
             return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
 
         _on_interrupt(message)
         try:
-            reports = api.ingest([path], db, exchange=exchange, label=label, progress=progress, on_wait=_waiting)
+            reports = api.ingest([path], db, exchange=exchange, label=label, allow_mismatch=allow_mismatch, max_rejected=limit,
+                                 progress=progress, on_wait=_waiting)  # fmt: skip
         except IngestError as exc:
-            err_console.print(f"[red]error:[/red] {exc}")
+            from rich.markup import escape
+
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             failed.append(path)
             continue
         for r in reports:
@@ -150,8 +164,23 @@ def ingest(
                     f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
                     f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
                 )
+                _print_summary_check(r)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_summary_check(report) -> None:
+    """What the summary check said of a loaded file: the mismatches it was loaded with, totals it could not compare."""
+    from rich.markup import escape
+
+    check = report.summary
+    if check is None:
+        return
+    if check.mismatches:
+        text = check.mismatch_text(more_hint=" (published_totals_check lists them)")
+        err_console.print(f"[yellow]warning:[/yellow] {escape(report.source_file)}: loaded with --allow-mismatch: {escape(text)}.", soft_wrap=True)
+    for why, members in check.not_compared.items():
+        err_console.print(f"note: {escape(', '.join(members))}: summary totals not compared: {escape(why)}.", soft_wrap=True)
 
 
 def _passed_options(names: tuple[str, ...]) -> list[str]:
@@ -445,6 +474,8 @@ def run(
     config: Annotated[Optional[Path], typer.Option("--config", help="por.toml; without it no network is touched.")] = None,
     liabilities_file: Annotated[Optional[Path], typer.Option("--liabilities", help="Liabilities file to load.")] = None,
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
+    allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Load files whose detail rows do not add up to their own summary totals.")] = False,
+    max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%", help="Refuse a file with more refused rows than N, or than P% of its rows.")] = None,
 ) -> None:
     """Everything the installed plugins can do: ingest, verify, fetch (with --config), report.
 
@@ -455,7 +486,8 @@ def run(
 
     _on_interrupt(lambda: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
     try:
-        result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, progress=_progress(), log=console.print, on_wait=_waiting)
+        result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, allow_mismatch=allow_mismatch,
+                         max_rejected=max_rejected, progress=_progress(), log=console.print, on_wait=_waiting)  # fmt: skip
     except IngestError as exc:
         raise UserError(str(exc)) from None
     for step in result.snapshots:

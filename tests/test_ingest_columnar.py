@@ -270,6 +270,6 @@ def test_failure_after_streamed_blocks_changes_nothing(con, tmp_path, monkeypatc
         assert failure.type is IngestError and "not UTF-8" in str(failure.value)
     assert _db_counts(con) == before
     good = tmp_path / "good.csv"
-    good.write_text("coin,snapshot height,amount\nETH(ALL),-,2\n\n" + H12 + "\n" + "\n".join(GOOD * 60) + "\n")
+    good.write_text(H12 + "\n" + "\n".join(GOOD * 60) + "\n")
     [report] = ingest_file(con, good)  # the connection is usable afterwards
     assert report.rows == 240

@@ -216,7 +216,7 @@ def _ingest_and_verify(tmp_path: Path, text: str) -> list[tuple]:
 
 def test_a_network_keyed_file_ingests_and_verifies(tmp_path: Path) -> None:
     usdg_address, usdg_sig = _evm_signed(b"usdg-file", "I am an OKX address")
-    lines = ["coin,amount", "USDT,1", "", HEADER_12]
+    lines = ["coin,amount", "USDT,3", "", HEADER_12]  # the two USDT rows below (1.5 each): the summary adds up
     expected = []
     for network, (coin, _old) in sorted(NEW_WAY.items()):
         v = _mirror_rows(network)[0]
@@ -267,7 +267,7 @@ def test_a_network_keyed_row_is_stored_on_its_network_with_that_network_s_coin(t
     Network cell agrees with its key, or names no registry network, keeps its key.
     """
     reg = registry()
-    lines = ["coin,amount", "USDT,1", "", HEADER_12]
+    lines = ["coin,amount", "USDT,3", "", HEADER_12]  # the two USDT rows below (1.5 each): the summary adds up
     cases = [("BABYDOGE", "BSC"), ("OKB", "OKC"), ("USDT", "OKB-X1"), ("OKB", "OKB-X1"), ("USDT-TRC20", "TRON"), ("BTC", "NOT-A-CHAIN")]
     for coin, network in cases:
         lines.append(f"{coin},Non Staking,{network},1,0x0000000000000000000000000000000000000001,1.5,m,00,,,,")

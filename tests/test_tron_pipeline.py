@@ -27,7 +27,8 @@ def okx_file(tmp_path: Path, extra: int = 0) -> tuple[Path, list[tuple[str, str]
     rows = [(coin, h) for h in HOLDERS for coin in ("TRX", "USDT-TRC20")]
     rows += [("USDC-TRC", A)]  # a token that reverts
     rows += [(coin, addr(f"fresh{i}")) for i in range(extra) for coin in ("TRX", "USDT-TRC20")]
-    lines = ["coin,snapshot height,amount", f"TRX,{SNAP},1", f"USDT-TRC20,{SNAP},1", ""]
+    per_coin = {c: sum(1 for coin, _ in rows if coin == c) for c in ("TRX", "USDT-TRC20")}  # every amount is 1: the totals add up
+    lines = ["coin,snapshot height,amount", f"TRX,{SNAP},{per_coin['TRX']}", f"USDT-TRC20,{SNAP},{per_coin['USDT-TRC20']}", ""]
     lines.append("coin,Network,Snapshot Height,address,amount,message,signature1,signature2,redeem script/ public key, eoa1, eoa2")
     lines += [f"{coin},TRON,{SNAP},{h},1,I am an OKX address,{SIG},,,," for coin, h in rows]
     path = tmp_path / "okx_por_tron.csv"

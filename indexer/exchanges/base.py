@@ -58,6 +58,10 @@ class ExchangePlugin:
     audit_page: Callable[[Any], Any] | None = None  # parsed JSON -> indexer.audit.AuditPage, or None if not its page
     audit_source: str = ""  # liabilities.source prefix of its audit page
     publication: Callable[[str, list[str]], Publication | None] | None = None  # file + member names -> date, label
+    # True when the exchange writes each detail amount rounded at its last written digit (HTX: two decimals), so its
+    # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.
+    # False (OKX, Binance) when amounts are exact: the summary check then allows only the summary's own rounding.
+    rounded_amounts: bool = False
 
 
 def header_names(cells: list[str]) -> tuple[str, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import queue
 import threading
@@ -17,8 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from indexer.ingest.columnar import ColumnarReader
-from indexer.ingest.reader import ADDRESS_SCHEMA, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
-from indexer.ingest.sources import Member, members, publication_of
+from indexer.ingest.content import MemberScan, cut_row, publication_digest, scan
+from indexer.ingest.reader import ADDRESS_SCHEMA, FIRST_REASONS, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
+from indexer.ingest.rejects import RejectLimit
+from indexer.ingest.sources import DAMAGE, DamagedArchive, Member, damage_message, members, publication_of
+from indexer.ingest.spill import Spill
+from indexer.ingest.summary import SummaryCheck, check_summary
 from indexer.registry import Registry, registry
 from indexer.store import append_arrow, registered, transaction
 
@@ -29,12 +32,19 @@ MEMBER_ROWS = 1_000_000_000
 _CASTS = {
     "addresses": "* replace (cast(published_base_units as hugeint) as published_base_units)",
     "published_totals": "* replace (cast(base_units as hugeint) as base_units)",
-    "ingest_errors": "*",
 }
 
 
 class IngestError(Exception):
     """A file could not be ingested; the database is unchanged. One sentence for the user."""
+
+
+class SummaryMismatch(IngestError):
+    """The file's detail rows do not add up to its own summary totals (``IngestReport.summary`` says which)."""
+
+
+class TooManyRejected(IngestError):
+    """More refused rows than ``--max-rejected`` allows."""
 
 
 @dataclass
@@ -52,6 +62,8 @@ class IngestReport:
     version: int | None = None
     label: str | None = None
     exchange: str = ""
+    summary: SummaryCheck | None = None  # the summary totals against the detail rows; None: the file has no summary
+    first_errors: list[tuple[str, int, str]] = field(default_factory=list)  # (member, line, reason) of the first refused rows
 
 
 class _Enough(Exception):
@@ -64,6 +76,8 @@ def ingest_file(
     *,
     exchange: str = "auto",
     label: str | None = None,
+    allow_mismatch: bool = False,
+    max_rejected: RejectLimit | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_bytes: Callable[[int, int | None], None] | None = None,
 ) -> list[IngestReport]:
@@ -73,10 +87,16 @@ def ingest_file(
     the plugin that recognises the members' headers (every member must agree), else OKX.
 
     Every member of a zip is part of the same publication (OKX's main file and its ETH staking
-    file), so they share one snapshot. Each member is first read up to its first row: a member
-    that is not a PoR file or holds only a header refuses the whole file before anything is
-    written or a snapshot id is taken. A publication already loaded (same content) is reported as
-    a duplicate, not loaded twice. ``on_progress(rows)`` gets each batch's row count;
+    file), so they share one snapshot. Before anything is written or a snapshot id is taken, every
+    member is read once whole (its content digest; a damaged archive or a text that ends in the
+    middle of a row is refused here) and then up to its first row (a member that is not a PoR file or
+    holds only a header refuses the whole file). A publication already loaded (same content, whatever
+    its line ends or archive) is reported as a duplicate, not loaded twice.
+
+    Refused whole, inside the transaction (so nothing stays): a member whose every row is refused; more
+    refused rows than ``max_rejected`` allows; summary totals that the detail rows do not add up to
+    (``SummaryMismatch``), unless ``allow_mismatch``, which loads it and leaves the mismatch to
+    ``published_totals_check`` and ``por report``. ``on_progress(rows)`` gets each batch's row count;
     ``on_bytes(read, size)`` the bytes of the current member read so far and its size (None when unknown).
     """
     path = Path(path)
@@ -90,26 +110,76 @@ def ingest_file(
         plugin = _exchange_of(found, exchange)
         report = IngestReport(source_file=path.name, members=[m.source_member for m in found])
         report.exchange = plugin.name
-        sha = _publication_sha256(found)
-        dup = con.execute("select snapshot_id from snapshots where file_sha256 = ?", [sha]).fetchall()
-        if dup:
-            report.duplicate_of = dup[0][0]
-            return [report]
+        scans: list[MemberScan] = []
         for member in found:
             current = member.inner
-            _sniff(member, plugin)
+            with member.open() as binary:
+                scans.append(scan(binary))
+            cut = cut_row(scans[-1])
+            if cut:
+                raise IngestError(f"{_where(path, current)}: {cut}; nothing was loaded.")
+        current = ""
+        content = publication_digest([s.content_sha256 for s in scans])
+        raw = publication_digest([s.file_sha256 for s in scans])
+        dup = con.execute(
+            "select min(snapshot_id) from snapshots where content_sha256 = ? or file_sha256 = ?", [content, raw]
+        ).fetchall()[0][0]
+        if dup is not None:
+            report.duplicate_of = dup
+            return [report]
+        for member, found_scan in zip(found, scans):
+            current = member.inner
+            if _sniff(member, plugin) == "summary" and not found_scan.ends_with_line_end:
+                # A summary-only text without a final line end may be cut inside its last amount, which no cell count shows.
+                raise IngestError(
+                    f"{_where(path, current)}: it holds only a summary section and its last line has no line end: "
+                    "the file may end in the middle of a row; nothing was loaded."
+                )
         current = ""
         with _memory_limit(con, INGEST_MEMORY_LIMIT), _unordered_inserts(con), transaction(con):
-            _load(con, path, found, sha, report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
+            _load(con, path, found, (raw, content), report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
+            _judge(con, path, report, allow_mismatch=allow_mismatch, max_rejected=max_rejected)
     except EmptyPorFile as exc:
-        where = f"{path.name}: member {current}" if current else path.name
-        raise IngestError(f"{where} {exc}; nothing was loaded.") from None
+        raise IngestError(f"{_where(path, current)} {exc}; nothing was loaded.") from None
     except NotAPorFile as exc:
         where = f"{path.name} (member {current})" if current else str(path)
         raise IngestError(f"{where} is not a Proof-of-Reserves file: {exc}.") from None
-    except (OSError, EOFError) as exc:  # truncated gzip/zip, unreadable file
+    except DamagedArchive as exc:
+        raise IngestError(f"{exc}; nothing was loaded.") from None
+    except DAMAGE as exc:  # a CRC or deflate error while reading an archive's member, a cut gzip
+        raise IngestError(f"{damage_message(path, exc)}; nothing was loaded.") from None
+    except OSError as exc:  # an unreadable file
         raise IngestError(f"{path} could not be read: {exc}.") from None
     return [report]
+
+
+def _where(path: Path, member: str) -> str:
+    return f"{path.name}: member {member}" if member else path.name
+
+
+def _judge(con, path: Path, report: IngestReport, *, allow_mismatch: bool, max_rejected: RejectLimit | None) -> None:
+    """The loaded (uncommitted) snapshot as a whole: raising here rolls it back."""
+    if max_rejected is not None:
+        read = report.rows + report.totals + report.errors
+        if max_rejected.exceeded(report.errors, read):
+            raise TooManyRejected(
+                f"{path.name}: {report.errors:,} of its {read:,} rows were refused, more than --max-rejected {max_rejected.text} allows "
+                f"({_reasons(report)}); nothing was loaded."
+            )
+    report.summary = check_summary(con, report.snapshot_id)
+    if report.summary is not None and report.summary.mismatches and not allow_mismatch:
+        refused = f" (the sums leave out its {report.errors:,} refused row{'s' if report.errors != 1 else ''}: {_reasons(report)})" if report.errors else ""
+        raise SummaryMismatch(
+            f"{path.name}: {report.summary.mismatch_text()}{refused}. The file is incomplete or altered; nothing was loaded "
+            "(--allow-mismatch loads it anyway, and `por report` then shows the mismatch)."
+        )
+
+
+def _reasons(report: IngestReport) -> str:
+    several = len(report.members) > 1
+    shown = "; ".join(f"{f'{m} ' if several else ''}line {line:,}: {why}" for m, line, why in report.first_errors)
+    more = report.errors - len(report.first_errors)
+    return shown + (f"; {more:,} more" if more > 0 else "")
 
 
 # DuckDB's buffer pool during an ingest. Its default (80% of RAM) lets a 10M-row load hold gigabytes
@@ -153,15 +223,6 @@ def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _publication_sha256(found: list[Member]) -> str:
-    """One member: its own SHA-256 (so a bare file and the same file zipped are one publication).
-    Several: the SHA-256 of their sorted digests, independent of member names and order."""
-    digests = [m.sha256() for m in found]
-    if len(digests) == 1:
-        return digests[0]
-    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()
-
-
 def _registry_of(plugin) -> Registry:
     return plugin.registry() if plugin is not None and plugin.registry is not None else registry()
 
@@ -198,20 +259,22 @@ def _exchange_of(found: list[Member], exchange: str):
     return next(iter(plugins.values()))[0]
 
 
-def _sniff(member: Member, plugin=None) -> None:
-    """Read a member up to its first row: raises NotAPorFile/EmptyPorFile, writes nothing."""
+def _sniff(member: Member, plugin=None) -> str:
+    """Read a member up to its first row: raises NotAPorFile/EmptyPorFile, writes nothing; returns its layout."""
 
     def sink(table: str, batch: pa.RecordBatch) -> None:
         raise _Enough
 
+    reader = PorReader(_registry_of(plugin), batch_rows=1, exchange=plugin)
     with member.open() as binary:
         try:
-            PorReader(_registry_of(plugin), batch_rows=1, exchange=plugin).run(open_text(binary), sink)
+            reader.run(open_text(binary), sink)
         except _Enough:
             pass
+    return reader.stats.layout
 
 
-def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, *, plugin, label, on_progress, on_bytes=None) -> None:
+def _load(con, path: Path, found: list[Member], digests: tuple[str, str], report: IngestReport, *, plugin, label, on_progress, on_bytes=None) -> None:
     # max + 1 inside the file's transaction, not the sequence: DuckDB sequences are not rolled back,
     # so a refused file would otherwise burn an id (one writer at a time, so max + 1 cannot collide).
     snapshot_id = con.execute("select coalesce(max(snapshot_id), 0) + 1 from snapshots").fetchall()[0][0]
@@ -225,6 +288,8 @@ def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, 
         report.rows += stats.rows
         report.errors += stats.errors
         report.totals += stats.totals
+        room = FIRST_REASONS - len(report.first_errors)
+        report.first_errors += [(member.source_member, line, why) for line, why in stats.first_errors[:room]]
     if "audit" in layouts and len(layouts) > 1:
         raise NotAPorFile("it mixes the audit layout (no amounts) with wallet files, which cannot be one publication")
     freeze_asset_scales(con, snapshot_id, _registry_of(plugin))
@@ -239,12 +304,13 @@ def _load(con, path: Path, found: list[Member], sha: str, report: IngestReport, 
     report.version = publication.version if publication else None
     report.label = label if label is not None else (publication.label if publication else None)
     exchange = plugin.name
+    raw, content = digests
     con.execute(
-        """insert into snapshots (snapshot_id, exchange, label, source_file, file_sha256, layout, snapshot_heights,
-                                  row_count, error_count, published_at, version, members)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [snapshot_id, exchange, report.label, path.name, sha, report.layout, report.heights, report.rows, report.errors,
-         report.published_at, report.version, report.members],
+        """insert into snapshots (snapshot_id, exchange, label, source_file, file_sha256, content_sha256, layout, snapshot_heights,
+                                  row_count, error_count, published_at, version, members, amounts_rounded)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [snapshot_id, exchange, report.label, path.name, raw, content, report.layout, report.heights, report.rows, report.errors,
+         report.published_at, report.version, report.members, plugin.rounded_amounts],
     )  # fmt: skip
 
 
@@ -267,7 +333,8 @@ def freeze_asset_scales(con, snapshot_id: int, reg: Registry | None = None) -> N
 def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress, plugin=None, on_bytes=None) -> ParseStats:
     """One member into the open transaction: its address rows as ONE streamed ``INSERT`` (DuckDB writes
     row groups to the file as they arrive, so memory does not grow with the file, which it does over
-    many separate appends in one transaction), then its rejections and summary totals."""
+    many separate appends in one transaction), then its rejections (spilled to a temporary file meanwhile,
+    and streamed in the same way: ``Spill``) and its summary totals (a few hundred rows, kept in memory)."""
     name = member.source_member
 
     def complete(batch: pa.RecordBatch) -> pa.Table:
@@ -288,17 +355,32 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
 
     # Every exchange's layout is data the columnar engine reads (HTX's "-", Binance's custodian and coin pairs).
     reader = ColumnarReader(_registry_of(plugin), on_progress=progress, exchange=plugin)
-    later: list[tuple[str, pa.Table]] = []  # rejections and totals: appended after the stream
+    with Spill() as rejected:
+        totals: list[pa.Table] = []  # appended after the stream
 
-    def produce(put: Callable[[pa.RecordBatch], None]) -> ParseStats:
-        def sink(table: str, batch: pa.RecordBatch) -> None:
-            if table == "addresses":
-                put(batch)
-            else:
-                later.append((table, complete(batch)))
+        def produce(put: Callable[[pa.RecordBatch], None]) -> ParseStats:
+            def sink(table: str, batch: pa.RecordBatch) -> None:
+                if table == "addresses":
+                    put(batch)
+                elif table == "ingest_errors":
+                    rejected.write(complete(batch))
+                else:
+                    totals.append(complete(batch))
 
-        return reader.run_binary(member.open, sink)
+            return reader.run_binary(member.open, sink)
 
+        stats = _stream_addresses(con, produce, complete, on_progress)
+        errors = rejected.reader()
+        if errors is not None:
+            with registered(con, "_ingest_errors_stream", errors) as view:
+                con.execute(f"insert into ingest_errors ({', '.join(errors.schema.names)}) select * from {view}")
+    for data in totals:
+        append_arrow(con, "published_totals", data, select=_CASTS["published_totals"])
+    return stats
+
+
+def _stream_addresses(con, produce: Callable, complete: Callable[[pa.RecordBatch], pa.Table], on_progress) -> ParseStats:
+    """The parser's address batches into ``addresses`` as one streamed INSERT; the parser's stats (or its error)."""
     interrupted: list[KeyboardInterrupt] = []
 
     def stream(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -320,10 +402,7 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
             if interrupted:
                 raise interrupted[0] from None  # the user's Ctrl-C, not a database failure
             raise
-    stats = batches.result()  # raises what the parser raised (the transaction then rolls back)
-    for table, data in later:
-        append_arrow(con, table, data, select=_CASTS[table])
-    return stats
+    return batches.result()  # raises what the parser raised (the transaction then rolls back)
 
 
 # The streamed addresses batches: one fixed schema (the columnar engine's types; row-path batches are cast to it).

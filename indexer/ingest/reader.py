@@ -67,8 +67,12 @@ TOTALS_SCHEMA = pa.schema(
         ("scale", pa.int32()),
         ("base_units", pa.string()),
         ("asset", pa.string()),  # set when the row totals a whole asset (ASSET(ALL), or a two-column summary row)
+        # A per-coin-key row: the coin keys the exchange's coin map makes the same holding (same asset, network,
+        # contract and form: HTX's summary writes USDT-ERC20 where its detail writes USDT-ETH). NULL for an asset row.
+        ("covers", pa.list_(pa.string())),
     ]
 )
+FIRST_REASONS = 5  # rejected lines quoted when a whole file is refused for them
 
 
 class NotAPorFile(ValueError):
@@ -77,6 +81,17 @@ class NotAPorFile(ValueError):
 
 class EmptyPorFile(NotAPorFile):
     """A PoR header with nothing under it: refused, so it never becomes an empty default snapshot."""
+
+
+class EveryRowRefused(EmptyPorFile):
+    """Detail rows, and every one refused: nothing the file claims could be loaded, so it is not a snapshot."""
+
+
+def first_reasons(stats: ParseStats) -> str:
+    """The first refused lines as ``line 7: too few cells ...; line 9: ...`` (for a message)."""
+    shown = "; ".join(f"line {line:,}: {reason}" for line, reason in stats.first_errors)
+    more = stats.errors - len(stats.first_errors)
+    return shown + (f"; {more:,} more" if more > 0 else "")
 
 
 _OPEN, _CLOSE = "[{", "]}"
@@ -129,6 +144,7 @@ class ParseStats:
     errors: int = 0
     totals: int = 0
     heights: set[int] = field(default_factory=set)
+    first_errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason) of the first refused lines
 
 
 Sink = Callable[[str, pa.RecordBatch], None]  # ("addresses" | "ingest_errors" | "published_totals", batch)
@@ -189,6 +205,8 @@ class PorReader:
         self._registry_arrays: tuple[pa.Array, list[pa.Array]] | None = None
         self._cols: dict[str, list] = {n: [] for n in ADDRESS_SCHEMA.names}
         self._errors: dict[str, list] = {n: [] for n in ERROR_SCHEMA.names}
+        self._sink: Sink | None = None  # where full batches of rejected rows go as they fill (``_reject``)
+        self._holdings: dict[tuple[str, str, str, str], list[str]] | None = None
 
     # ---- public -------------------------------------------------------------------------
     def run(self, text: IO[str], sink: Sink) -> ParseStats:
@@ -249,6 +267,10 @@ class PorReader:
         self._flush(sink, "ingest_errors", ERROR_SCHEMA, self._errors)
         if not self.stats.rows and self._detail_errors == 0:
             raise EmptyPorFile("has a header and no rows")
+        if not self.stats.rows:
+            n = self._detail_errors
+            rows = "its only detail row was" if n == 1 else f"all {n:,} of its detail rows were"
+            raise EveryRowRefused(f"has no row that could be loaded: {rows} refused ({first_reasons(self.stats)})")
         if summary is not None:  # after the detail rows, so an empty file is refused before anything is written
             self._flush_summary(sink, summary)
         return self.stats
@@ -292,6 +314,8 @@ class PorReader:
             errors["line_text"].append(raw)
             errors["reason"].append(reason)
             self.stats.errors += 1
+            if len(self.stats.first_errors) < FIRST_REASONS:
+                self.stats.first_errors.append((row_no, reason))
 
         n = len(cells)
         cells = cells + [""] * (width - n)
@@ -323,7 +347,21 @@ class PorReader:
         cols["scale"].append(scale)
         cols["base_units"].append(units)
         cols["asset"].append(asset)
+        cols["covers"].append(None if asset else self._same_holding(coin))
         self.stats.totals += 1
+
+    def _same_holding(self, coin_text: str) -> list[str]:
+        """The coin keys that are the same holding as ``coin_text`` in this registry (itself included): same asset,
+        network, contract and form. A key the registry lacks, or one without an asset and network, is only itself."""
+        if self._holdings is None:
+            self._holdings = {}
+            for c in self.reg.coins.values():
+                if c.asset and c.network:
+                    self._holdings.setdefault((c.asset, c.network, c.contract or "", c.form or ""), []).append(c.key)
+        coin = self.reg.coin(coin_text.upper())
+        if coin is None or not (coin.asset and coin.network):
+            return [coin_text.upper()]
+        return sorted(self._holdings[(coin.asset, coin.network, coin.contract or "", coin.form or "")])
 
     def _summary_asset(self, coin: str, *, per_asset_layout: bool) -> str | None:
         """The asset a summary row totals, or None when it totals one coin key.
@@ -355,6 +393,7 @@ class PorReader:
         rejection keeps the reason, line number and text this loop has always given.
         """
         cols, errors = self._cols, self._errors
+        self._sink = sink
         index = layout.columns
         fields = [(f, index[f]) for f in DETAIL_FIELDS if f in index]
         positions = [i for _, i in fields]
@@ -463,8 +502,6 @@ class PorReader:
             stats.rows += 1
             if len(row_nos) >= batch_rows:
                 self._flush(sink, "addresses", ADDRESS_SCHEMA, cols)
-            if len(errors["row_no"]) >= batch_rows:
-                self._flush(sink, "ingest_errors", ERROR_SCHEMA, errors)
 
     def _coin(self, coin_text: str, published_network: str) -> _CoinInfo:
         cache_key = (coin_text, published_network, "")
@@ -551,11 +588,17 @@ class PorReader:
 
     # ---- plumbing -----------------------------------------------------------------------
     def _reject(self, errors: dict, row_no: int, raw: str, reason: str) -> None:
+        """Record a refused detail line; a full batch goes to the sink at once, so a file of refused rows
+        holds one batch of them in memory, as a file of good rows does."""
         errors["row_no"].append(row_no)
         errors["line_text"].append(raw)
         errors["reason"].append(reason)
         self.stats.errors += 1
         self._detail_errors += 1
+        if len(self.stats.first_errors) < FIRST_REASONS:
+            self.stats.first_errors.append((row_no, reason))
+        if len(errors["row_no"]) >= self.batch_rows and self._sink is not None:
+            self._flush(self._sink, "ingest_errors", ERROR_SCHEMA, errors)
 
     def _registry_columns(self) -> tuple[pa.Array, list[pa.Array]]:
         """The registry as Arrow columns (coin keys; family, contract, decimals), built once per reader."""

@@ -7,16 +7,36 @@ published archives are routinely renamed.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-_CHUNK = 1 << 20
+# A zip starts with a local file header (or, empty, with the end record); its directory sits at the very end.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+# What reading a cut or corrupted archive raises: zipfile's own errors (no directory, bad CRC), zlib's on a
+# broken deflate stream, gzip's CRC/length checks, EOFError at a cut gzip or deflate stream.
+DAMAGE = (zipfile.BadZipFile, zlib.error, gzip.BadGzipFile, EOFError)
+
+
+class DamagedArchive(ValueError):
+    """A zip or gzip that is cut short or corrupted; the message is one sentence for the user."""
+
+
+def damage_message(path: Path, exc: BaseException) -> str:
+    """One sentence for an archive that failed while being read (``exc`` is one of ``DAMAGE``)."""
+    kind = "gzip file" if _magic(path)[:2] == b"\x1f\x8b" else "zip"
+    detail = str(exc) or type(exc).__name__
+    return f"{path.name} is a truncated or damaged {kind} ({detail})"
+
+
+def _magic(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(4)
 
 
 @dataclass(frozen=True)
@@ -33,19 +53,15 @@ class Member:
         """What a row's ``source_member`` says: the archive entry, or the file's own name."""
         return self.inner or self.name
 
-    def sha256(self) -> str:
-        digest = hashlib.sha256()
-        with self.open() as f:
-            while chunk := f.read(_CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest()
-
 
 def members(path: Path) -> Iterator[Member]:
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    """The PoR texts in ``path``. A zip without its central directory (cut short: the directory is written
+    last) raises ``DamagedArchive``; it would otherwise be read as one binary text."""
+    magic = _magic(path)
     if magic[:2] == b"\x1f\x8b":
         yield Member(f"{path.name}", lambda: gzip.open(path, "rb"))  # size unknown: ISIZE is modulo 2**32
+    elif magic in _ZIP_MAGIC and not zipfile.is_zipfile(path):
+        raise DamagedArchive(f"{path.name} is a truncated or damaged zip (its central directory, written last, is missing or unreadable)")
     elif magic[:2] == b"PK" and zipfile.is_zipfile(path):  # PK\x05\x06 starts an archive with no entry
         with zipfile.ZipFile(path) as zf:
             sizes = {
