@@ -62,6 +62,10 @@ class ExchangePlugin:
     # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.
     # False (OKX, Binance) when amounts are exact: the summary check then allows only the summary's own rounding.
     rounded_amounts: bool = False
+    # True when the exchange's complete publications add up to their own summary totals, so one that does not is
+    # refused as incomplete or altered unless --allow-mismatch. False where real, complete publications do not
+    # (HTX): their mismatches are loaded, printed and shown by ``por report`` beside the ratios, never refused.
+    summary_must_add_up: bool = True
 
 
 def header_names(cells: list[str]) -> tuple[str, ...]:

@@ -138,7 +138,7 @@ def ingest_file(
         current = ""
         with _memory_limit(con, INGEST_MEMORY_LIMIT), _unordered_inserts(con), transaction(con):
             _load(con, path, found, (raw, content), report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
-            _judge(con, path, report, allow_mismatch=allow_mismatch, max_rejected=max_rejected)
+            _judge(con, path, report, allow_mismatch=allow_mismatch or not plugin.summary_must_add_up, max_rejected=max_rejected)
     except EmptyPorFile as exc:
         raise IngestError(f"{_where(path, current)} {exc}; nothing was loaded.") from None
     except NotAPorFile as exc:
