@@ -11,22 +11,56 @@ Outcomes: ``running`` (in progress, or died), ``ok`` (every planned row read), `
 is the one sentence also written on each row), ``skipped`` (no adapter or not configured; no
 balance row written), ``interrupted`` (Ctrl-C: committed chunks stay, the rest is retried),
 ``failed`` (the run stopped on an unexpected error, named in ``reason``).
+
+``NetworkRun`` is that row while the run is going: the runner counts into it and this module writes
+it. It lives here, beside the table it fills, so that this module and the fetch runner that imports
+it do not import each other.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from indexer.models import FETCH_METHODS
 
-if TYPE_CHECKING:
-    from indexer.fetch import NetworkRun
-
 _METHOD_COLUMNS = {m: f"rows_{m}" for m in FETCH_METHODS}
+
+
+@dataclass
+class NetworkRun:
+    """What happened on one network during a run."""
+
+    network: str
+    adapter: str
+    rows: int = 0  # rows planned
+    reads: int = 0  # unique (address, contract, block) reads
+    ok: int = 0
+    errors: int = 0
+    blocked: str = ""  # the FetchBlocked sentence, if any
+    methods: Counter[str] = field(default_factory=Counter)  # ok rows by balances.method
+    notes: Counter[str] = field(default_factory=Counter)  # ok rows by the adapter's note (its read path, fallbacks)
+    blocks: list[int] = field(default_factory=list)  # blocks asked for
+    read_min: int | None = None  # range of the blocks the values are valid at (balances.read_block)
+    read_max: int | None = None
+    source: str = ""
+    seconds: float = 0.0
+    outcome: str = "running"  # see the module docstring
+
+    @property
+    def method(self) -> str:
+        """How the values were obtained, for the summary: ``state_at_height ×12 (override ×12)``."""
+        parts = ", ".join(f"{m} ×{n:,}" for m, n in self.methods.most_common())
+        notes = ", ".join(f"{note} ×{n:,}" for note, n in self.notes.most_common(3))
+        return f"{parts} ({notes})" if parts and notes else parts
+
+    def saw_read_block(self, block: int | None) -> None:
+        if block is not None:
+            self.read_min = block if self.read_min is None else min(self.read_min, block)
+            self.read_max = block if self.read_max is None else max(self.read_max, block)
 
 
 def new_run_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -333,9 +333,11 @@ def test_synthetic_exchange_files_ingest_and_verify(con, tmp_path):
 def test_fetch_reads_a_derivative_form_only_from_its_contract():
     """stETH is read from Lido's contract; a staked/lent key without a confirmed contract is an error, never ETH."""
     from indexer.exchanges.htx import htx_registry
-    from indexer.fetch import _Resolver
+    from functools import partial
 
-    resolve = _Resolver(htx_registry())
+    from indexer.fetch.target import read_target
+
+    resolve = partial(read_target, htx_registry())
     steth = resolve("STETH", "ETH", "ETH", "0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18)
     assert (steth.contract, steth.decimals, steth.error) == ("0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18, "")
     aeth = resolve("AETH", "ETH", "ETH", "", 18)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.fetch import judge
+from indexer.fetch.judge import judge
 from indexer.models import BalanceRequest, BalanceResult
 from indexer.plugins import AdapterCapabilities, BlockReference, plugins
 

@@ -108,6 +108,9 @@ def test_fetch_at_snapshot_then_latest_then_resume(world: World, tmp_path: Path)
     check_snapshot_balances(world, con, sid, rows, as_of="latest", block=tip)
     assert con.execute("select distinct method, read_block, run_id from balances where as_of = 'latest' and status = 'ok'").fetchall() == [("latest", tip, latest.run_id)]
     assert latest.run_id == summary.run_id + 1  # type: ignore[operator]
+    # a row that cannot be read is an error row at the block asked: the tip for latest, the file's height for the snapshot
+    unreadable = "select b.as_of, b.block_height from balances b join addresses a using (snapshot_id, row_no) where a.coin = 'PYUSD-ERC20' order by 1"
+    assert con.execute(unreadable).fetchall() == [("latest", tip), ("snapshot", world.snapshot_block)]
 
     # a re-run touches nothing that is ok; error rows are retried (and stay errors here)
     before = con.execute("select row_no, epoch_us(fetched_at) from balances where as_of = 'snapshot' and status = 'ok' order by row_no").fetchall()

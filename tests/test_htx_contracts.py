@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ import pytest
 from indexer.config import NetworkSettings, PorConfig
 from indexer.exchanges.base import read_data_csv
 from indexer.exchanges.htx import htx_registry
-from indexer.fetch import _Resolver, fetch_snapshot
+from indexer.fetch import fetch_snapshot
+from indexer.fetch.target import read_target
 from indexer.ingest import ingest_file
 from tests.fixtures.anvil import Anvil, erc20_balance, test_contracts
 from tests.test_exchanges import htx_file, tron_row
@@ -76,7 +78,7 @@ def test_unconfirmed_and_networkless_keys_are_never_fetchable():
         assert "not confirmed" in rows()[key]["note"], key
     for key in ("ETH-BTTC", "USDT-BTTC", "BETH-HECO", "USDT-XPL"):  # BTTC, Heco, Plasma: not in data/networks.csv
         assert reg.coins[key].network == "" and reg.coins[key].contract == "", key
-    resolve = _Resolver(reg)
+    resolve = partial(read_target, reg)
     assert "no confirmed contract" in resolve("BTC-TRC20", "BTC", "TRON", "", 8).error
 
 
@@ -85,7 +87,7 @@ def test_a_receipt_is_never_read_even_with_a_contract():
     file_rows = rows()
     assert {k for k, r in file_rows.items() if r["balance_of"] == "receipt"} == RECEIPTS
     assert file_rows["JUSDT-TRC20"]["contract"] == "TXJgMdjVX5dKiQaUi9QobwNxtSQaFqccvd"  # confirmed, kept in the file
-    resolve = _Resolver(reg)
+    resolve = partial(read_target, reg)
     for key in RECEIPTS:
         coin = reg.coins[key]
         assert coin.contract == "" and coin.source == "" and coin.form in ("lent", "staked"), key
@@ -104,7 +106,7 @@ def test_the_map_refuses_a_contract_that_does_not_say_what_its_balance_is(monkey
 
     monkeypatch.setattr(htx, "read_data_csv", with_row(balance_of="receipt"))
     coin = htx.htx_registry.__wrapped__().coins["USDT-AETHUSDT"]
-    assert coin.contract == "" and "no confirmed contract" in _Resolver(htx.htx_registry.__wrapped__())("USDT-AETHUSDT", "USDT", "ETH", None, 6).error
+    assert coin.contract == "" and "no confirmed contract" in read_target(htx.htx_registry.__wrapped__(), "USDT-AETHUSDT", "USDT", "ETH", None, 6).error
     for bad in ("", "1:1"):
         monkeypatch.setattr(htx, "read_data_csv", with_row(balance_of=bad))
         with pytest.raises(ValueError, match="USDT-aEthUSDT has balance_of"):

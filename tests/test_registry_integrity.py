@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from functools import partial
 from pathlib import Path
 
 import base58
@@ -20,7 +21,7 @@ from pytoniq_core import Address
 
 from chains.common.encoding import b58check_decode, b58decode
 from chains.common.ethaddr import to_checksum
-from indexer.fetch import _Resolver
+from indexer.fetch.target import read_target
 from indexer.models import Coin
 from indexer.registry import load_registry, registry
 
@@ -219,7 +220,7 @@ def test_polygon_native_is_pol_and_matic_still_finds_polygon() -> None:
     assert REG.network("MATIC").name == "POLYGON" and REG.network("POL").name == "POLYGON"
     assert REG.coin("MATIC").network == "ETH" and REG.coin("MATIC").asset == "MATIC"  # the ERC-20 on Ethereum
     # a row naming Polygon's native coin by either symbol reads the native balance (18 decimals)
-    resolve = _Resolver(REG)
+    resolve = partial(read_target, REG)
     for asset in ("POL", "MATIC", "matic"):
         assert resolve("POLYGON", asset, "POLYGON") == resolve("POLYGON", "POL", "POLYGON")
         assert (resolve("POLYGON", asset, "POLYGON").contract, resolve("POLYGON", asset, "POLYGON").decimals) == ("", 18)
@@ -235,7 +236,7 @@ def fetchable_tokens() -> list[Coin]:
 @pytest.mark.parametrize("coin", fetchable_tokens(), ids=_ids(fetchable_tokens()))
 def test_fetch_reads_the_registry_contract_or_says_it_has_none(coin: Coin) -> None:
     """A token row never falls back to the native balance: it reads its contract, or is an error."""
-    target = _Resolver(REG)(coin.key, coin.asset, coin.network)
+    target = read_target(REG, coin.key, coin.asset, coin.network)
     if coin.contract:
         assert (target.contract, target.decimals, target.error) == (coin.contract, coin.decimals, "")
     else:
@@ -365,7 +366,7 @@ def test_omni_usdt_rows_are_never_read_as_bitcoin() -> None:
     btc = REG.networks["BTC"]
     address = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     for key in ("USDT-OMNI", "USDT"):
-        target = _Resolver(REG)(key, "USDT", "BTC")
+        target = read_target(REG, key, "USDT", "BTC")
         assert (target.contract, target.decimals) == ("31", 8)
         requests = [BalanceRequest(address, target.contract, 800_000), BalanceRequest(address, "", 800_000)]
         groups, results = decode_scripts(btc, "main", chain_params("BTC"), requests, "test")
