@@ -10,7 +10,9 @@ reads many validators per request from that one state (``state_at_height``; ``re
 The execution node is ``[networks.BEACON.options] execution_rpc``: a URL, or the ``NetworkSettings`` of the
 ``[networks.ETH]`` endpoint passed in its place (so one ETH node serves both, with its failover, headers and
 credentials: the runner passes it when ``execution_rpc`` is not set, as the plugin's capabilities ask); with
-neither the fetcher cannot start and says so.
+neither the fetcher cannot start and says so. A URL is another service with its own limit: ``execution_rps`` and
+``execution_concurrency`` pace it (default the beacon node's); the ETH network's settings bring its own pace,
+and the HTTP layer's per-URL pacer keeps the two networks' requests to one node within that node's limit together.
 
 Rules a reserve figure depends on:
 
@@ -74,7 +76,14 @@ def execution_settings(settings: NetworkSettings) -> NetworkSettings:
     if isinstance(execution, NetworkSettings):
         return execution
     if isinstance(execution, str) and execution:
-        return dataclasses.replace(settings, rpc=[execution], headers={}, auth=None)
+        # another service with its own limit: its own pace and requests in flight (default the beacon node's)
+        opts = settings.options
+        rps = opts.get("execution_rps", settings.rps)
+        concurrency = int(opts.get("execution_concurrency", settings.concurrency))
+        return dataclasses.replace(
+            settings, name=f"{settings.name}-execution", rpc=[execution], headers={}, auth=None,
+            rps=float(rps) if rps else None, concurrency=max(1, concurrency), options={},
+        )
     raise ValueError(
         "no execution node: configure [networks.ETH], or set [networks.BEACON.options] execution_rpc to the execution node"
         " that maps the snapshot block to its slot"

@@ -40,7 +40,8 @@ Vaulta's ``core.vaulta:A``) reads that token. OKX's "Snapshot Height" for EOS ro
 
 Options (``[networks.EOS.options]``): ``history_api`` (Hyperion base URL), ``history_rps`` (its own
 request rate; default the network's ``rps``: Hyperion limits each client, ``rate_limit_rpm`` 1000 by
-default), ``history_lag_checks`` / ``history_lag_wait``. The network's headers and auth go to the chain
+default), ``history_concurrency`` (its requests in flight; default the network's ``concurrency``),
+``history_lag_checks`` / ``history_lag_wait``. The network's headers and auth go to the chain
 API only, never to the history API.
 """
 
@@ -92,7 +93,8 @@ class EosFetcher(HttpFetcher):
         rps = opts.get("history_rps", self.settings.rps)
         hs = dataclasses.replace(
             self.settings, name=f"{self.network.name}-history", rpc=[str(url)], headers={}, auth=None,
-            rps=float(rps) if rps else None, options={},
+            rps=float(rps) if rps else None, concurrency=max(1, int(opts.get("history_concurrency", self.settings.concurrency))),
+            options={},
         )
         return JsonRpcClient(hs)
 

@@ -30,7 +30,8 @@ How each value is obtained (``BalanceResult.method``):
   (see ``codec.balance_event_reason``), never a value.
 
 Options (``[networks.TRON.options]``): ``history_api`` (TronGrid base URL, ``${VAR}`` allowed),
-``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps``, ``multicall``
+``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps`` and ``history_concurrency``
+(TronGrid's own pace and requests in flight: its limit is not the node's; default the network's), ``multicall``
 (address, or ``""`` for single calls), ``chunk_size`` (holders per aggregate, default 200),
 ``history_probe`` (a funded account to test the node's balance history with), ``history_lag_checks`` /
 ``history_lag_wait`` (how long to wait for the history API to index the block read; 0 checks = trust it).
@@ -159,7 +160,8 @@ class TronFetcher:
         rps = opts.get("history_rps", self.settings.rps)
         hs = dataclasses.replace(
             self.settings, name=f"{self.network.name}-history", rpc=[url], headers=headers, auth=None,
-            rps=float(rps) if rps else None, secrets=tuple(s for s in secrets if s), options={},
+            rps=float(rps) if rps else None, concurrency=max(1, int(opts.get("history_concurrency", self.settings.concurrency))),
+            secrets=tuple(s for s in secrets if s), options={},
         )
         return JsonRpcClient(hs)
 

@@ -1,0 +1,117 @@
+"""Every endpoint paced on its own, behind a provider that answers 429 past its limit (tests/fixtures/shaping_proxy.py).
+
+What a run must do against rate-limited services: hold each endpoint to its own limit (a history API is another
+service than the chain's node, with its own limit), share one endpoint's pace between every client that sends to
+it, honour ``Retry-After`` for the whole endpoint, slow down on a 429 when no limit was configured, and never turn
+a 429 into an error row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from indexer.config import NetworkSettings, PorConfig
+from indexer.fetch import fetch_snapshot
+from indexer.rpc import JsonRpcClient, run_session
+from indexer.store import connect
+from tests.fixtures.anvil import insert_snapshot
+from tests.fixtures.eos_node import EosScenario, eos_node
+from tests.fixtures.shaping_proxy import ShapingProxy
+from tests.fixtures.stub_server import StubServer
+
+SNAP = 5_000
+
+
+def eos_world(n: int) -> tuple[EosScenario, list[str]]:
+    sc = EosScenario(head=SNAP + 50, rate_limit_rpm=None)  # the proxy in front is the limit
+    accounts = [f"pace{i:08d}"[:12] for i in range(n)]
+    for i, a in enumerate(accounts):
+        sc.opening[(a, "eosio.token", "EOS")] = 10_0000 + i
+        sc.transfers.append((SNAP + 3, "eosio.token", "someone11111", a, "0.0007 EOS"))
+    return sc, accounts
+
+
+def run_eos(tmp: Path, chain_url: str, history_url: str, accounts: list[str], **options: object):
+    con = connect(tmp / "por.duckdb")
+    sid = insert_snapshot(con, [("EOS", "EOS", "EOS", a, SNAP) for a in accounts])
+    opts = {"history_api": history_url, "history_lag_checks": 1, "history_lag_wait": 0.01, **options}
+    cfg = PorConfig(networks={"EOS": NetworkSettings(name="EOS", rpc=[chain_url], rps=50, concurrency=16, backoff=0.05, timeout=5, options=opts)}, path=Path("por.toml"))
+    summary = fetch_snapshot(con, cfg, sid)
+    rows = dict(con.execute("select status, count(*) from balances where snapshot_id = ? group by all", [sid]).fetchall())
+    return summary.networks["EOS"], rows
+
+
+def test_hyperion_paced_at_its_own_limit_draws_no_429_and_costs_no_row(tmp_path: Path) -> None:
+    """The issue's case: Hyperion limited to 10 req/s behind 50 ms while the chain API allows 50 req/s.
+    With ``history_rps`` its client keeps to 10/s: every row is read and at most a stray 429 is drawn."""
+    sc, accounts = eos_world(60)
+    with eos_node(sc) as node, ShapingProxy(node.url, rps=50, latency=0.05) as chain, ShapingProxy(node.url, rps=10, latency=0.05, style="fastify") as hyperion:
+        run, rows = run_eos(tmp_path, chain.url, hyperion.url, accounts, history_rps=10, history_concurrency=4)
+    assert rows == {"ok": 60} and run.errors == 0
+    assert hyperion.counts["forwarded"] >= 60  # one history page per account at least
+    assert hyperion.counts["429"] <= 2, hyperion.counts
+
+
+def test_a_429_slows_the_endpoint_and_never_costs_a_row(tmp_path: Path) -> None:
+    """No history_rps configured (the history client would run at the chain's 50/s): the 429s the
+    10/s Hyperion answers slow its client down (Retry-After, then a lower rate) and every row is still read."""
+    sc, accounts = eos_world(60)
+    with eos_node(sc) as node, ShapingProxy(node.url, rps=50, latency=0.05) as chain, ShapingProxy(node.url, rps=10, latency=0.05, style="fastify") as hyperion:
+        run, rows = run_eos(tmp_path, chain.url, hyperion.url, accounts)
+    assert rows == {"ok": 60} and run.errors == 0
+    # bounded: the endpoint slows down after a refusal instead of hammering the limit (60+ requests in all)
+    assert 1 <= hyperion.counts["429"] <= 25, hyperion.counts
+
+
+def test_clients_of_one_url_share_its_pace() -> None:
+    """Two clients on one endpoint (the UTXO adapter keeps three on its node; TRON's event scan and its
+    history share TronGrid): together they keep to the endpoint's limit, so the provider refuses nothing."""
+
+    async def go(url: str) -> None:
+        async with run_session():
+            s = NetworkSettings(name="X", rpc=[url], rps=8, concurrency=8, backoff=0.01, timeout=5)
+            a, b = JsonRpcClient(s), JsonRpcClient(s)
+            await asyncio.gather(*(c.rest("GET", "/ping") for c in (a, b) for _ in range(20)))
+
+    with _echo() as stub, ShapingProxy(stub.url, rps=8, latency=0.01) as proxy:
+        t0 = time.monotonic()
+        asyncio.run(go(proxy.url))
+        elapsed = time.monotonic() - t0
+    assert proxy.counts["forwarded"] == 40 and proxy.counts["429"] == 0, proxy.counts
+    assert elapsed >= (40 - 8) / 8 * 0.95  # a burst of 8, then 8/s for the other 32
+
+
+def test_retry_after_holds_the_whole_endpoint() -> None:
+    """A 429 with ``Retry-After: 2`` holds every request to that endpoint for 2 s, not only the refused one."""
+
+    async def go(url: str) -> None:
+        async with run_session():
+            c = JsonRpcClient(NetworkSettings(name="X", rpc=[url], concurrency=8, backoff=0.01, timeout=5))
+            await asyncio.gather(*(c.rest("GET", "/ping") for _ in range(12)))
+
+    # 4 requests admitted at once, then one every second: the fifth request is refused with Retry-After 1-2 s
+    with _echo() as stub, ShapingProxy(stub.url, rps=1, burst=4, latency=0.0) as proxy:
+        asyncio.run(go(proxy.url))
+    assert proxy.counts["forwarded"] == 12
+    first = proxy.refusals[0]
+    after = [t for t in proxy.arrivals if t > first]
+    # whatever was refused together with the first, nothing arrives again before the first Retry-After (≥ 1 s) ends
+    retried = [t for t in after if t - first > 0.05]
+    assert retried and min(retried) - first >= 0.95
+    assert proxy.counts["429"] <= 12  # each request refused at most about once: no hammering during the hold
+
+
+def _echo() -> StubServer:
+    from aiohttp import web
+
+    async def ping(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    def app() -> web.Application:
+        a = web.Application()
+        a.router.add_get("/ping", ping)
+        return a
+
+    return StubServer(app)
