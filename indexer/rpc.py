@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextvars
 import itertools
 import json
 import random
@@ -40,6 +39,7 @@ import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from indexer.config import NetworkSettings
+from indexer.rpc_tally import current_tally
 
 DEFAULT_BATCH_SIZE = 100
 
@@ -291,27 +291,6 @@ class RpcStats:
     rate_limited: int = 0  # answers that were 429 (or a rate-limit error body)
 
 
-@dataclass
-class RequestTally:
-    """HTTP requests made on behalf of one network of a run, whichever of its clients sent them.
-
-    The fetch runner sets one per network (``tally_requests``); every request sent inside that
-    network's task is counted here, so ``runs.requests`` covers the chain API, its history API and
-    any other service the adapter reads, without the runner knowing the adapter's clients.
-    """
-
-    requests: int = 0
-    rate_limited: int = 0
-
-
-_tally: contextvars.ContextVar[RequestTally | None] = contextvars.ContextVar("por_request_tally", default=None)
-
-
-def tally_requests(tally: RequestTally) -> contextvars.Token[RequestTally | None]:
-    """Count the requests of the current task (and the tasks it starts) into ``tally``."""
-    return _tally.set(tally)
-
-
 # --------------------------------------------------------------------------- the client
 
 class JsonRpcClient:
@@ -543,7 +522,7 @@ class JsonRpcClient:
         except RateLimited as exc:
             ep.pacer.slow_down(exc.retry_after)
             self.stats.rate_limited += 1
-            tally = _tally.get()
+            tally = current_tally()
             if tally is not None:
                 tally.rate_limited += 1
             raise
@@ -553,7 +532,7 @@ class JsonRpcClient:
         async with self._sem:  # a slot first, then the endpoint's turn: a turn is never spent waiting for a slot
             await ep.pacer.acquire()
             self.stats.requests += 1
-            tally = _tally.get()
+            tally = current_tally()
             if tally is not None:
                 tally.requests += 1
             try:

@@ -348,6 +348,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         alter table published_totals add column if not exists covers varchar[];
         """,
     ),
+    (
+        # Issue 18: the HTTP requests a run made per network (every service its adapter read: chain API, history
+        # API, execution node), and how many were answered 429, so a plan's prediction can be set beside them.
+        "007_i18_runs_requests",
+        """
+        alter table runs add column if not exists requests bigint;
+        alter table runs add column if not exists rate_limited bigint;
+        """,
+    ),
 ]
 
 

@@ -40,6 +40,7 @@ def run_eos(tmp: Path, chain_url: str, history_url: str, accounts: list[str], **
     cfg = PorConfig(networks={"EOS": NetworkSettings(name="EOS", rpc=[chain_url], rps=50, concurrency=16, backoff=0.05, timeout=5, options=opts)}, path=Path("por.toml"))
     summary = fetch_snapshot(con, cfg, sid)
     rows = dict(con.execute("select status, count(*) from balances where snapshot_id = ? group by all", [sid]).fetchall())
+    summary.networks["EOS"].recorded = con.execute("select requests, rate_limited from runs where network = 'EOS'").fetchone()  # type: ignore[attr-defined]
     return summary.networks["EOS"], rows
 
 
@@ -52,6 +53,8 @@ def test_hyperion_paced_at_its_own_limit_draws_no_429_and_costs_no_row(tmp_path:
     assert rows == {"ok": 60} and run.errors == 0
     assert hyperion.counts["forwarded"] >= 60  # one history page per account at least
     assert hyperion.counts["429"] <= 2, hyperion.counts
+    # runs records every request the network's clients sent, chain API and history API together
+    assert run.recorded == (chain.counts["requests"] + hyperion.counts["requests"], hyperion.counts["429"] + chain.counts["429"])
 
 
 def test_a_429_slows_the_endpoint_and_never_costs_a_row(tmp_path: Path) -> None:
@@ -63,6 +66,7 @@ def test_a_429_slows_the_endpoint_and_never_costs_a_row(tmp_path: Path) -> None:
     assert rows == {"ok": 60} and run.errors == 0
     # bounded: the endpoint slows down after a refusal instead of hammering the limit (60+ requests in all)
     assert 1 <= hyperion.counts["429"] <= 25, hyperion.counts
+    assert run.recorded == (chain.counts["requests"] + hyperion.counts["requests"], hyperion.counts["429"] + chain.counts["429"])
 
 
 def test_clients_of_one_url_share_its_pace() -> None:

@@ -66,6 +66,9 @@ class Runner:
                 run_table.record_finish(con, self.writer.run_id, run, run.outcome)
 
     async def _network(self, run: NetworkRun, plan: NetworkPlan) -> None:
+        from indexer.rpc_tally import tally_requests
+
+        tally_requests(run.http)  # this task's requests (every client the adapter opens) count for this network
         net, settings, factory, caps = plan.reader.net, plan.reader.settings, plan.reader.factory, plan.reader.caps
         writer = self.writer
         t0 = time.monotonic()
