@@ -630,14 +630,18 @@ class Reopening:
 
 
 class _Held:
-    """The same interface over a connection the caller owns (kept open, never closed here)."""
+    """The same interface over a connection the caller owns (kept open, never closed here).
+
+    One DuckDB connection refuses a second call while one is running ("connection is busy"), so units of
+    work from two threads (the fetch runner commits on a writer thread) take turns, as ``Reopening``'s do."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._mutex = threading.RLock()
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with _interrupts_as_keyboard():
+        with self._mutex, _interrupts_as_keyboard():
             yield self.con
 
 

@@ -2,7 +2,9 @@
 
 Networks run side by side; within one, ``WORKERS`` chunks are in flight so one chunk's write overlaps
 the next ones' reads, and each chunk is committed on its own (``write.BalanceWriter``), so a crash loses
-at most the chunks in flight. **A blocked network is written as error rows**, each carrying the
+at most the chunks in flight. Commits run on one writer thread, in order, off the event loop: a network
+whose chunk is being written waits for its own commit only, never another network's (a 5,000-row upsert
+on the loop would stall every provider's requests in flight meanwhile). **A blocked network is written as error rows**, each carrying the
 one-sentence reason (adapter refused its settings, tip unreadable, ``FetchBlocked`` from the preflight:
 block beyond the tip, no state at that block, wrong chain…), never as zeros: the database itself then says
 why those reserves are unchecked, even when the run's log is lost, and the next run retries them. An
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from indexer import runs as run_table
 from indexer.config import ConfigError
@@ -46,8 +49,21 @@ class Runner:
             for run in runs:
                 summary.networks[run.network] = run
                 run_table.record_start(con, self.writer.run_id, self.writer.snapshot_id, self.at, run)
-        async with run_session():
-            await asyncio.gather(*(self._recorded(run, work[run.network]) for run in runs))
+        self._commits = ThreadPoolExecutor(1, thread_name_prefix="por-commit")
+        try:
+            async with run_session():
+                await asyncio.gather(*(self._recorded(run, work[run.network]) for run in runs))
+        finally:
+            self._commits.shutdown(wait=True)  # a commit in flight lands (or not) whole before the run ends
+
+    async def _commit(self, run: NetworkRun, reference, chunk, results, reads, advance) -> None:  # type: ignore[no-untyped-def]
+        """``writer.commit`` on the writer thread; its counts reach ``advance`` back on the event loop."""
+        counted: list[tuple[int, int]] = []
+        await asyncio.get_running_loop().run_in_executor(
+            self._commits, lambda: self.writer.commit(run, reference, chunk, results, reads, lambda ok, err: counted.append((ok, err)))
+        )
+        for ok, err in counted:
+            advance(ok, err)
 
     async def _recorded(self, run: NetworkRun, plan: NetworkPlan) -> None:
         """``_network`` with its ``runs`` row finished whatever happens (Ctrl-C arrives as a cancellation)."""
@@ -127,7 +143,7 @@ class Runner:
                     except (FetchBlocked, Exception) as exc:  # noqa: BLE001 - an adapter failure becomes error rows, not a crash
                         reason = f"{net.name} adapter failed: {type(exc).__name__}: {exc}"
                         results = [BalanceResult(r, None, None, error=reason, source=run.source) for r in requests]
-                    writer.commit(run, caps.block_reference, chunk, results, reads, advance)
+                    await self._commit(run, caps.block_reference, chunk, results, reads, advance)
 
             await asyncio.gather(*(worker() for _ in range(workers)))
             run.source = fetcher.source
