@@ -2,9 +2,10 @@
 
 Networks run side by side; within one, ``WORKERS`` chunks are in flight so one chunk's write overlaps
 the next ones' reads, and each chunk is committed on its own (``write.BalanceWriter``), so a crash loses
-at most the chunks in flight. Commits run on one writer thread, in order, off the event loop: a network
-whose chunk is being written waits for its own commit only, never another network's (a 5,000-row upsert
-on the loop would stall every provider's requests in flight meanwhile). **A blocked network is written as error rows**, each carrying the
+at most the chunks in flight. Commits run on one writer thread, in order, off the event loop, and a worker
+reads its next chunk while its last one waits for the writer (up to ``BACKLOG`` chunks per worker): no
+network's reads wait on a commit, its own or another network's (a 5,000-row upsert on the loop would stall
+every provider's requests in flight meanwhile). **A blocked network is written as error rows**, each carrying the
 one-sentence reason (adapter refused its settings, tip unreadable, ``FetchBlocked`` from the preflight:
 block beyond the tip, no state at that block, wrong chain…), never as zeros: the database itself then says
 why those reserves are unchecked, even when the run's log is lost, and the next run retries them. An
@@ -31,6 +32,7 @@ from indexer.store import transaction
 
 COMMIT_CHUNK = 5_000  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
+BACKLOG = 2  # chunks per worker read and waiting for the writer thread, while the worker reads on
 
 
 class Runner:
@@ -132,6 +134,17 @@ class Runner:
             for start in range(0, len(keys), per_call):
                 queue.put_nowait(keys[start : start + per_call])
 
+            # Chunks read but not yet committed: each worker hands its chunk to the writer thread and reads the
+            # next one meanwhile, up to BACKLOG chunks per worker waiting for the writer (the most a crash loses).
+            backlog = asyncio.Semaphore(BACKLOG * workers)
+            commits: list[asyncio.Task[None]] = []
+
+            async def commit(chunk: list[ReadKey], results: list[BalanceResult]) -> None:
+                try:
+                    await self._commit(run, caps.block_reference, chunk, results, reads, advance)
+                finally:
+                    backlog.release()
+
             async def worker() -> None:
                 while not queue.empty():
                     chunk = queue.get_nowait()
@@ -143,9 +156,13 @@ class Runner:
                     except (FetchBlocked, Exception) as exc:  # noqa: BLE001 - an adapter failure becomes error rows, not a crash
                         reason = f"{net.name} adapter failed: {type(exc).__name__}: {exc}"
                         results = [BalanceResult(r, None, None, error=reason, source=run.source) for r in requests]
-                    await self._commit(run, caps.block_reference, chunk, results, reads, advance)
+                    await backlog.acquire()
+                    commits.append(asyncio.ensure_future(commit(chunk, results)))
 
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            try:
+                await asyncio.gather(*(worker() for _ in range(workers)))
+            finally:
+                await asyncio.gather(*commits)  # every chunk read lands before the network's run is finished
             run.source = fetcher.source
         finally:
             run.seconds = time.monotonic() - t0
