@@ -129,6 +129,8 @@ def main() -> None:
             predicted = plan_prediction(r, db)
             faulty_tables = tables(db)
             identical: bool | None = None
+            reference_wall: float | None = None
+            reference_bound: float | None = None
             if not args.no_reference:
                 ref = workdir / "reference.duckdb"
                 ref.unlink(missing_ok=True)
@@ -137,6 +139,8 @@ def main() -> None:
                 if ref_out.returncode != 0:
                     raise SystemExit(f"reference por run failed: {ref_out.stderr[-3000:]}")
                 identical = tables(ref) == faulty_tables
+                reference_wall = fetch_wall_s(ref)
+                reference_bound, _ = r.bound_s()
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -168,6 +172,8 @@ def main() -> None:
         "ratio": round(wall / bound, 3) if bound else None,
         "peak_rss_mb": round(peak, 1),
         "identical_with_faults": identical,
+        "reference_wall_s": round(reference_wall, 2) if reference_wall is not None else None,
+        "reference_bound_s": round(reference_bound, 2) if reference_bound is not None else None,
         "latency_s": args.latency,
         "faults": args.faults,
         "limits": limits,

@@ -119,3 +119,31 @@ def _echo() -> StubServer:
         return a
 
     return StubServer(app)
+
+
+def test_tron_reads_its_node_and_trongrid_side_by_side(tmp_path: Path) -> None:
+    """TRON's two services each at their own limit at once: the TRC-20 replay's requests to TronGrid start while
+    the node still reads TRX at the snapshot block (one request per account), not after them, so the network
+    takes as long as its slower service, not the sum of both."""
+    import hashlib
+
+    from indexer.registry import registry
+    from tests.fixtures.rehearsal import tron_node
+    from tests.fixtures.tron_node import b58
+
+    usdt = registry().coin("USDT-TRC20").contract  # type: ignore[union-attr]
+    height = 66_000_000
+    holders = [b58("41" + hashlib.sha256(f"pace {i}".encode()).hexdigest()[:40]) for i in range(220)]
+    rows = [("TRX", a, height, "", 10**6 + i) for i, a in enumerate(holders[:200])] + [("USDT-TRC20", a, height, usdt, 10**7 + i) for i, a in enumerate(holders[200:])]
+    with tron_node(rows) as node, ShapingProxy(node.url, rps=50, latency=0.01) as chain, ShapingProxy(node.url, rps=50, latency=0.01, style="trongrid") as grid:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, [("TRX" if not c else "USDT-TRC20", "TRX" if not c else "USDT", "TRON", a, h) for _, a, h, c, _ in rows])
+        opts = {"history_api": grid.url, "history_rps": 50, "history_lag_checks": 1, "history_lag_wait": 0.01, "history_probe": "TKHuVq1oKVruCGLvqVexFs6dawKv6fQgFs"}
+        cfg = PorConfig(networks={"TRON": NetworkSettings(name="TRON", rpc=[chain.url], rps=50, backoff=0.05, timeout=5, options=opts)}, path=Path("por.toml"))
+        summary = fetch_snapshot(con, cfg, sid)
+    assert (summary.networks["TRON"].ok, summary.networks["TRON"].errors) == (220, 0)
+    assert chain.counts["429"] == grid.counts["429"] == 0
+    # 200 TRX reads at 50/s keep the node busy for ~4 s; the 20 holders' replays on TronGrid run meanwhile
+    node_done = max(chain.arrivals)
+    early = sum(1 for t in grid.arrivals if t < node_done - 1.0)
+    assert early >= 20, (early, len(grid.arrivals), node_done - min(chain.arrivals))

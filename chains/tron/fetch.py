@@ -227,12 +227,20 @@ class TronFetcher:
                 for i, _ in native_at:
                     out[i] = self._error(requests[i], unverified)
                 native_at = []
-        await asyncio.gather(self._natives_at(native_at, requests, out), self._current_and_replay(current, requests, out))
+        # The node serves both halves; its TRX-at-a-block reads (one per account) would queue ahead of the few
+        # bulk current reads the TRC-20 replay needs first and leave TronGrid, another service with its own
+        # limit, idle until they end. So the bulk reads go first, then both services work side by side.
+        currents_read = asyncio.Event()
+        await asyncio.gather(
+            self._natives_at(native_at, requests, out, after=currents_read), self._current_and_replay(current, requests, out, currents_read)
+        )
         return [r if r is not None else self._error(requests[i], "internal: no result") for i, r in enumerate(out)]
 
     # -- TRX at a block ---------------------------------------------------------------
 
-    async def _natives_at(self, items: list[tuple[int, str]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+    async def _natives_at(self, items: list[tuple[int, str]], requests: Sequence[BalanceRequest], out: list[Any], after: asyncio.Event | None = None) -> None:
+        if items and after is not None:
+            await after.wait()
         async def one(i: int, holder: str) -> None:
             req = requests[i]
             block = req.block
@@ -320,7 +328,18 @@ class TronFetcher:
 
     # -- current balances and the replay ------------------------------------------------
 
-    async def _current_and_replay(self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+    async def _current_and_replay(
+        self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any], currents_read: asyncio.Event | None = None
+    ) -> None:
+        try:
+            await self._current_and_replay_inner(groups, requests, out, currents_read)
+        finally:
+            if currents_read is not None:
+                currents_read.set()
+
+    async def _current_and_replay_inner(
+        self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any], currents_read: asyncio.Event | None
+    ) -> None:
         if not groups:
             return
         try:
@@ -368,6 +387,8 @@ class TronFetcher:
                     lo, hi = self._scan_hint.get(contract, (req.block, cur.hi))
                     self._scan_hint[contract] = (min(lo, req.block), max(hi, cur.hi))
                     replays.append(self._replay(req, holder, contract, cur, out, i))
+        if currents_read is not None:
+            currents_read.set()  # the node's per-account reads may go now, beside the replay on the history API
         await asyncio.gather(*replays)
 
     async def _read_current(self, contract: str, items: list[tuple[int, str]], got: dict[int, _Current], s0: int) -> None:
