@@ -135,6 +135,7 @@ def main() -> None:
                 ref = workdir / "reference.duckdb"
                 ref.unlink(missing_ok=True)
                 r.set_faults(0.0)
+                r.reset_counts()
                 ref_out = r.run(ref)
                 if ref_out.returncode != 0:
                     raise SystemExit(f"reference por run failed: {ref_out.stderr[-3000:]}")
