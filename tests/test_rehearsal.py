@@ -13,7 +13,6 @@ What must hold, whatever the timing (this is a functional test; the figures are 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import duckdb
 import pytest
