@@ -9,7 +9,7 @@ Everything else (metadata, dependencies, scripts, entry points) lives in pyproje
 from setuptools import find_packages, setup
 
 setup(
-    packages=[*find_packages(include=["indexer", "indexer.*", "chains", "chains.*", "por", "por.*"]), "indexer._data", "indexer._queries"],
+    packages=[*find_packages(include=["indexer", "indexer.*", "chains", "chains.*", "exchanges", "exchanges.*", "por", "por.*"]), "indexer._data", "indexer._queries"],
     package_dir={"indexer._data": "data", "indexer._queries": "queries"},
     package_data={
         "indexer._data": ["*.csv"],

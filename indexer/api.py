@@ -778,7 +778,7 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
         state = f"already ingested as snapshot {sid}" if rep.duplicate_of else f"snapshot {sid}: {rep.rows:,} rows, {rep.errors:,} rejected"
         log(f"ingest {rep.source_file}: {state}")
         result.snapshots.append(SnapshotRun(snapshot_id=sid, ingest=rep))
-    have_verifiers = any(p.verifiers for p in plugins())
+    have_verifiers = any(p.schemes for p in plugins())
     for step in result.snapshots:
         if have_verifiers:
             step.verify = verify(db, step.snapshot_id, progress=progress, on_wait=on_wait)

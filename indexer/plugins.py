@@ -17,13 +17,12 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, Verdict
+from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
 
 ENTRY_POINT_GROUP = "por.chains"
 
-# verify(row, coin, compat=False) -> Verdict. With compat=True it returns the
-# verdict OKX's own tool would give (its quirks included) instead of ours.
-VerifyFn = Callable[..., Verdict]
+# verify(row, coin) -> Verdict: what one row proves under one signature scheme.
+VerifyFn = Callable[[SignedRow, Coin], Verdict]
 
 # sign(coin, message, seed) -> dict of the row cells a verifier needs
 # (address, signature1, signature2, script_or_pubkey, eoa1, eoa2): a real,
@@ -137,10 +136,32 @@ class AdapterCapabilities:
 
 
 @dataclass(frozen=True)
+class SignatureScheme:
+    """One named, strict signature scheme a chain plugin publishes (``bitcoin-signed-message``, ``eip191``, ...).
+
+    Why names: an exchange's coin map says which scheme its rows use, and the core dispatches by that name,
+    so neither the core nor an exchange plugin imports a chain. ``family`` is the short tag the registry's
+    coin maps and the stored rows (``addresses.family``) carry for it (``UTXO``, ``EVM``): kept so snapshots
+    ingested before schemes had names keep their verdicts. ``variants`` are other verdicts of the same
+    signatures that a particular reference tool gives (``okx-go``: OKX's Go VerifyAddress with its quirks);
+    an exchange plugin names the variant that is its own tool's verdict.
+    """
+
+    name: str
+    verify: VerifyFn  # the strict verdict
+    family: str = ""  # the registry's tag for this scheme ("" = known by its name only)
+    variants: Mapping[str, VerifyFn] = field(default_factory=dict)  # variant name -> verdict of that tool
+    sign: SignFn | None = None  # a fresh, valid row for ``por synth`` (None: the scheme cannot sign)
+
+    def variant(self, name: str) -> VerifyFn:
+        """The verdict of tool ``name``, or the strict one when this scheme has no such variant."""
+        return self.variants.get(name, self.verify) if name else self.verify
+
+
+@dataclass(frozen=True)
 class ChainPlugin:
     name: str
-    verifiers: Mapping[str, VerifyFn] = field(default_factory=dict)  # signature family -> verify
-    signers: Mapping[str, SignFn] = field(default_factory=dict)  # signature family -> synth signer
+    schemes: tuple[SignatureScheme, ...] = ()  # the signature schemes this chain publishes
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
@@ -180,18 +201,31 @@ def plugin_errors() -> dict[str, str]:
     return _load()[1]
 
 
-def verifier_for(family: str) -> VerifyFn | None:
+@cache
+def _schemes() -> dict[str, SignatureScheme]:
+    out: dict[str, SignatureScheme] = {}
     for plugin in plugins():
-        if family in plugin.verifiers:
-            return plugin.verifiers[family]
-    return None
+        for found in plugin.schemes:
+            for key in (found.name, found.family):
+                if key:
+                    out.setdefault(key, found)  # plugins are sorted by name: the first one wins, every time
+    return out
+
+
+def scheme(name: str) -> SignatureScheme | None:
+    """The installed scheme called ``name`` (or whose registry tag is ``name``: ``UTXO``), else None."""
+    return _schemes().get(name) if name else None
+
+
+def verifier_for(family: str, variant: str = "") -> VerifyFn | None:
+    """The verify function of scheme ``family`` (a name or a registry tag), in ``variant`` if it has one."""
+    found = scheme(family)
+    return found.variant(variant) if found is not None else None
 
 
 def signer_for(family: str) -> SignFn | None:
-    for plugin in plugins():
-        if family in plugin.signers:
-            return plugin.signers[family]
-    return None
+    found = scheme(family)
+    return found.sign if found is not None else None
 
 
 def capabilities_for(adapter: str) -> AdapterCapabilities | None:

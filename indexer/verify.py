@@ -38,6 +38,7 @@ COMMIT_SECONDS = float(os.environ.get("POR_COMMIT_SECONDS") or 5.0)  # ... or at
 # SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
 OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
 # Families for which OKX publishes no algorithm at all (SPEC §3.9).
+OKX_TOOL = "okx-go"  # the variant of each scheme that is OKX's own tool's verdict
 NO_SCHEME = {"ALGO": "OKX publishes no signature scheme for this family (USDT-ALGO is unverifiable in its own tools)"}
 
 RESULT_SCHEMA = pa.schema(
@@ -59,11 +60,12 @@ _ROW_COLUMNS = (
 
 
 # --- one row ------------------------------------------------------------------------------
-_DISPATCH: dict[tuple[str, bool, str], tuple[str, Coin | None, VerifyFn | None, str]] = {}
+Dispatch = tuple[str, Coin | None, VerifyFn | None, VerifyFn | None, str]  # family, coin, strict, tool's verdict, why-not
+_DISPATCH: dict[tuple[str, bool, str], Dispatch] = {}
 
 
-def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tuple[str, Coin | None, VerifyFn | None, str]:
-    """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup.
+def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> Dispatch:
+    """(family, coin, strict verifier, OKX tool's verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup.
 
     ``family`` is the signature family stored with the row at ingest; it wins over today's registry,
     so a later change to ``data/coins.csv`` does not re-judge an old snapshot under another scheme.
@@ -79,7 +81,7 @@ def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tup
         return found
     scheme = scheme_for(family)
     if scheme is not None:  # an exchange plugin's own convention (HTX-EVM, ...): the scheme needs no registry coin
-        found = (family, Coin(key=key, asset="", network="", family=family, address_type="", header="", decimals=None), scheme, "")
+        found = (family, Coin(key=key, asset="", network="", family=family, address_type="", header="", decimals=None), scheme, scheme, "")
         _DISPATCH[(key, audit, family)] = found
         return found
     coin = registry().coin(key) if key else None
@@ -90,24 +92,25 @@ def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tup
         # (SPEC §2.1, §3.10); its public-key path then proves the signature, never the address.
         coin = Coin(key=key, asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
     if coin is None:
-        found = ("", None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
+        found = ("", None, None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
     else:
         fn = verifier_for(coin.family)
+        tool = verifier_for(coin.family, OKX_TOOL)
         why = ""
         if fn is None:
             why = NO_SCHEME.get(coin.family) or f"no installed plugin verifies the {coin.family} family"
             broken = plugin_errors()
             if coin.family not in NO_SCHEME and broken:
                 why += " (plugins that failed to load: " + ", ".join(sorted(broken)) + ")"
-        found = (coin.family, coin, fn, why)
+        found = (coin.family, coin, fn, tool, why)
     _DISPATCH[(key, audit, family)] = found
     return found
 
 
-_NET_DISPATCH: dict[tuple[str, bool, str, str], tuple[str, Coin, VerifyFn | None, str] | None] = {}
+_NET_DISPATCH: dict[tuple[str, bool, str, str], Dispatch | None] = {}
 
 
-def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple[str, Coin, VerifyFn | None, str] | None:
+def _network_dispatch(key: str, audit: bool, family: str, network: str) -> Dispatch | None:
     """Dispatch by the row's Network cell, as OKX's current tool does (SPEC §2.0); None = the coin key decides.
 
     The network is not used when the cell names no network of the table, or when the family stored
@@ -125,12 +128,13 @@ def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple
         known = reg.network(network) or reg.network(scheme.network)
         coin = coin_for_network(scheme, key, base, known.name if known else "")
         fn = verifier_for(scheme.family)
+        tool = verifier_for(scheme.family, OKX_TOOL)
         why = ""
         if fn is None:
             why = NO_SCHEME.get(scheme.family) or f"no installed plugin verifies the {scheme.family} family"
         elif base is not None and base.family != scheme.family:
             fn = _noting(fn, f"scheme chosen by the Network cell ({network} -> {scheme.family}); the coin key {key} alone selects {base.family}")
-        found = (scheme.family, coin, fn, why)
+        found = (scheme.family, coin, fn, tool, why)
     _NET_DISPATCH[memo] = found
     return found
 
@@ -138,18 +142,18 @@ def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple
 def _noting(fn: VerifyFn, note: str) -> VerifyFn:
     """``fn`` whose strict verdicts say why the scheme is not the coin key's (the two disagree on this row)."""
 
-    def run(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-        verdict = fn(row, coin, compat) if compat else fn(row, coin)
-        if compat or not isinstance(verdict, Verdict):
+    def run(row: SignedRow, coin: Coin) -> Verdict:
+        verdict = fn(row, coin)
+        if not isinstance(verdict, Verdict):
             return verdict
         return Verdict(verdict.status, f"{verdict.reason}; {note}" if verdict.reason else note)
 
     return run
 
 
-def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
+def _run(fn: VerifyFn, row: SignedRow, coin: Coin) -> Verdict:
     try:
-        verdict = fn(row, coin, compat) if compat else fn(row, coin)
+        verdict = fn(row, coin)
     except Exception as exc:  # a malformed row must never stop a run: it fails, with the error as reason
         return Verdict("failed", f"verifier error: {type(exc).__name__}: {exc}")
     if not isinstance(verdict, Verdict):
@@ -159,15 +163,15 @@ def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
 
 def verify_row(row: SignedRow) -> tuple[str, Verdict]:
     """(family, strict verdict) of one row, through the plugin that owns the coin's family."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
+    family, coin, fn, _, why = _dispatch(row.coin, row.audit, row.family, row.network)
     if fn is None or coin is None:
         return family, Verdict("unsupported", why)
-    return family, _run(fn, row, coin, False)
+    return family, _run(fn, row, coin)
 
 
 def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
     """(family, the verdict OKX's own tool would give) of one row."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
+    family, coin, _, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
     if scheme_for(row.family) is not None:  # not an OKX row: OKX's tool never reads it, the strict verdict stands
         return verify_row(row)
     if not row.audit and row.coin.upper() in OKX_BLACKLIST:
@@ -176,7 +180,7 @@ def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
         return family, Verdict("failed", "invalid coin name")
     if fn is None:
         return family, Verdict("failed" if family not in NO_SCHEME else "unsupported", why)
-    return family, _run(fn, row, coin, True)
+    return family, _run(fn, row, coin)
 
 
 # --- one batch (runs in a worker process) -----------------------------------------------------

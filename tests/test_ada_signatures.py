@@ -21,8 +21,8 @@ from nacl.signing import SigningKey
 from pycardano import Address, Network, PointerAddress, ScriptHash, VerificationKeyHash
 
 from chains.common.encoding import bech32_encode
-from chains.ed25519 import cardano
-from chains.ed25519.verify import signed_bytes, verify_ed25519
+from chains.common import cardano
+from chains.common.framed_ed25519 import signed_bytes, verify_ed25519, verify_ed25519_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from indexer.verify import verify_row, verify_row_compat
@@ -193,4 +193,4 @@ def test_the_coin_keyed_row_uses_the_same_check() -> None:
     ada = registry().coin("ADA")
     r = ada_row(v["address"], v["message"], v["signature"], v["pubkey"], network="")
     assert verify_ed25519(r, ada).status == "verified"
-    assert verify_ed25519(r, ada, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(r, ada).status == "verified"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from chains.aptos.fetch import normalise_address as aptos_address
-from chains.ed25519.ton import parse_address
+from chains.common.toncells import parse_address
 from chains.polkadot import codec as dot
 from chains.polkadot.fetch import MIGRATION_AT_MS
 from chains.starknet.codec import ETH_TOKEN

@@ -19,7 +19,7 @@ from coincurve import PrivateKey
 from nuls2.model.data import get_address
 
 from chains.common.nuls import nuls_address, nuls_decode
-from chains.okx_ecdsa import okx_digest
+from chains.common.framed_ecdsa import okx_digest
 from indexer.models import SignedRow
 from indexer.verify import verify_row, verify_row_compat
 

@@ -67,7 +67,7 @@ def test_normalisation_is_okx_s() -> None:
 
 
 def test_every_row_names_its_source_and_a_scheme_we_run() -> None:
-    from chains.okx_ecdsa import derive_address
+    from chains.common.framed_ecdsa import derive_address
     from chains.utxo.params import HEADERS, PARAMS
 
     with (ROOT / "data" / "okx_networks.csv").open(newline="") as f:

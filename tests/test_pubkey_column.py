@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chains.okx_ecdsa import sign_okx_ecdsa
+from chains.common.framed_ecdsa import sign_okx_ecdsa
 from indexer.models import SignedRow
 from indexer.registry import registry
 from indexer.verify import verify_row, verify_row_compat

@@ -213,12 +213,12 @@ def test_blacklisted_coins_are_skipped_by_okx_only_outside_audit_files() -> None
 
 
 def test_a_verifier_exception_becomes_a_failed_verdict() -> None:
-    def explodes(row, coin, compat=False):
+    def explodes(row, coin):
         raise RuntimeError("boom")
 
     coin = registry().coin("BTC")
     row = SignedRow(row_no=1, coin="BTC", address="1x", message=MESSAGE, signature1="x")
-    verdict = _run(explodes, row, coin, False)
+    verdict = _run(explodes, row, coin)
     assert verdict == Verdict("failed", "verifier error: RuntimeError: boom")
 
 

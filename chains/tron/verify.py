@@ -17,7 +17,7 @@ from chains.common.encoding import b58check_decode, b58check_encode, b58decode_i
 from chains.common.hashes import keccak256, sha256d
 from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
-from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
+from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover, recovered_account
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["tron_digests", "tron_address", "claimed_account", "verify_tron", "sign_tron"]
@@ -63,7 +63,17 @@ def _claimed_account(address: str) -> bytes | str:
 claimed_account = _claimed_account  # public name for other schemes over TRON addresses (exchange plugins)
 
 
-def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_tron(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_tron(row, coin, False)
+
+
+def verify_tron_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_tron(row, coin, True)
+
+
+def _verify_tron(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """The same check in both modes: OKX's exact, case-sensitive comparison is already strict."""
     if compat:
         trim = row.audit
@@ -119,3 +129,27 @@ def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
+
+
+# --- scheme tron-message-or-hash (TronWeb's signMessage; HTX's trx.js) -------------------------------
+def verify_message_or_hash(row: SignedRow, coin: Coin) -> Verdict:
+    """TronWeb's TRON32 digest over the message's own bytes, else over keccak256(message) (last byte 00/01 read
+    as 27/28); strict: the recovered account must be the row's address."""
+    want = claimed_account(row.address)
+    if isinstance(want, str):
+        return Verdict("failed", want)
+    try:
+        sig = parse_hex_signature(row.signature1 if row.signature1[:2] in ("0x", "0X") else "0x" + row.signature1)
+    except SignatureError as exc:
+        return Verdict("failed", str(exc))
+    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
+    if v not in (27, 28):
+        return Verdict("failed", f"recovery byte {sig[64]} is not 00, 01, 1b or 1c")
+    sig = sig[:64] + bytes([v])
+    got = []
+    for label, digest in (("TRON32 over the message", keccak256(TRON32 + row.message.encode())), ("TRON32 over keccak256(message)", tron_digests(row.message)[0])):
+        account = recovered_account(digest, sig)
+        if account == want:
+            return Verdict("verified", "" if label.endswith("message") else "signed keccak256(message) (TronWeb with a hashed message)")
+        got.append(f"{tron_address(account) if isinstance(account, bytes) else account} ({label})")
+    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")

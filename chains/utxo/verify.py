@@ -548,7 +548,17 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
     return Verdict("verified", f"address classed {kind or 'unknown'}; OKX checks no address for it (quirk)")
 
 
-def verify_utxo(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_utxo(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_utxo(row, coin, False)
+
+
+def verify_utxo_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_utxo(row, coin, True)
+
+
+def _verify_utxo(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict verdict by default; ``compat=True`` gives OKX's ``VerifyUtxoCoin`` result."""
     return _verify_compat(row, coin) if compat else _verify_strict(row, coin)
 

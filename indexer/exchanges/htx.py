@@ -23,24 +23,14 @@ verifies them (``src/sdk/*.js``), with the chain families' code: BTC/DOGE signed
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime, timezone
 from functools import cache
 
-from chains.common.encoding import b58decode, b58encode
-from chains.common.ethaddr import strict_hex_account, to_checksum
-from chains.common.hashes import keccak256
-from chains.common.messages import TRON32, eip191_preimage
-from chains.common.secp import SignatureError, parse_hex_signature, recover
-from chains.ed25519 import addresses as ed_addresses
-from chains.ed25519.verify import libsodium_verify
-from chains.tron.verify import claimed_account, tron_address, tron_digests
-from chains.utxo.verify import verify_utxo
 from indexer.exchanges.base import ExchangePlugin, Publication, first_header, header_names, no_proof, read_data_csv
 from indexer.ingest.layouts import Layout
 from indexer.models import Coin, SignedRow, Verdict
+from indexer.plugins import VerifyFn, scheme
 from indexer.registry import Registry, registry
 
 COIN_MAP = "htx_coins.csv"
@@ -103,8 +93,8 @@ def htx_registry() -> Registry:
             asset=rec["asset"],
             network=network,
             family=rec["scheme"],
-            address_type="",
-            header="",
+            address_type=base.address_type if base else "",  # the chain scheme reads the base coin's parameters
+            header=base.header if base else "",
             decimals=base.decimals if base else (int(rec["decimals"]) if rec["decimals"] else None),
             contract=base.contract if base else (rec["contract"] if readable else ""),
             source=base.source if base else (rec["source"] if readable else ""),
@@ -130,145 +120,41 @@ def publication(file_name: str, members: list[str]) -> Publication | None:
 
 
 # ------------------------------------------------------------------------------------------ signatures
-def _btc(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    return _utxo(row, "BTC")
+def _proved_by(scheme_name: str) -> VerifyFn:
+    """HTX's rows of one coin map scheme: no proof where HTX wrote none, else the chain's scheme, named by name.
+
+    The schemes are the chains' own (``chains.utxo``'s ``bitcoin-signed-message``, ``chains.evm``'s
+    ``evm-keccak-or-eip191``, ...), found through the plugin registry: this exchange imports no chain.
+    """
+
+    def verify(row: SignedRow, coin: Coin) -> Verdict:
+        none = no_proof(row)
+        if none:
+            return none
+        found = scheme(scheme_name)
+        if found is None:
+            return Verdict("unsupported", f"no installed chain plugin publishes the {scheme_name} scheme")
+        mapped = htx_registry().coin(row.coin) or coin  # the chain parameters the coin map gives this key
+        # One signature, no script (HTX writes neither signature2 nor a redeem script).
+        return found.verify(SignedRow(row.row_no, mapped.key, row.address, row.message, row.signature1), mapped)
+
+    return verify
 
 
-def _doge(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    return _utxo(row, "DOGE")
-
-
-def _utxo(row: SignedRow, registry_key: str) -> Verdict:
-    """The Bitcoin-family signed message of the core's UTXO family, one signature, no script (HTX's rows)."""
-    none = no_proof(row)
-    if none:
-        return none
-    chain = registry().coin(registry_key)
-    if chain is None:
-        return Verdict("unsupported", f"the registry has no {registry_key} coin to take the chain parameters from")
-    return verify_utxo(SignedRow(row.row_no, registry_key, row.address, row.message, row.signature1), chain)
-
-
-def _evm_signature(text: str) -> bytes:
-    """65-byte r‖s‖v; v 0/1 (ethereumjs' fromRpcSig reads them as 27/28) or 27/28."""
-    sig = parse_hex_signature(text if text[:2] in ("0x", "0X") else "0x" + text)
-    v = sig[64]
-    if v in (0, 1):
-        v += 27
-    if v not in (27, 28):
-        raise SignatureError(f"recovery byte {sig[64]} is not 0, 1, 27 or 28")
-    return sig[:64] + bytes([v])
-
-
-def _account(digest: bytes, sig: bytes) -> bytes | str:
-    try:
-        pub = recover(digest, sig[:64], sig[64]).format(compressed=False)
-    except SignatureError as exc:
-        return str(exc)
-    return keccak256(pub[1:])[12:]
-
-
-def _evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's evm.js: recover over keccak256(message) (no prefix); if that is not the address, EIP-191."""
-    none = no_proof(row)
-    if none:
-        return none
-    want, problem = strict_hex_account(row.address)
-    if want is None:
-        return Verdict("failed", problem)
-    try:
-        sig = _evm_signature(row.signature1)
-    except SignatureError as exc:
-        return Verdict("failed", str(exc))
-    data = row.message.encode()
-    got = []
-    for label, digest in (("keccak256(message)", keccak256(data)), ("EIP-191", keccak256(eip191_preimage(data)))):
-        account = _account(digest, sig)
-        if account == want:
-            return Verdict("verified", "" if label == "EIP-191" else "signed keccak256(message) without a prefix")
-        got.append(f"{to_checksum(account) if isinstance(account, bytes) else account} ({label})")
-    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
-
-
-def _trx(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's trx.js: TronWeb's TRON32 digest over the message's bytes, then over keccak256(message)."""
-    none = no_proof(row)
-    if none:
-        return none
-    want = claimed_account(row.address)
-    if isinstance(want, str):
-        return Verdict("failed", want)
-    try:
-        sig = parse_hex_signature(row.signature1 if row.signature1[:2] in ("0x", "0X") else "0x" + row.signature1)
-    except SignatureError as exc:
-        return Verdict("failed", str(exc))
-    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
-    if v not in (27, 28):
-        return Verdict("failed", f"recovery byte {sig[64]} is not 00, 01, 1b or 1c")
-    sig = sig[:64] + bytes([v])
-    got = []
-    for label, digest in (("TRON32 over the message", keccak256(TRON32 + row.message.encode())), ("TRON32 over keccak256(message)", tron_digests(row.message)[0])):
-        account = _account(digest, sig)
-        if account == want:
-            return Verdict("verified", "" if label.endswith("message") else "signed keccak256(message) (TronWeb with a hashed message)")
-        got.append(f"{tron_address(account) if isinstance(account, bytes) else account} ({label})")
-    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
-
-
-def _ed25519(row: SignedRow, pub: bytes, address_type: str) -> Verdict:
-    try:
-        sig = base64.b64decode(row.signature1, validate=True)
-    except (binascii.Error, ValueError):
-        return Verdict("failed", "signature is not valid base64")
-    if len(sig) != 64:
-        return Verdict("failed", f"signature is {len(sig)} bytes, expected 64")
-    if not libsodium_verify(pub, row.message.encode(), sig):
-        return Verdict("failed", "ed25519 signature does not verify")
-    status, reason = ed_addresses.check(address_type, row.address, pub)
-    return Verdict(status, reason)  # type: ignore[arg-type]
-
-
-def _sol(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's sol.js: the address is base58 of the key; ed25519 over the message's UTF-8 bytes."""
-    none = no_proof(row)
-    if none:
-        return none
-    try:
-        pub = b58decode(row.address)
-    except ValueError:
-        pub = b""
-    if len(pub) != 32 or b58encode(pub) != row.address:
-        return Verdict("failed", "address is not base58 of a 32-byte ed25519 key")
-    return _ed25519(row, pub, "SOL")
-
-
-def _algo(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's algo.js: the key is the address's first 32 bytes (base32 of key ‖ SHA-512/256 checksum)."""
-    none = no_proof(row)
-    if none:
-        return none
-    try:
-        raw = base64.b32decode(row.address + "=" * (-len(row.address) % 8))
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 36 or ed_addresses.algorand_address(raw[:32]) != row.address:
-        return Verdict("failed", "address is not an Algorand address (base32 of key ‖ checksum)")
-    return _ed25519(row, raw[:32], "ALGO")
-
-
-def _none(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _none(row: SignedRow, coin: Coin) -> Verdict:
     return no_proof(row) or Verdict("unsupported", "HTX's checker has no signature scheme for this coin key")
 
 
-SCHEMES = {
-    "HTX-BTC": _btc,
-    "HTX-DOGE": _doge,
-    "HTX-EVM": _evm,
-    "HTX-TRX": _trx,
-    "HTX-SOL": _sol,
-    "HTX-ALGO": _algo,
-    "HTX-NONE": _none,
+# The coin map's scheme column -> the chain scheme HTX's checker (src/sdk/*.js) uses for it.
+SCHEME_NAMES = {
+    "HTX-BTC": "bitcoin-signed-message",  # btc.js: base64, header byte = recovery id + compression
+    "HTX-DOGE": "bitcoin-signed-message",
+    "HTX-EVM": "evm-keccak-or-eip191",  # evm.js
+    "HTX-TRX": "tron-message-or-hash",  # trx.js (TronWeb)
+    "HTX-SOL": "solana-raw-message",  # sol.js
+    "HTX-ALGO": "algorand-raw-message",  # algo.js
 }
+SCHEMES: dict[str, VerifyFn] = {tag: _proved_by(name) for tag, name in SCHEME_NAMES.items()} | {"HTX-NONE": _none}
 
 plugin = ExchangePlugin(
     name="htx",

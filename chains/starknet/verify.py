@@ -17,7 +17,6 @@ from __future__ import annotations
 from chains.common.hashes import keccak256, sha256
 from chains.common.owners import raw_cell
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
 FIELD_PRIME = 2**251 + 17 * 2**192 + 1
 EC_ORDER = 0x800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
@@ -114,7 +113,17 @@ def ecdsa_ok(msg_hash: int, r: int, s: int, public_x: int) -> bool:
         return False
 
 
-def verify_stark(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_stark(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_stark(row, coin, False)
+
+
+def verify_stark_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_stark(row, coin, True)
+
+
+def _verify_stark(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         def cell(name: str) -> str:
             value = raw_cell(row, name)
@@ -171,5 +180,3 @@ def sign_stark(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="stark", verifiers={"STARK": verify_stark}, signers={"STARK": sign_stark})

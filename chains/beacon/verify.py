@@ -17,7 +17,6 @@ from chains.common.hashes import keccak256, sha256
 from chains.common.messages import ETH32
 from chains.common.owners import raw_cell
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
 _CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 _INFINITY_G1 = b"\xc0" + bytes(47)
@@ -44,7 +43,17 @@ def bls_verify(pub: bytes, message: bytes, sig: bytes) -> bool:
     return GT.pairing_check([pk, -G1Point()], [G2Point.hash_to_curve(message, POP_DST), signature])
 
 
-def verify_beth(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_beth(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_beth(row, coin, False)
+
+
+def verify_beth_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_beth(row, coin, True)
+
+
+def _verify_beth(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict and compat agree here: the key is the address, so a valid signature is the whole proof."""
     if compat:  # OKX's VerifyAddress does not trim cells: " 0x…" fails there
         address, signature = raw_cell(row, "address"), raw_cell(row, "signature1")
@@ -94,5 +103,3 @@ def sign_beth(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="beth", verifiers={"BETH": verify_beth}, signers={"BETH": sign_beth})

@@ -23,9 +23,8 @@ from chains.common.messages import okx_preimage
 from chains.common.owners import plan_checks, raw_cell, run_plan
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
-__all__ = ["okx_digest", "fil_f1_address", "derive_address", "verify_okx_ecdsa", "sign_okx_ecdsa", "plugin"]
+__all__ = ["okx_digest", "fil_f1_address", "derive_address", "verify_okx_ecdsa", "verify_okx_ecdsa_okx_go", "sign_okx_ecdsa"]
 
 fil_f1_address = f1_address  # public name the conformance suite checks fil_address_vectors against
 
@@ -175,7 +174,17 @@ def _same_account(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_okx_ecdsa(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_okx_ecdsa(row, coin, False)
+
+
+def verify_okx_ecdsa_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_okx_ecdsa(row, coin, True)
+
+
+def _verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if row.audit:
         pubkey = raw_cell(row, "script_or_pubkey").strip() if compat else row.script_or_pubkey
         if pubkey not in ("", "null", "\\N"):
@@ -231,5 +240,3 @@ def sign_okx_ecdsa(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="okx_ecdsa", verifiers={"ECDSA": verify_okx_ecdsa}, signers={"ECDSA": sign_okx_ecdsa})

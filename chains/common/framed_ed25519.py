@@ -23,7 +23,7 @@ from chains.common.encoding import fixed_hex, varstr
 from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
-from chains.ed25519 import addresses, cardano
+from chains.common import cardano, ed25519_addresses as addresses
 from indexer.models import Coin, SignedRow, Verdict
 
 _OKX_PREFIX = varstr(OKX)
@@ -46,7 +46,17 @@ def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
 libsodium_verify = _libsodium_ok  # public name for other schemes over raw ed25519 (exchange plugins)
 
 
-def verify_ed25519(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def verify_ed25519(row: SignedRow, coin: Coin) -> Verdict:
+    """The strict verdict: what the row proves."""
+    return _verify_ed25519(row, coin, False)
+
+
+def verify_ed25519_okx_go(row: SignedRow, coin: Coin) -> Verdict:
+    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
+    return _verify_ed25519(row, coin, True)
+
+
+def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         return _verify_compat(row, coin)
     for name in ("address", "message", "signature1"):
@@ -110,7 +120,7 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
         return Verdict("failed", "ed25519 sig invalid")
     message_bytes = signed_bytes(message)
     if not _libsodium_ok(pub, message_bytes, sig):
-        from chains.ed25519.goverify import go_verify
+        from chains.common.goed25519 import go_verify
 
         if not go_verify(pub, message_bytes, sig):
             return Verdict("failed", "ed25519 sig invalid")
@@ -142,7 +152,7 @@ def signing_seed(seed: bytes) -> bytes:
 
 def canonical_address(address_type: str, pub: bytes) -> str:
     """The address a wallet of this type shows for the key (hex of the key where no derivation exists)."""
-    from chains.ed25519 import ton
+    from chains.common import toncells as ton
 
     special = {
         "TON": lambda: ton.friendly(ton.wallet_hash("v3r2", pub), True),
