@@ -15,6 +15,9 @@ setup(
         "indexer._data": ["*.csv"],
         "indexer._queries": ["*.sql"],
         "chains.evm": ["balance_reader.json", "BalanceReader.sol"],
+        "exchanges.okx": ["*.csv"],  # networks.csv
+        "exchanges.htx": ["*.csv"],  # coins.csv
+        "exchanges.binance": ["*.csv"],  # coins.csv
     },
     include_package_data=False,
 )

@@ -764,12 +764,13 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
     result = RunResult()
     connect(db, on_wait=on_wait).close()  # an unusable --db (locked, not DuckDB, newer schema) fails before any file is written
     if not files:
-        from indexer.synth import write_synth_file
+        from indexer.exchange_plugins import demo_plugin
+        from indexer.registry import registry
 
         demo = Path(demo_dir) / "por-demo.csv"
         demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
         log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        write_synth_file(demo, 2000, 1, demo_liabilities)
+        demo_plugin().synth(demo, 2000, 1, registry(), liabilities_out=demo_liabilities)
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo

@@ -441,26 +441,18 @@ def synth(
     Example: por synth --exchange binance --rows 10000000 --out wallet_address_20260401.zip
     """
     from indexer import api
-    from indexer.synth import write_synth_file, write_synth_series
+    from indexer.exchange_plugins import exchange_plugin
+    from indexer.registry import registry
 
-    if exchange.lower() != "okx":
-        from indexer.synth_exchanges import write_exchange_synth
-
-        if months is not None or liabilities_out is not None:
-            raise UserError("--months and --liabilities-out are for OKX files only")
-        try:
-            written = write_exchange_synth(exchange.lower(), out, rows, seed)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        console.print(f"wrote {written:,} {exchange.lower()} rows to {out}")
+    try:
+        plugin = exchange_plugin(exchange)
+        if plugin.synth is None:
+            raise ValueError(f"the {plugin.name} plugin writes no synthetic files")
+        console.print(plugin.synth(out, rows, seed, registry(), liabilities_out=liabilities_out, months=months))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if months is not None or not plugin.demo:
         return
-
-    if months is not None:
-        for path, liab in write_synth_series(out, rows, months, seed):
-            console.print(f"wrote {path} and {liab}")
-        return
-    counts = write_synth_file(out, rows, seed, liabilities_out)
-    console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
     if db is not None:
         for r in api.ingest([out], db, progress=_progress(), on_wait=_waiting):
             state = f"already ingested as snapshot {r.duplicate_of}" if r.duplicate_of else f"ingested as snapshot {r.snapshot_id}"

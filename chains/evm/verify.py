@@ -174,3 +174,13 @@ def verify_keccak_or_eip191(row: SignedRow, coin: Coin) -> Verdict:
             return Verdict("verified", "" if label == "EIP-191" else "signed keccak256(message) without a prefix")
         got.append(f"{to_checksum(account) if isinstance(account, bytes) else account} ({label})")
     return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
+
+
+def sign_keccak_or_eip191(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A fresh key's row for ``evm-keccak-or-eip191``: over keccak256(message) for odd seeds, EIP-191 for even ones;
+    v written 00/01 (as HTX's files write it)."""
+    key = key_from_seed(seed, b"evm-keccak-or-eip191")
+    digest = keccak256(message.encode()) if seed[-1] % 2 else keccak256(eip191_preimage(message.encode()))
+    sig = key.sign_recoverable(digest, hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {"address": "0x" + account.hex(), "signature1": "0x" + sig[:64].hex() + bytes([sig[64]]).hex()}

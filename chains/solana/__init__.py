@@ -4,12 +4,12 @@ account's transaction metadata (fetch.py over the pure decoders in codec.py).
 Signatures of SOL rows are verified by the ED25519 family plugin (``chains.common.framed_ed25519``)."""
 
 from chains.solana.fetch import make_fetcher
-from chains.solana.verify import verify_raw_message
+from chains.solana.verify import sign_raw_message, verify_raw_message
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
 
 plugin = ChainPlugin(
     name="solana",
-    schemes=(SignatureScheme("solana-raw-message", verify_raw_message),),
+    schemes=(SignatureScheme("solana-raw-message", verify_raw_message, sign=sign_raw_message),),
     adapter="solana",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

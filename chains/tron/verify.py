@@ -153,3 +153,13 @@ def verify_message_or_hash(row: SignedRow, coin: Coin) -> Verdict:
             return Verdict("verified", "" if label.endswith("message") else "signed keccak256(message) (TronWeb with a hashed message)")
         got.append(f"{tron_address(account) if isinstance(account, bytes) else account} ({label})")
     return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
+
+
+def sign_message_or_hash(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A fresh key's row for ``tron-message-or-hash``: TRON32 over keccak256(message) for odd seeds, over the message
+    for even ones; hex without 0x, v 00/01."""
+    key = key_from_seed(seed, b"tron-message-or-hash")
+    digest = keccak256(TRON32 + keccak256(message.encode())) if seed[-1] % 2 else keccak256(TRON32 + message.encode())
+    sig = key.sign_recoverable(digest, hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {"address": tron_address(account), "signature1": sig[:64].hex() + bytes([sig[64]]).hex()}

@@ -7,7 +7,7 @@ with height ``-``), an empty line, and ``coin,address,snapshot height,balance,me
 address that signs while its balance is counted elsewhere), which is NULL, never zero.
 
 Coin keys mix asset and network in many spellings, and case changes between months (``wBTC``/``WBTC``):
-``data/htx_coins.csv`` maps every key HTX used since 2022 (upper-cased) to its asset, network, form,
+``coins.csv`` (this package) maps every key HTX used since 2022 (upper-cased) to its asset, network, form,
 signature scheme and contract (a registry coin of ``data/coins.csv`` where one exists, so a contract is
 written once). ``balance_of`` says whether the contract's balance is the amount HTX states; a ``receipt``
 (jUSDT, Morpho vault shares) is stated in its underlying, so its contract never reaches the registry and
@@ -25,15 +25,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from functools import cache
 
-from indexer.exchanges.base import ExchangePlugin, Publication, first_header, header_names, no_proof, read_data_csv
-from indexer.ingest.layouts import Layout
-from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import VerifyFn, scheme
-from indexer.registry import Registry, registry
+from indexer.models import Coin, Layout, Publication, Registry, SignedRow, Verdict, first_header, header_names
+from indexer.plugins import ExchangePlugin, VerifyFn, package_csv, per_registry, scheme
 
-COIN_MAP = "htx_coins.csv"
+COIN_MAP = "coins.csv"  # package data: exchanges/htx/coins.csv
 FORMS = ("native", "wrapped", "bridged", "staked", "lent")
 # What a token contract's balanceOf is: "amount" = the amount HTX states (WBTC, aEthUSDT, stETH); "receipt" =
 # receipt units (JustLend jTokens, vault shares) while HTX states the underlying, so the contract is never read.
@@ -66,12 +62,11 @@ def recognise(records: list[list[str]]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ the coin map
-@cache
-def htx_registry() -> Registry:
+@per_registry
+def htx_registry(core: Registry) -> Registry:
     """HTX's coin keys as a Registry (networks are the core's): ``reg.coin(text)`` is case-insensitive."""
-    core = registry()
     coins: dict[str, Coin] = {}
-    for rec in read_data_csv(COIN_MAP):
+    for rec in package_csv(__name__, COIN_MAP):
         key = rec["coin_key"].upper()
         if key in coins:
             raise ValueError(f"{COIN_MAP}: {rec['coin_key']} is listed twice (keys are compared upper-cased)")
@@ -120,6 +115,20 @@ def publication(file_name: str, members: list[str]) -> Publication | None:
 
 
 # ------------------------------------------------------------------------------------------ signatures
+def no_proof(row: SignedRow) -> Verdict | None:
+    """The verdict for a row that carries no ownership proof, or None when it carries one.
+
+    HTX writes ``-`` (stored as empty) in both the message and the signature cell of an address it
+    does not prove, and a few 2022/2023 rows have a message and an empty signature: neither is a
+    failed proof, there is simply none.
+    """
+    if row.signature1:
+        return None
+    if row.message:
+        return Verdict("unsupported", f"no proof published (message {row.message!r}, no signature)")
+    return Verdict("unsupported", "no proof published")
+
+
 def _proved_by(scheme_name: str) -> VerifyFn:
     """HTX's rows of one coin map scheme: no proof where HTX wrote none, else the chain's scheme, named by name.
 
@@ -134,9 +143,9 @@ def _proved_by(scheme_name: str) -> VerifyFn:
         found = scheme(scheme_name)
         if found is None:
             return Verdict("unsupported", f"no installed chain plugin publishes the {scheme_name} scheme")
-        mapped = htx_registry().coin(row.coin) or coin  # the chain parameters the coin map gives this key
-        # One signature, no script (HTX writes neither signature2 nor a redeem script).
-        return found.verify(SignedRow(row.row_no, mapped.key, row.address, row.message, row.signature1), mapped)
+        # One signature, no script (HTX writes neither signature2 nor a redeem script). ``coin`` is the coin map's
+        # (the core hands each exchange's rows their exchange's registry coin): the chain parameters of the key.
+        return found.verify(SignedRow(row.row_no, coin.key, row.address, row.message, row.signature1), coin)
 
     return verify
 
@@ -156,6 +165,15 @@ SCHEME_NAMES = {
 }
 SCHEMES: dict[str, VerifyFn] = {tag: _proved_by(name) for tag, name in SCHEME_NAMES.items()} | {"HTX-NONE": _none}
 
+def synth(out, rows: int, seed: int, registry: Registry, liabilities_out=None, months=None) -> str:
+    """A synthetic publication in HTX's layout (``por synth --exchange htx``)."""
+    from exchanges.htx.synth import write_htx  # only when asked
+
+    if months is not None or liabilities_out is not None:
+        raise ValueError("--months and --liabilities-out are for OKX files only")
+    return f"wrote {write_htx(out, rows, seed):,} htx rows to {out}"
+
+
 plugin = ExchangePlugin(
     name="htx",
     description="HTX (Huobi): huobi_por.csv, summary + detail, BTC/EVM/TRON/SOL/ALGO signatures",
@@ -165,6 +183,8 @@ plugin = ExchangePlugin(
     registry=htx_registry,
     schemes=SCHEMES,
     publication=publication,
+    own_tokens=("HT", "HTX"),  # HT and its successor HTX
+    synth=synth,
     # HTX's rows carry two decimals (its checker's snapshot/huobi_por.csv) while its summary is summed before rounding:
     # 2025-09-11, BTC(ALL) 20089.82802 against seven rows summing to 20089.83; TRX(ALL) 0.02 apart over 14 rows.
     rounded_amounts=True,
