@@ -1,6 +1,7 @@
 """Bitcoin-family chains: ownership signatures (verify.py) and balances via Bitcoin Core RPC (fetch.py)."""
 
-from chains.utxo.fetch import REQUEST_CHUNK, make_fetcher
+from chains.utxo.factory import make_fetcher
+from chains.utxo.fetch import REQUEST_CHUNK
 from chains.utxo.verify import sign_utxo, verify_utxo, verify_utxo_okx_go
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, FeedHints, SignatureScheme
 
