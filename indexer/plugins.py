@@ -183,6 +183,9 @@ class ChainPlugin:
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
+    # Registry rows a chain installed from another distribution brings (its networks); the project's own chains
+    # keep theirs in data/networks.csv. A row of data/networks.csv with the same name wins.
+    networks: tuple[Network, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,13 @@ chain) is a line in ``data/fetch_routes.csv``.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from indexer.models import Coin, FetchRoute, Network, Registry
+from indexer.plugins import ChainPlugin, plugins
 from indexer.resources import resource_dir
 
 
@@ -102,5 +104,22 @@ def _load_routes(data_dir: Traversable | Path, networks: dict[str, Network]) -> 
 
 @cache
 def registry() -> Registry:
-    """The process-wide registry (the data files are read once)."""
-    return load_registry()
+    """The process-wide registry (the data files are read once), with the networks installed chain plugins bring."""
+    return with_plugin_networks(load_registry(), plugins())
+
+
+def with_plugin_networks(reg: Registry, installed: tuple[ChainPlugin, ...]) -> Registry:
+    """``reg`` plus each plugin's own network rows (``ChainPlugin.networks``) that ``networks.csv`` does not name.
+
+    Why: a chain from another distribution cannot add rows to our ``data/``; its package declares them instead.
+    """
+    extra = [n for p in installed for n in p.networks if n.name not in reg.networks]
+    if not extra:
+        return reg
+    networks = dict(reg.networks)
+    aliases = dict(reg.network_aliases)
+    for net in extra:
+        networks.setdefault(net.name, net)
+        for alias in (net.name, *net.aliases):
+            aliases.setdefault(alias.upper(), net.name)
+    return replace(reg, networks=networks, network_aliases=aliases)
