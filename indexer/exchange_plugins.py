@@ -90,26 +90,19 @@ def own_tokens_table() -> pa.Table:
 
 
 @cache
-def _schemes() -> dict[str, VerifyFn]:
-    out: dict[str, VerifyFn] = {}
+def _merged(field: str) -> dict:
+    """One mapping field of every installed exchange plugin, merged (``schemes``, ``constant_verdicts``)."""
+    out: dict = {}
     for plugin in exchange_plugins().values():
-        out.update(plugin.schemes)
-    return out
-
-
-@cache
-def _constants() -> dict[str, Verdict]:
-    out: dict[str, Verdict] = {}
-    for plugin in exchange_plugins().values():
-        out.update(plugin.constant_verdicts)
+        out.update(getattr(plugin, field))
     return out
 
 
 def scheme_for(family: str) -> VerifyFn | None:
     """The verifier an exchange plugin registers for a row family (``HTX-EVM``, ...), or None."""
-    return _schemes().get(family) if family else None
+    return _merged("schemes").get(family) if family else None
 
 
 def constant_verdicts() -> dict[str, Verdict]:
     """family -> the one verdict every row of that family gets (an exchange that publishes no proof)."""
-    return _constants()
+    return _merged("constant_verdicts")

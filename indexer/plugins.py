@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
+from importlib import import_module
 from importlib.metadata import entry_points
 from importlib.resources import files
 from typing import Any, Protocol
@@ -262,6 +263,20 @@ def package_csv(package: str, name: str) -> list[dict[str, str]]:
     """
     with (files(package) / name).open(newline="", encoding="utf-8") as f:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def file_synth(module: str, function: str, label: str) -> Callable[..., str]:
+    """An ``ExchangePlugin.synth`` for an exchange whose synthetic publication is one file: ``module.function(out,
+    rows, seed) -> rows written``, imported only when asked (its signers load curve libraries), with no monthly
+    series and no liabilities file."""
+
+    def synth(out: Any, rows: int, seed: int, registry: Registry, liabilities_out: Any = None, months: int | None = None) -> str:
+        if months is not None or liabilities_out is not None:
+            raise ValueError(f"--months and --liabilities-out are not supported by the {label} plugin's synth")
+        written = getattr(import_module(module), function)(out, rows, seed)
+        return f"wrote {written:,} {label} rows to {out}"
+
+    return synth
 
 
 def per_registry(build: Callable[[Registry], Registry]) -> Callable[[Registry], Registry]:

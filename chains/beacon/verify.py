@@ -16,6 +16,7 @@ from chains.common.encoding import fixed_hex
 from chains.common.hashes import keccak256, sha256
 from chains.common.messages import ETH32
 from chains.common.owners import raw_cell
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 _CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
@@ -41,16 +42,6 @@ def bls_verify(pub: bytes, message: bytes, sig: bytes) -> bool:
     if signature == G2Point.identity() or not signature.is_in_subgroup():
         return False
     return GT.pairing_check([pk, -G1Point()], [G2Point.hash_to_curve(message, POP_DST), signature])
-
-
-def verify_beth(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_beth(row, coin, False)
-
-
-def verify_beth_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_beth(row, coin, True)
 
 
 def _verify_beth(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
@@ -80,6 +71,9 @@ def _verify_beth(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if not ok:
         return Verdict("failed", "bls fail" if compat else "BLS signature does not verify")
     return Verdict("verified", "" if compat else "the address is the validator's BLS public key")
+
+
+verify_beth, verify_beth_okx_go = strict_and_okx_go(_verify_beth, "verify_beth")
 
 
 def secret_from_seed(seed: bytes) -> bytes:

@@ -22,6 +22,7 @@ from chains.common.nuls import nuls_address
 from chains.common.messages import okx_preimage
 from chains.common.owners import plan_checks, raw_cell, run_plan
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["okx_digest", "fil_f1_address", "derive_address", "verify_okx_ecdsa", "verify_okx_ecdsa_okx_go", "sign_okx_ecdsa"]
@@ -174,16 +175,6 @@ def _same_account(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def verify_okx_ecdsa(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_okx_ecdsa(row, coin, False)
-
-
-def verify_okx_ecdsa_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_okx_ecdsa(row, coin, True)
-
-
 def _verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if row.audit:
         pubkey = raw_cell(row, "script_or_pubkey").strip() if compat else row.script_or_pubkey
@@ -200,6 +191,9 @@ def _verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if not compat and verdict.status == "verified" and coin.address_type == "FLOW":
         return Verdict("signature_only", "key matches the Ethereum-style id OKX derives; Flow account addresses are assigned on-chain, not derived from keys")
     return verdict
+
+
+verify_okx_ecdsa, verify_okx_ecdsa_okx_go = strict_and_okx_go(_verify_okx_ecdsa, "verify_okx_ecdsa")
 
 
 def _published_key_verdict(row: SignedRow, coin: Coin) -> Verdict | None:

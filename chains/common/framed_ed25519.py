@@ -24,6 +24,7 @@ from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
 from chains.common import cardano, ed25519_addresses as addresses
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 _OKX_PREFIX = varstr(OKX)
@@ -44,16 +45,6 @@ def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
 
 
 libsodium_verify = _libsodium_ok  # public name for other schemes over raw ed25519 (exchange plugins)
-
-
-def verify_ed25519(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_ed25519(row, coin, False)
-
-
-def verify_ed25519_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_ed25519(row, coin, True)
 
 
 def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
@@ -78,6 +69,9 @@ def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if not coin.header and status != "failed":
         reason = f"{reason}; {_APT_NOTE}" if reason else _APT_NOTE
     return Verdict(status, reason)  # type: ignore[arg-type]
+
+
+verify_ed25519, verify_ed25519_okx_go = strict_and_okx_go(_verify_ed25519, "verify_ed25519")
 
 
 def _owner_mode(coin: Coin, row: SignedRow, pub: bytes, address_status: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from chains.common.hashes import ripemd160, sha256
 from chains.common.messages import okx_preimage
 from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, recover
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["eos_digest", "eos_public_key", "parse_eos_signature", "verify_eos", "verify_eos_okx_go", "sign_eos"]
@@ -98,16 +99,6 @@ def _key_pairs(pubkey: str, sig1: str, sig2: str) -> list[tuple[str, str, str]] 
     return [("signature1/publicKey1", sig1, k1.strip()), ("signature2/publicKey2", sig2, k2.strip())]
 
 
-def verify_eos(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_eos(row, coin, False)
-
-
-def verify_eos_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_eos(row, coin, True)
-
-
 def _verify_eos(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         address, message, sig1, sig2, pubkey = (
@@ -131,6 +122,9 @@ def _verify_eos(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
         if problem:
             return Verdict("failed", f"{label}: {problem}" if label else problem)
     return Verdict("verified") if compat else Verdict("signature_only", ACCOUNT_NOT_LINKED)
+
+
+verify_eos, verify_eos_okx_go = strict_and_okx_go(_verify_eos, "verify_eos")
 
 
 def _account_name(seed: bytes) -> str:

@@ -18,6 +18,7 @@ from chains.common.messages import ETH32
 from chains.common.owners import plan_checks, run_plan
 from chains.common.messages import eip191_preimage
 from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["evm_digest", "verify_evm", "sign_evm", "evm_address_text"]
@@ -94,16 +95,6 @@ def _same_account(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def verify_evm(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_evm(row, coin, False)
-
-
-def verify_evm_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_evm(row, coin, True)
-
-
 def _verify_evm(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict: the address (or, in owner mode, each owner EOA) must be the signer.
 
@@ -120,6 +111,9 @@ def _verify_evm(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
         return Verdict("failed", problem) if problem else _VERIFIED
     plan = plan_checks(row, compat, audit_owners=True, same=_same_account)
     return run_plan(plan, compat, lambda sig, claimed: check(sig, claimed, digest, address_type))
+
+
+verify_evm, verify_evm_okx_go = strict_and_okx_go(_verify_evm, "verify_evm")
 
 
 def _compat_message(row: SignedRow) -> str:

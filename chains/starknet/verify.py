@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from chains.common.hashes import keccak256, sha256
 from chains.common.owners import raw_cell
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 FIELD_PRIME = 2**251 + 17 * 2**192 + 1
@@ -113,16 +114,6 @@ def ecdsa_ok(msg_hash: int, r: int, s: int, public_x: int) -> bool:
         return False
 
 
-def verify_stark(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_stark(row, coin, False)
-
-
-def verify_stark_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_stark(row, coin, True)
-
-
 def _verify_stark(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         def cell(name: str) -> str:
@@ -158,6 +149,9 @@ def _verify_stark(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
         "signature_only",
         "the account address is only hashed into the message; a Starknet account's key is contract storage, not derivable",
     )
+
+
+verify_stark, verify_stark_okx_go = strict_and_okx_go(_verify_stark, "verify_stark")
 
 
 def private_key_from_seed(seed: bytes) -> int:

@@ -18,6 +18,7 @@ from chains.common.hashes import keccak256, sha256d
 from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["tron_digests", "tron_address", "claimed_account", "verify_tron", "sign_tron"]
@@ -63,16 +64,6 @@ def _claimed_account(address: str) -> bytes | str:
 claimed_account = _claimed_account  # public name for other schemes over TRON addresses (exchange plugins)
 
 
-def verify_tron(row: SignedRow, coin: Coin) -> Verdict:
-    """The strict verdict: what the row proves."""
-    return _verify_tron(row, coin, False)
-
-
-def verify_tron_okx_go(row: SignedRow, coin: Coin) -> Verdict:
-    """Variant ``okx-go``: the verdict OKX's own Go VerifyAddress gives (its quirks reproduced on purpose, SPEC §3.11)."""
-    return _verify_tron(row, coin, True)
-
-
 def _verify_tron(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """The same check in both modes: OKX's exact, case-sensitive comparison is already strict."""
     if compat:
@@ -113,6 +104,9 @@ def _verify_tron(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if got[0][:1] == got[1][:1] == "T":
         return Verdict("failed", f"signed by {got[0]} (TRON32 digest) / {got[1]} (TIP-191 digest), not {address}")
     return Verdict("failed", f"TRON32 digest: {got[0]}; TIP-191 digest: {got[1]}; claimed {address}")
+
+
+verify_tron, verify_tron_okx_go = strict_and_okx_go(_verify_tron, "verify_tron")
 
 
 def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from indexer.models import AuditPage, Claim, Layout, LiabilityError, Publication, Registry, Verdict, first_header, header_names, json_text, percent_to_ratio
-from indexer.plugins import ExchangePlugin, package_csv, per_registry
+from indexer.plugins import ExchangePlugin, file_synth, package_csv, per_registry
 
 COIN_MAP = "coins.csv"  # package data: exchanges/binance/coins.csv
 FAMILY = "BINANCE-NONE"
@@ -193,15 +193,6 @@ def audit_page(doc: Any):
     return AuditPage(str(audit_id).strip(), (merkle or "").strip() or None, create_ms, liabilities, claims)
 
 
-def synth(out, rows: int, seed: int, registry: Registry, liabilities_out=None, months=None) -> str:
-    """A synthetic publication in Binance's layout (``por synth --exchange binance``)."""
-    from exchanges.binance.synth import write_binance  # only when asked
-
-    if months is not None or liabilities_out is not None:
-        raise ValueError("--months and --liabilities-out are for OKX files only")
-    return f"wrote {write_binance(out, rows, seed):,} binance rows to {out}"
-
-
 plugin = ExchangePlugin(
     name="binance",
     description="Binance: wallet_address_<YYYYMMDD>.zip (HotCold + Deposit members), custodian per row, no ownership proofs",
@@ -214,5 +205,5 @@ plugin = ExchangePlugin(
     audit_source="binance-audit",
     publication=publication,
     own_tokens=("BNB",),
-    synth=synth,
+    synth=file_synth("exchanges.binance.synth", "write_binance", "binance"),
 )

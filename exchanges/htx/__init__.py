@@ -27,7 +27,7 @@ import re
 from datetime import datetime, timezone
 
 from indexer.models import Coin, Layout, Publication, Registry, SignedRow, Verdict, first_header, header_names
-from indexer.plugins import ExchangePlugin, VerifyFn, package_csv, per_registry, scheme
+from indexer.plugins import ExchangePlugin, file_synth, VerifyFn, package_csv, per_registry, scheme
 
 COIN_MAP = "coins.csv"  # package data: exchanges/htx/coins.csv
 FORMS = ("native", "wrapped", "bridged", "staked", "lent")
@@ -165,15 +165,6 @@ SCHEME_NAMES = {
 }
 SCHEMES: dict[str, VerifyFn] = {tag: _proved_by(name) for tag, name in SCHEME_NAMES.items()} | {"HTX-NONE": _none}
 
-def synth(out, rows: int, seed: int, registry: Registry, liabilities_out=None, months=None) -> str:
-    """A synthetic publication in HTX's layout (``por synth --exchange htx``)."""
-    from exchanges.htx.synth import write_htx  # only when asked
-
-    if months is not None or liabilities_out is not None:
-        raise ValueError("--months and --liabilities-out are for OKX files only")
-    return f"wrote {write_htx(out, rows, seed):,} htx rows to {out}"
-
-
 plugin = ExchangePlugin(
     name="htx",
     description="HTX (Huobi): huobi_por.csv, summary + detail, BTC/EVM/TRON/SOL/ALGO signatures",
@@ -184,7 +175,7 @@ plugin = ExchangePlugin(
     schemes=SCHEMES,
     publication=publication,
     own_tokens=("HT", "HTX"),  # HT and its successor HTX
-    synth=synth,
+    synth=file_synth("exchanges.htx.synth", "write_htx", "htx"),
     # HTX's rows carry two decimals (its checker's snapshot/huobi_por.csv) while its summary is summed before rounding:
     # 2025-09-11, BTC(ALL) 20089.82802 against seven rows summing to 20089.83; TRX(ALL) 0.02 apart over 14 rows.
     rounded_amounts=True,
