@@ -1,10 +1,12 @@
 """The ``por`` command: a thin typer layer over ``indexer.api``.
 
-Each command parses its arguments, calls one library function and renders the result
-(``indexer.render``). Errors become one sentence and an exit code; ``--debug`` shows the
-traceback with DuckDB's own text instead. Ctrl-C says what was committed and the command
-that resumes. To add a command, define it below with ``@app.command()`` and a docstring
-ending in ``Example: ...`` (a test enforces the example).
+Each command parses its arguments, makes one ``indexer.api`` call and renders the result (``indexer.render``);
+loops, database work and decisions live in the library, so a notebook gets what the command does. Errors become
+one sentence and an exit code; ``--debug`` shows the traceback with DuckDB's own text instead. Ctrl-C says what
+was committed and the command that resumes. To add a command, define it below with ``@app.command()`` and a
+docstring that ends in a paragraph of ``Example: ...`` lines opened by a line holding ``\\b`` (click's mark for
+"do not rewrap": each example stays whole on its own line). ``tests/test_cli_help.py`` walks the app and
+enforces it; ``docs/cli.md`` is generated from the app (``python -m indexer.cli_reference docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ import typer
 from rich.console import Console
 
 app = typer.Typer(
-    help="Check an exchange's Proof of Reserves against the chains themselves.",
+    help=(
+        "Check an exchange's Proof of Reserves against the chains themselves.\n\n\b\n"
+        "Example: por run   (a synthetic demo: ingest, verify, report; no network)\n"
+        "Example: por ingest por_csv_2026063016_V2.zip && por verify && por fetch --config por.toml && por report"
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -75,6 +81,11 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks a
     _state["debug"] = debug
 
 
+def _say(line: str) -> None:
+    """A library's ``log`` line on stdout, as text: "[...]" in a path or label is not markup, and no wrapping."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def _waiting(message: str) -> None:
     err_console.print(f"[yellow]{message}…[/yellow]")
 
@@ -119,68 +130,52 @@ def ingest(
 
     The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip). A file is refused
     (exit 2, nothing written) when it is cut short, every row is refused, or its rows do not add up to its summary.
+    A refused file does not stop the others: each is its own publication, and every refusal is printed.
+
+    \b
     Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
     Example: por ingest huobi_por.csv wallet_address_20260401.zip   (HTX and Binance, recognised from their headers)
     Example: por ingest nightly.zip --max-rejected 0.1%
     """
     from indexer import api
-    from indexer.ingest import IngestError
-    from indexer.ingest.rejects import RejectLimit
 
+    seen: list[api.IngestOutcome] = []
+
+    def heard(outcome: api.IngestOutcome) -> None:
+        seen.append(outcome)
+        _show_ingest(outcome)
+
+    def message() -> str:
+        if len(seen) >= len(files):
+            return "interrupted: every file was loaded or refused before it; committed work is kept."
+        path, rest = files[len(seen)], [str(p) for p in files[len(seen):]]
+        again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label", "--max-rejected")),
+                            *(["--allow-mismatch"] if allow_mismatch else [])])  # fmt: skip
+        loaded = [str(o.path) for o in seen if o.loaded]
+        before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
+        return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
+
+    _on_interrupt(message)
     try:
-        limit = RejectLimit.parse(max_rejected) if max_rejected is not None else None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-    failed = []
-    loaded: list[str] = []
-    progress = _progress()
-    for i, path in enumerate(files):
-        rest = [str(p) for p in files[i:]]
-
-        def message(path: Path = path, rest: list[str] = rest) -> str:
-            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label", "--max-rejected")),
-                                *(["--allow-mismatch"] if allow_mismatch else [])])
-            before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
-            return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
-
-        _on_interrupt(message)
-        try:
-            reports = api.ingest([path], db, exchange=exchange, label=label, allow_mismatch=allow_mismatch, max_rejected=limit,
-                                 progress=progress, on_wait=_waiting)  # fmt: skip
-        except IngestError as exc:
-            from rich.markup import escape
-
-            err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-            failed.append(path)
-            continue
-        for r in reports:
-            if r.duplicate_of is not None:
-                console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
-            else:
-                loaded.append(str(path))
-                named = f" \"{r.label}\"" if r.label else ""
-                console.print(
-                    f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
-                    f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
-                )
-                _print_summary_check(r)
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        api.ingest(files, db, exchange=exchange, label=label, allow_mismatch=allow_mismatch, max_rejected=max_rejected,
+                   on_error="continue", on_file=heard, progress=_progress(), on_wait=_waiting)  # fmt: skip
+    except api.FilesRefused:
+        raise typer.Exit(EXIT_BAD_INPUT) from None  # each refusal is already printed, in its place
 
 
-def _print_summary_check(report) -> None:
-    """What the summary check said of a loaded file: the mismatches it was loaded with, totals it could not compare."""
+def _show_ingest(outcome) -> None:
+    """Print what ingest did with one file (``api.ingest_messages``, the one wording): its line on stdout,
+    warnings, notes and refusals on stderr."""
     from rich.markup import escape
 
-    check = report.summary
-    if check is None:
-        return
-    if check.mismatches:
-        text = check.mismatch_text(more_hint=" (published_totals_check lists them)")
-        err_console.print(f"[yellow]warning:[/yellow] {escape(report.source_file)}: loaded with --allow-mismatch: {escape(text)}.", soft_wrap=True)
-    for why, members in check.not_compared.items():
-        err_console.print(f"note: {escape(', '.join(members))}: summary totals not compared: {escape(why)}.", soft_wrap=True)
+    from indexer.api import ingest_messages
+
+    styles = {"warning": "[yellow]warning:[/yellow]", "note": "note:", "error": "[red]error:[/red]"}
+    for m in ingest_messages(outcome):
+        if m.level == "info":
+            console.print(m.text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            err_console.print(f"{styles[m.level]} {escape(m.text)}", soft_wrap=True)
 
 
 def _passed_options(names: tuple[str, ...]) -> list[str]:
@@ -207,27 +202,23 @@ def verify(
 ) -> None:
     """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
+    \b
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
     """
     from indexer import api
 
-    sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda: _interrupted_message(db, sid, "verify"))
-    summary = api.verify(db, sid, workers=workers, okx_compat=okx_compat, progress=_progress(), on_wait=_waiting)
+    summary = api.verify(db, snapshot, workers=workers, okx_compat=okx_compat, progress=_progress(),
+                         on_snapshot=_resumable(db, "verify"), on_wait=_waiting)  # fmt: skip
     _print_verify_summary(summary)
     console.print(f"{summary}")
-    if fail_on_failed and summary.by_status.get("failed"):
-        raise CheckFailed("some signatures failed verification")
+    if fail_on_failed and (failed := api.verify_failures(summary)):
+        raise CheckFailed(failed)
 
 
-def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
-    from indexer import api
-
-    con = api.open_db(db, on_wait=_waiting)  # read-only: the library's writer migrates once, after this
-    try:
-        return api.resolve_snapshot(con, snapshot)
-    finally:
-        con.close()
+def _resumable(db: Path | None, what: str) -> Callable[[int], None]:
+    """The ``on_snapshot`` of a long writer: once the library names the snapshot, Ctrl-C says what of it is
+    committed and the command that resumes it."""
+    return lambda sid: _on_interrupt(lambda: _interrupted_message(db, sid, what))
 
 
 def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
@@ -272,23 +263,19 @@ def fetch(
 ) -> None:
     """Fetch on-chain balances for every row an installed adapter serves; resumable. Readers may query meanwhile.
 
+    \b
     Example: por fetch --config por.toml --network ETH --at snapshot
     """
     from indexer import api
 
-    sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda: _interrupted_message(db, sid, "fetch"))
     utxo_options: dict[str, Any] = ({"rewind": True} if rewind else {}) | ({"utxo_dump": str(utxo_dump)} if utxo_dump else {})
     summary = api.fetch(
-        db, config, sid, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
-        progress=_progress(), on_wait=_waiting,
+        db, config, snapshot, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
+        progress=_progress(), on_snapshot=_resumable(db, "fetch"), on_wait=_waiting,
     )  # fmt: skip
     console.print(f"{summary}")
-    if fail_on_error and (summary.blocked or summary.rows_error or summary.rows_latest_proxy):
-        raise CheckFailed(
-            f"{summary.rows_error:,} balances could not be read, {summary.rows_latest_proxy:,} only at the current state;"
-            f" blocked networks: {', '.join(summary.blocked) or 'none'}"
-        )
+    if fail_on_error and (failed := api.fetch_failures(summary)):
+        raise CheckFailed(failed)
 
 
 @app.command()
@@ -300,13 +287,14 @@ def networks(
 ) -> None:
     """List every network in the registry, its balance adapter, whether it is configured, and its rows in the database (read-only).
 
+    \b
     Example: por networks --config por.toml --db por.duckdb
     """
     from indexer import api
-    from indexer.plugins import plugin_errors
 
-    _render(api.networks(config, db, snapshot, on_wait=_waiting), format)
-    for name, error in plugin_errors().items():
+    listed = api.networks(config, db, snapshot, on_wait=_waiting)
+    _render(listed, format)
+    for name, error in listed.plugin_errors.items():
         err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
 
 
@@ -321,6 +309,8 @@ def liabilities(
     """Load what the exchange owes per asset; Merkle files and zk proofs are checked first.
 
     The audit page binds to the snapshot (default: the latest); a zk proof must match its merkleHash.
+
+    \b
     Example: por liabilities audit_508399035.json --snapshot 3 && por liabilities por_508399035_proof_data.zip
     """
     from indexer import api
@@ -366,6 +356,7 @@ def report(
     --min-ratio judges the on-chain ratio only (balances read for the snapshot block over liabilities; never the
     exchange's claimed or published figures, never custody reserves) and fails where coverage is incomplete.
 
+    \b
     Example: por report --snapshot 3 --format json --min-ratio 1.0
     Example: por report --format html --out okx-2026-05.html
     """
@@ -374,13 +365,13 @@ def report(
     threshold = _decimal_option("--min-ratio", min_ratio)
     if allow_partial and threshold is None:
         raise UserError("--allow-partial only changes what --min-ratio judges: give --min-ratio too")
-    if format is ReportFormat.html:
-        path = api.report_html(db, snapshot, out, on_wait=_waiting)
-        console.print(f"wrote {path}")
-    fmt = Format.table if format is ReportFormat.html else Format(format.value)
-    result = api.report(db, snapshot, wide=wide or fmt is not Format.table, on_wait=_waiting)
+    html = format is ReportFormat.html
+    fmt = Format.table if html else Format(format.value)
+    result = api.report(db, snapshot, wide=wide or fmt is not Format.table, html=html, out=out, on_wait=_waiting)
     status = console if fmt is Format.table else err_console  # json/csv keep stdout for the data
-    if format is not ReportFormat.html:
+    if html:
+        console.print(f"wrote {result.html_path}")
+    else:
         _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS, prefer=api.REPORT_KEEP)
         status.print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
     if threshold is not None:
@@ -412,13 +403,15 @@ def sql(
 ) -> None:
     """Run SQL over the tables and views; read-only unless --write.
 
+    \b
     Example: por sql "select asset, onchain_verified_amount from reserves where snapshot_id = 1 order by 2 desc"
     """
     from indexer import api
 
-    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, on_wait=_waiting)
-    if write and api.writes(query):
-        err_console.print("--write: the statements ran and their changes are committed.")
+    def committed(text: str) -> None:
+        err_console.print(f"--write: {text}.", markup=False, highlight=False, soft_wrap=True)
+
+    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, log=committed, on_wait=_waiting)
     if result is not None:
         _render(result, format, wide=wide)
 
@@ -436,27 +429,17 @@ def synth(
 ) -> None:
     """Write a realistic synthetic PoR file with real signatures (the built-in demo input), in an exchange's layout.
 
+    With --db every file written is ingested too (a --months series: every month).
+
+    \b
     Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv --db demo.duckdb
     Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
     Example: por synth --exchange binance --rows 10000000 --out wallet_address_20260401.zip
     """
     from indexer import api
-    from indexer.exchange_plugins import exchange_plugin
-    from indexer.registry import registry
 
-    try:
-        plugin = exchange_plugin(exchange)
-        if plugin.synth is None:
-            raise ValueError(f"the {plugin.name} plugin writes no synthetic files")
-        console.print(plugin.synth(out, rows, seed, registry(), liabilities_out=liabilities_out, months=months))
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    if months is not None or not plugin.demo:
-        return
-    if db is not None:
-        for r in api.ingest([out], db, progress=_progress(), on_wait=_waiting):
-            state = f"already ingested as snapshot {r.duplicate_of}" if r.duplicate_of else f"ingested as snapshot {r.snapshot_id}"
-            console.print(f"{out}: {state} in {db}")
+    api.synth(out, rows, exchange=exchange, seed=seed, liabilities_out=liabilities_out, months=months, db=db, on_file=_show_ingest,
+              progress=_progress(), log=_say, on_wait=_waiting)  # fmt: skip
 
 
 @app.command()
@@ -471,6 +454,9 @@ def run(
 ) -> None:
     """Everything the installed plugins can do: ingest, verify, fetch (with --config), report.
 
+    A refused file ends the run (exit 2) before anything is verified or fetched; the files loaded before it stay.
+
+    \b
     Example: por run okx_por.csv --config por.toml --liabilities liabilities.csv
     """
     from indexer import api
@@ -479,9 +465,10 @@ def run(
     _on_interrupt(lambda: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
     try:
         result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, allow_mismatch=allow_mismatch,
-                         max_rejected=max_rejected, progress=_progress(), log=console.print, on_wait=_waiting)  # fmt: skip
-    except IngestError as exc:
-        raise UserError(str(exc)) from None
+                         max_rejected=max_rejected, on_error="stop", on_file=_show_ingest, progress=_progress(), log=_say,
+                         on_wait=_waiting)  # fmt: skip
+    except IngestError:
+        raise typer.Exit(EXIT_BAD_INPUT) from None  # the refusal is already printed, in its place
     for step in result.snapshots:
         if step.verify is not None:
             _print_verify_summary(step.verify)
@@ -504,6 +491,7 @@ def diff(
 ) -> None:
     """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change (read-only).
 
+    \b
     Example: por diff 3 4 --format csv
     Example: por diff 3 4 --addresses added
     """
@@ -512,7 +500,10 @@ def diff(
     _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format)
 
 
-prices_app = typer.Typer(help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.", no_args_is_help=True)
+prices_app = typer.Typer(
+    help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.\n\n\b\nExample: por prices fetch --config por.toml",
+    no_args_is_help=True,
+)
 app.add_typer(prices_app, name="prices")
 
 
@@ -523,6 +514,7 @@ def prices_import(
 ) -> None:
     """Load USD prices from a CSV (works offline); a file with any bad line is refused whole.
 
+    \b
     Example: por prices import prices.csv   (asset,at,usd / BTC,2026-05-01,96512.25)
     """
     from indexer import api
@@ -538,27 +530,12 @@ def prices_fetch(
 ) -> None:
     """Fetch historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko); cached.
 
+    \b
     Example: por prices fetch --config por.toml
     """
     from indexer import api
 
-    progress = _progress()
-
-    def show(source: str, done: int, total: int) -> None:
-        task = f"prices from {source}"
-        if show.done.get(task) is None:
-            progress.start(task, total or None)
-            show.done[task] = 0
-        progress.advance(task, done - show.done[task])
-        show.done[task] = done
-
-    show.done = {}  # type: ignore[attr-defined]
-    try:
-        report = api.fetch_prices(db, config, snapshot, on_progress=show, on_wait=_waiting)
-    finally:
-        for task in show.done:  # type: ignore[attr-defined]
-            progress.finish(task)
-    console.print(f"{report}")
+    console.print(f"{api.fetch_prices(db, config, snapshot, progress=_progress(), on_wait=_waiting)}")
 
 
 @app.command()
@@ -571,13 +548,12 @@ def export(
 ) -> None:
     """Export every table and the main views as Parquet for DuckDB, Spark, Trino or pandas (read-only).
 
+    \b
     Example: por export --format parquet out/por-parquet --snapshot 3
     """
     from indexer import api
 
-    if format != "parquet":
-        raise UserError(f"--format {format} is not supported; use parquet")
-    console.print(f"{api.export(out_dir, db, snapshot, overwrite=overwrite, on_wait=_waiting)}")
+    console.print(f"{api.export(out_dir, db, snapshot, format=format, overwrite=overwrite, on_wait=_waiting)}")
 
 
 # ---------------------------------------------------------------------------------------- entry point

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 SignatureStatus = Literal["verified", "signature_only", "failed", "unsupported"]
@@ -240,7 +241,7 @@ class Layout:
     required: tuple[str, ...]  # fields that must be non-empty
     min_cells: int  # a row with fewer cells is malformed
     amounts_in_base_units: bool = False
-    # Exchange plugins' dialects (indexer/exchanges): an empty or absent-marked amount is "no claimed amount"
+    # Exchange plugins' dialects (exchanges/): an empty or absent-marked amount is "no claimed amount"
     # (NULL, never 0); extra cell texts that mean "absent" (HTX's ``-``); coin resolved from (coin, network).
     amount_optional: bool = False
     null_markers: frozenset[str] = frozenset()
@@ -324,6 +325,16 @@ def percent_to_ratio(text: str, where: str = "capitalRatio") -> str:
     if scale > _RATIO_MAX_SCALE:
         raise LiabilityError(f"{where} {text!r} has more decimals than an exact ratio column holds ({_RATIO_MAX_SCALE - 2})")
     return from_base_units(to_base_units(body, len(frac)), scale)
+
+
+@dataclass
+class SynthWritten:
+    """What an exchange plugin's ``synth`` wrote (``por synth``, the demo input of ``por run``)."""
+
+    files: list[Path]  # the publication files, in the order written
+    liabilities: list[Path] = field(default_factory=list)  # their asset,amount files, where it writes them
+    rows: int = 0  # detail rows, all files
+    coin_keys: int | None = None  # distinct coin keys, where it counts them (one file)
 
 
 # --- the registry (its loader: indexer.registry) ---------------------------------------------------------

@@ -31,6 +31,7 @@ from indexer.models import (
     Publication,
     Registry,
     SignedRow,
+    SynthWritten,
     Verdict,
 )
 
@@ -249,9 +250,9 @@ class ExchangePlugin:
     tool_skips: frozenset[str] = frozenset()  # coin keys its tool skips (neither verified nor failed)
     unverifiable: Mapping[str, str] = field(default_factory=dict)  # family -> why no scheme can exist (none published)
     own_tokens: tuple[str, ...] = ()  # assets that are the exchange's own token (left out of "clean" reserves)
-    # (out, rows, seed, core registry, liabilities_out, months) -> one line for the user: a synthetic publication in
-    # the exchange's own layout (``por synth --exchange NAME``); ValueError for an option it does not support
-    synth: Callable[..., str] | None = None
+    # (out, rows, seed, core registry, liabilities_out, months) -> SynthWritten: a synthetic publication in the
+    # exchange's own layout (``por synth --exchange NAME``); ValueError for an option it does not support
+    synth: Callable[..., SynthWritten] | None = None
     demo: bool = False  # its synth writes the demo input of ``por run`` without files (one installed plugin says so)
 
 
@@ -265,16 +266,16 @@ def package_csv(package: str, name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def file_synth(module: str, function: str, label: str) -> Callable[..., str]:
+def file_synth(module: str, function: str, label: str) -> Callable[..., SynthWritten]:
     """An ``ExchangePlugin.synth`` for an exchange whose synthetic publication is one file: ``module.function(out,
     rows, seed) -> rows written``, imported only when asked (its signers load curve libraries), with no monthly
     series and no liabilities file."""
 
-    def synth(out: Any, rows: int, seed: int, registry: Registry, liabilities_out: Any = None, months: int | None = None) -> str:
+    def synth(out: Any, rows: int, seed: int, registry: Registry, liabilities_out: Any = None, months: int | None = None) -> SynthWritten:
         if months is not None or liabilities_out is not None:
-            raise ValueError(f"--months and --liabilities-out are not supported by the {label} plugin's synth")
+            raise ValueError(f"--months and --liabilities-out are not supported by the {label} plugin's synth (one file, no liabilities)")
         written = getattr(import_module(module), function)(out, rows, seed)
-        return f"wrote {written:,} {label} rows to {out}"
+        return SynthWritten(files=[out], rows=written)
 
     return synth
 

@@ -1,4 +1,4 @@
-"""HTX's token keys: the contracts in ``data/htx_coins.csv`` are the ones the public registries name, and
+"""HTX's token keys: the contracts in ``exchanges/htx/coins.csv`` are the ones the public registries name, and
 a key is read from its contract only when the contract's balance is the amount HTX states.
 
 The confirmed values are written out here (not read back from the file), so a typo in the map fails; the

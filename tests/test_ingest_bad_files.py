@@ -215,7 +215,7 @@ def test_htx_rows_rounded_to_cents_add_up_within_their_rounding(con, tmp_path):
 
 def test_htx_whole_figures_written_with_two_zero_decimals_and_summary_spellings(con, tmp_path):
     """2026-02-09: HTX-TRC20 249706562775323.00 (a whole figure) against rows summing to ...322.49; its summary writes
-    USDT-ERC20 and SOL-USDC where its rows write USDT-ETH and USDC-SOL (data/htx_coins.csv: the same holdings)."""
+    USDT-ERC20 and SOL-USDC where its rows write USDT-ETH and USDC-SOL (exchanges/htx/coins.csv: the same holdings)."""
     summary = ["HTX-TRC20,79736938,249706562775323.00", "USDT-ERC20,24355911,17856625.37", "SOL-USDC,397161865,2906000"]
     rows = [
         ("HTX-TRC20", "TDToUxX8sH4z6moQpK3ZLAN24eupu2ivA4", "79736938", "246413348367579.00"),

@@ -14,7 +14,7 @@ from typing import Any
 from exchanges.okx.audit import audit_object, parse_audit_page
 from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, normalise_header_cell, summary_header_width
 from exchanges.okx.networks import overlay_family, scheme_of
-from indexer.models import AuditPage, Registry, Verdict
+from indexer.models import AuditPage, Registry, SynthWritten, Verdict
 from indexer.plugins import ExchangePlugin
 
 # OKX's ETH staking file names each validator, its amount and its withdrawal address, and signs nothing: its rows
@@ -49,7 +49,7 @@ def audit_page(doc: Any) -> AuditPage | None:
     return parse_audit_page(doc) if audit_object(doc) is not None else None
 
 
-def synth(out: Path, rows: int, seed: int, registry: Registry, liabilities_out: Path | None = None, months: int | None = None) -> str:
+def synth(out: Path, rows: int, seed: int, registry: Registry, liabilities_out: Path | None = None, months: int | None = None) -> SynthWritten:
     """A synthetic OKX publication (``por synth``, the demo's input): real signatures by the installed schemes' signers.
 
     ``months`` writes a monthly series into the directory ``out``; ``liabilities_out`` an ``asset,amount`` file.
@@ -57,9 +57,11 @@ def synth(out: Path, rows: int, seed: int, registry: Registry, liabilities_out: 
     from exchanges.okx.synth import write_synth_file, write_synth_series  # signers load curve libraries: when asked
 
     if months is not None:
-        return "\n".join(f"wrote {path} and {liab}" for path, liab in write_synth_series(registry, out, rows, months, seed))
-    counts = write_synth_file(registry, out, rows, seed, liabilities_out)
-    return f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}"
+        series = write_synth_series(registry, Path(out), rows, months, seed)
+        return SynthWritten(files=[p for p, _ in series], liabilities=[liab for _, liab in series], rows=rows * months)
+    liabilities = Path(liabilities_out) if liabilities_out is not None else None
+    counts = write_synth_file(registry, Path(out), rows, seed, liabilities)
+    return SynthWritten(files=[Path(out)], liabilities=[liabilities] if liabilities else [], rows=sum(counts.values()), coin_keys=len(counts))
 
 
 plugin = ExchangePlugin(
