@@ -228,8 +228,6 @@ class ExchangePlugin:
     constant_verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # family -> the verdict of every row
     audit_page: Callable[[Any], AuditPage | None] | None = None  # parsed JSON -> its AuditPage, or None if not its page
     audit_source: str = ""  # liabilities.source prefix of its audit page
-    # (name, raw bytes) -> asset -> exact amount text, or None when the file is not its liability file (Merkle trees)
-    liability_file: Callable[[str, bytes], tuple[str, dict[str, str]] | None] | None = None
     publication: Callable[[str, list[str]], Publication | None] | None = None  # file + member names -> date, label
     # True when the exchange writes each detail amount rounded at its last written digit (HTX: two decimals), so its
     # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.
