@@ -893,17 +893,17 @@ class SynthResult:
     exchange: str
     months: int | None = None  # a monthly series (OKX): one file and its liabilities per month
     files: list[Path] = field(default_factory=list)  # the PoR files, in the order written
-    liabilities: list[Path] = field(default_factory=list)  # their asset,amount files (OKX only)
+    liabilities: list[Path] = field(default_factory=list)  # their asset,amount files (where the plugin writes them)
     rows: int = 0  # detail rows written, all files
     coin_keys: int | None = None  # distinct coin keys (one OKX file)
     ingested: list[IngestOutcome] = field(default_factory=list)  # with ``db``: one per file
 
     def lines(self) -> list[str]:
         """What was written, one line per file or series month (what ``por synth`` prints)."""
-        if self.exchange != "okx":
-            return [f"wrote {self.rows:,} {self.exchange} rows to {self.files[0]}"]
         if self.months is not None:
             return [f"wrote {path} and {liab}" for path, liab in zip(self.files, self.liabilities)]
+        if self.coin_keys is None:  # a plugin that does not count coin keys
+            return [f"wrote {self.rows:,} {self.exchange} rows to {self.files[0]}"]
         return [f"wrote {self.rows:,} rows over {self.coin_keys} coin keys to {self.files[0]}"]
 
 
@@ -931,31 +931,17 @@ def synth(
     name = exchange.lower()
     out = Path(out)
     result = SynthResult(name, months)
-    # ---- one spot that knows the exchanges: each exchange plugin's own ``synth`` replaces this chain (issue 17).
-    if name == "okx":
-        from indexer.synth import write_synth_file, write_synth_series
+    from indexer.exchange_plugins import exchange_plugin  # the plugin writes its own layout
+    from indexer.registry import registry
 
-        if months is not None:
-            for path, liab in write_synth_series(out, rows, months, seed):
-                result.files.append(path)
-                result.liabilities.append(liab)
-            result.rows = rows * months
-        else:
-            counts = write_synth_file(out, rows, seed, Path(liabilities_out) if liabilities_out is not None else None)
-            result.files.append(out)
-            result.liabilities += [Path(liabilities_out)] if liabilities_out is not None else []
-            result.rows, result.coin_keys = sum(counts.values()), len(counts)
-    else:
-        from indexer.synth_exchanges import write_exchange_synth
-
-        if months is not None or liabilities_out is not None:
-            raise PorError("--months and --liabilities-out are for OKX files only")
-        try:
-            result.rows = write_exchange_synth(name, out, rows, seed)
-        except ValueError as exc:
-            raise PorError(str(exc)) from None
-        result.files.append(out)
-    # ---- end of the exchange-specific spot
+    try:
+        plugin = exchange_plugin(name)
+        if plugin.synth is None:
+            raise ValueError(f"the {plugin.name} plugin writes no synthetic publications")
+        written = plugin.synth(out, rows, seed, registry(), liabilities_out=liabilities_out, months=months)
+    except ValueError as exc:
+        raise PorError(str(exc)) from None
+    result.files, result.liabilities, result.rows, result.coin_keys = written.files, written.liabilities, written.rows, written.coin_keys
     for line in result.lines() if log is not None else ():
         log(line)
     if db is not None:
@@ -1033,12 +1019,13 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
     result = RunResult()
     connect(db, on_wait=on_wait).close()  # an unusable --db (locked, not DuckDB, newer schema) fails before any file is written
     if not files:
-        from indexer.synth import write_synth_file
+        from indexer.exchange_plugins import demo_plugin
+        from indexer.registry import registry
 
         demo = Path(demo_dir) / "por-demo.csv"
         demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
         log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        write_synth_file(demo, 2000, 1, demo_liabilities)
+        demo_plugin().synth(demo, 2000, 1, registry(), liabilities_out=demo_liabilities)
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo
@@ -1051,7 +1038,7 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
     for rep in loaded:
         sid = rep.snapshot_id if rep.snapshot_id is not None else rep.duplicate_of
         result.snapshots.append(SnapshotRun(snapshot_id=sid, ingest=rep))
-    have_verifiers = any(p.verifiers for p in plugins())
+    have_verifiers = any(p.schemes for p in plugins())
     for step in result.snapshots:
         if have_verifiers:
             step.verify = verify(db, step.snapshot_id, progress=progress, on_wait=on_wait)

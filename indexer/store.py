@@ -690,9 +690,9 @@ def _sync_registry(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
-    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it
+    """Mirror each exchange plugin's ``own_tokens`` so the "clean" USD views can join on it
     (inside the caller's transaction)."""
-    from indexer.exchanges import own_tokens_table
+    from indexer.exchange_plugins import own_tokens_table
 
     con.execute("delete from exchange_own_tokens")
     append_arrow(con, "exchange_own_tokens", own_tokens_table())

@@ -24,12 +24,12 @@ from indexer.audit import (
     NOT_INSTALLED,
     find_verifier,
     load_liability_file,
-    parse_audit_page,
     parse_sum_proof,
     percent_to_ratio,
     proof_status,
     root_hash_hex,
 )
+from exchanges.okx.audit import parse_audit_page
 from indexer.ingest import ingest_file
 from indexer.liabilities import LiabilityError
 from tests.test_views import FILE, ROW, put_balance

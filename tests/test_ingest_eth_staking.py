@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 
 from indexer.ingest import IngestError, ingest_file
-from indexer.ingest.layouts import detect_detail_layout, normalise_header_cell
+from exchanges.okx.layouts import detect_detail_layout, normalise_header_cell
 from indexer.verify import verify_snapshot
 from tests.test_ingest import table, write
 from tests.test_ingest_publication import MAIN, archive

@@ -1,6 +1,6 @@
 """aelf balances: ``MultiToken.GetBalance`` through the node's HTTP API (current state only).
 
-ELF signatures are OKX-header ECDSA (``chains.okx_ecdsa``); this plugin only reads balances.
+ELF signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``); this plugin only reads balances.
 """
 
 from chains.aelf.fetch import make_fetcher

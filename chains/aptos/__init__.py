@@ -1,6 +1,6 @@
 """Aptos balances at a ledger version (REST ``/v1/view?ledger_version=``): APT and fungible assets.
 
-Aptos signatures (ed25519, auth keys) live in ``chains.ed25519``; this plugin only reads balances.
+Aptos signatures (ed25519, auth keys) live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.aptos.fetch import make_fetcher

@@ -1,6 +1,6 @@
 """Filecoin balances at an epoch (Lotus JSON-RPC ``Filecoin.StateGetActor`` at a tipset).
 
-f1/f3 signatures are OKX-header ECDSA (``chains.okx_ecdsa``), f410 rows are EVM; this plugin only reads balances.
+f1/f3 signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``), f410 rows are EVM; this plugin only reads balances.
 """
 
 from chains.filecoin.fetch import make_fetcher

@@ -1,6 +1,6 @@
 """Polkadot relay chain and Asset Hub balances at a block hash (Substrate storage reads).
 
-SS58/ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
+SS58/ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.polkadot.fetch import make_fetcher

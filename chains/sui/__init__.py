@@ -1,7 +1,7 @@
 """Sui balances at a checkpoint through Sui's GraphQL RPC: ``checkpoint(sequenceNumber).query`` inside the service's
 consistent range, else the current balance replayed back over the address's transactions' balance changes.
 
-Sui ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
+Sui ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.sui.fetch import make_fetcher

@@ -1,6 +1,6 @@
 """TON balances at a masterchain seqno (toncenter v2 HTTP API): TON and jettons (USDT on TON).
 
-TON wallet signatures live in ``chains.ed25519``; this plugin only reads balances.
+TON wallet signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.ton.fetch import make_fetcher

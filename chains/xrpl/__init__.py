@@ -1,6 +1,6 @@
 """XRP Ledger balances at a ledger index (rippled JSON-RPC ``account_info``).
 
-Signatures of XRP rows are OKX-header ECDSA and live in ``chains.okx_ecdsa``; this plugin only reads balances.
+Signatures of XRP rows are OKX-header ECDSA and live in ``chains.common.framed_ecdsa``; this plugin only reads balances.
 """
 
 from chains.xrpl.fetch import make_fetcher

@@ -4,7 +4,7 @@ Both members have the header ``coin,network,address,balance,Height,Third party c
 publication (one snapshot); a member given alone is a snapshot too. Balances carry 18 decimal places
 whatever the coin: trailing zeros past the coin's decimals are accepted, any other digit there is an
 ingest error (the core's amount rule). A row names its coin and network apart, so the key is looked up by
-the pair (``data/binance_coins.csv``, then the registry's (asset, network) pairs). The custodian cell is
+the pair (``coins.csv`` in this package, then the registry's (asset, network) pairs). The custodian cell is
 kept per row (``addresses.custodian``): a named custodian holds the address for Binance (the page's
 ``thirdPartyCustody``). Binance publishes no ownership proof: every row's family is ``BINANCE-NONE`` and
 its verdict ``unsupported`` with that reason, written in one SQL statement (ten million rows).
@@ -22,15 +22,12 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from indexer.exchanges.base import ExchangePlugin, Publication, first_header, header_names, read_data_csv
-from indexer.ingest.layouts import Layout
-from indexer.models import Verdict
-from indexer.registry import Registry, registry
+from indexer.models import AuditPage, Claim, Layout, LiabilityError, Publication, Registry, Verdict, first_header, header_names, json_text, percent_to_ratio
+from indexer.plugins import ExchangePlugin, file_synth, package_csv, per_registry
 
-COIN_MAP = "binance_coins.csv"
+COIN_MAP = "coins.csv"  # package data: exchanges/binance/coins.csv
 FAMILY = "BINANCE-NONE"
 NO_PROOF = "exchange publishes no ownership proof"
 HEADER = ("coin", "network", "address", "balance", "height", "thirdpartycustodianname")
@@ -52,12 +49,11 @@ def recognise(records: list[list[str]]) -> bool:
     return set(first_header(records)) == set(HEADER)
 
 
-@cache
-def binance_registry() -> Registry:
+@per_registry
+def binance_registry(core: Registry) -> Registry:
     """The core registry with every coin's family set to BINANCE-NONE (no proofs) and the pair map's keys completed."""
-    core = registry()
     coins = {key: replace(coin, family=FAMILY) for key, coin in core.coins.items()}
-    for rec in read_data_csv(COIN_MAP):
+    for rec in package_csv(__name__, COIN_MAP):
         coin = coins.get(rec["coin_key"])
         if coin is None:
             raise ValueError(f"{COIN_MAP}: {rec['coin']}/{rec['network']} names coin key {rec['coin_key']}, which data/coins.csv lacks")
@@ -68,25 +64,31 @@ def binance_registry() -> Registry:
     return Registry(coins=coins, networks=core.networks, network_aliases=core.network_aliases)
 
 
-@cache
-def _pairs() -> dict[tuple[str, str], str]:
+def _pairs(reg: Registry) -> dict[tuple[str, str], str]:
     """(coin, network as Binance writes it) -> coin key: the map file first, then the registry's own pairs."""
-    reg = binance_registry()
+    hit = _PAIRS.get(id(reg))
+    if hit is not None and hit[0] is reg:
+        return hit[1]
     found: dict[tuple[str, str], str] = {}
     for coin in sorted(reg.coins.values(), key=lambda c: (len(c.key), c.key)):  # the shortest key of a pair wins
         if coin.asset and coin.network:
             found.setdefault((coin.asset.upper(), coin.network), coin.key)
-    for rec in read_data_csv(COIN_MAP):
+    for rec in package_csv(__name__, COIN_MAP):
         found[(rec["coin"].upper(), rec["network"].upper())] = rec["coin_key"]
+    _PAIRS[id(reg)] = (reg, found)
     return found
 
 
-def pair_key(coin: str, network: str) -> str | None:
-    pairs = _pairs()
+_PAIRS: dict[int, tuple[Registry, dict[tuple[str, str], str]]] = {}
+
+
+def pair_key(coin: str, network: str, reg: Registry) -> str | None:
+    """Binance's (coin, network) cells -> the coin key of ``reg`` (Binance's registry) they name."""
+    pairs = _pairs(reg)
     coin, network = coin.strip().upper(), network.strip().upper()
     key = pairs.get((coin, network))
     if key is None:
-        net = registry().network(network)
+        net = reg.network(network)
         key = pairs.get((coin, net.name)) if net is not None else None
     return key
 
@@ -132,14 +134,11 @@ def _ratio(value: Any, where: str, reserve: str | None, owed: str | None) -> tup
     """(as written, exact ratio): '105%' -> 1.05. A bare number is the ratio (1.05) or its percentage (105):
     the page's own reserve / liability says which, as the two readings are 100x apart; with nothing to
     compare, it is the ratio."""
-    from indexer.audit import _text, percent_to_ratio
-    from indexer.liabilities import LiabilityError
-
     if value is None or value == "":
         return None, None
     if isinstance(value, str) and value.strip().endswith("%"):
         return value.strip(), percent_to_ratio(value, where)
-    text = _text(value, where)
+    text = json_text(value, where)
     if text is not None and _reads_as_percent(Decimal(text), reserve, owed):
         return text, percent_to_ratio(text + "%", where)
     if text is not None and len(text.partition(".")[2]) > 18:
@@ -157,9 +156,6 @@ def _reads_as_percent(written: Decimal, reserve: str | None, owed: str | None) -
 
 def audit_page(doc: Any):
     """Binance's audit page as an AuditPage (liabilities + claims per coin), or None when the JSON is not one."""
-    from indexer.audit import AuditPage, Claim, _text
-    from indexer.liabilities import LiabilityError
-
     page = _page_object(doc)
     if page is None:
         return None
@@ -180,15 +176,15 @@ def audit_page(doc: Any):
         if coin in claims:
             raise LiabilityError(f"snapshotDataList lists {coin} twice")
         where = f"snapshotDataList[{i}] ({coin})"
-        owed = _text(item.get("customerLiability"), f"{where}.customerLiability")
+        owed = json_text(item.get("customerLiability"), f"{where}.customerLiability")
         if owed is not None:
             liabilities[coin] = owed
-        reserve = _text(item.get("binanceLiability"), f"{where}.binanceLiability")
+        reserve = json_text(item.get("binanceLiability"), f"{where}.binanceLiability")
         written, ratio = _ratio(item.get("ratio"), f"{where}.ratio", reserve, owed)
         claims[coin] = Claim(
             reserve=reserve,
-            exchange_reserve=_text(item.get("exchangeBalance"), f"{where}.exchangeBalance"),
-            custody_reserve=_text(item.get("thirdPartyCustody"), f"{where}.thirdPartyCustody"),
+            exchange_reserve=json_text(item.get("exchangeBalance"), f"{where}.exchangeBalance"),
+            custody_reserve=json_text(item.get("thirdPartyCustody"), f"{where}.thirdPartyCustody"),
             capital_ratio=written,
             ratio=ratio,
         )
@@ -208,4 +204,6 @@ plugin = ExchangePlugin(
     audit_page=audit_page,
     audit_source="binance-audit",
     publication=publication,
+    own_tokens=("BNB",),
+    synth=file_synth("exchanges.binance.synth", "write_binance", "binance"),
 )

@@ -31,7 +31,7 @@ Exactness rules:
 * The balance is read between two ``get_info`` calls (heads H0 ≤ H1). Transfers up to H0 are in the
   balance, transfers after H1 are not; one inside (H0, H1] is ambiguous, so that account is read again.
 * **Balances change without a transfer** (eosio.token ``issue``/``issuefixed``/``retire``, Vaulta's
-  ``core.vaulta::init``: see ``chains.eosio.codec``). Such an action, or any other action of the token
+  ``core.vaulta::init``: see ``chains.eos.codec``). Such an action, or any other action of the token
   contract not known to leave balances alone, involving the account after the snapshot makes that row an
   error naming the action and transaction (as TRON's ``DestroyedBlackFunds`` guard does), never a value.
 
@@ -53,7 +53,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from chains.common.fetcher import HttpFetcher
-from chains.eosio.codec import PAGE, Coverage, NotReplayable, coverage_of, replay, token_of, units_of
+from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, replay, token_of, units_of
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked

@@ -1,14 +1,16 @@
 """EOS / Vaulta balances at the snapshot block: current ``get_currency_balance`` replayed back through the
 account's token actions from a Hyperion history API.
 
-EOS permission-key signatures live in ``chains.eos``; this plugin only reads balances.
+Signatures: scheme ``eos-message`` (``verify.py``): the permission key signs; which account it controls is on-chain state.
 """
 
-from chains.eosio.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
+from chains.eos.fetch import make_fetcher
+from chains.eos.verify import sign_eos, verify_eos, verify_eos_okx_go
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
 
 plugin = ChainPlugin(
-    name="eosio",
+    name="eos",
+    schemes=(SignatureScheme("eos-message", verify_eos, family="EOS", variants={"okx-go": verify_eos_okx_go}, sign=sign_eos),),
     adapter="eos",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

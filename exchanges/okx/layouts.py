@@ -1,4 +1,4 @@
-"""Recognises a PoR file's layout from its header text (SPEC §1), never from column counts.
+"""OKX's file layouts, recognised from their header text (SPEC §1), never from column counts.
 
 Column counts lie: trailing empty cells are often dropped and the 11- and
 12-column layouts differ by one inserted column, so the header names decide.
@@ -6,8 +6,7 @@ Column counts lie: trailing empty cells are often dropped and the 11- and
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from indexer.models import Layout, normalise_header_cell
 
 # Normalised header text -> canonical field name.
 _ALIASES: dict[str, str] = {
@@ -34,57 +33,6 @@ _ALIASES: dict[str, str] = {
     "owner2": "eoa2",
     "status": "audit_status",
 }
-
-DETAIL_FIELDS = (
-    "coin",
-    "row_type",
-    "network",
-    "snapshot_height",
-    "address",
-    "amount",
-    "message",
-    "signature1",
-    "signature2",
-    "script_or_pubkey",
-    "eoa1",
-    "eoa2",
-    "asset",
-    "audit_status",
-    "custodian",  # Binance: the third-party custodian holding the address ("" = the exchange itself)
-)
-
-
-def normalise_header_cell(cell: str) -> str:
-    """Header text as compared: trimmed, case-folded, quotes and every inner space dropped.
-
-    Real files write ``redeem script/ public key``, `` eoa1`` (leading space) and ``EOA1``; dropping
-    spaces (a superset of collapsing them) makes ``redeem script/ public key`` and
-    ``redeem script/public key`` one name, which they are (SPEC §1.1a).
-    """
-    return re.sub(r"[\s\"'\ufeff]+", "", cell).casefold()
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A detail-section layout: its name, where each field sits, and what a row must have."""
-
-    name: str  # detail11 | detail12 | legacy7 | audit
-    columns: dict[str, int]  # canonical field -> cell index
-    width: int  # cells in the header
-    required: tuple[str, ...]  # fields that must be non-empty
-    min_cells: int  # a row with fewer cells is malformed
-    amounts_in_base_units: bool = False
-    # Exchange plugins' dialects (indexer/exchanges): an empty or absent-marked amount is "no claimed amount"
-    # (NULL, never 0); extra cell texts that mean "absent" (HTX's ``-``); coin resolved from (coin, network).
-    amount_optional: bool = False
-    null_markers: frozenset[str] = frozenset()
-    pair_coins: bool = False
-    # Cells the file does not write but every row has (field, text): read as if appended after the header's cells,
-    # at the indices ``columns`` gives them (OKX's ETH staking file has no coin column: every row is ETH).
-    fixed: tuple[tuple[str, str], ...] = ()
-    # The signature family of every row, whatever the coin's (a layout that carries no proof at all); "" = the coin's.
-    family: str = ""
-
 
 # The summary section's header: three columns (2022 files, HTX writes ``balance``) or, in today's OKX
 # files, two (``coin,amount``: one row per asset, no height; SPEC §1.1a).
@@ -139,7 +87,7 @@ def detect_detail_layout(cells: list[str]) -> Layout | None:
 _ETH_STAKING_COLUMNS = {"validatorpublickey": "address", "amount": "amount", "withdrawaladdress": "eoa1"}
 _ETH_STAKING_HEADER = frozenset({"depositaddress", "validatorpublickey", "amount", "withdrawaladdress"})
 ETH_STAKING_FIXED = (("coin", "ETH"), ("row_type", "Native ETH Staking"))
-# The family of its rows when the file carries no signature: one verdict for all (indexer/exchanges/okx.py).
+# The family of its rows when the file carries no signature: one verdict for all (exchanges/okx/__init__.py).
 ETH_STAKING_UNSIGNED = "OKX-ETH-STAKING-UNSIGNED"
 
 

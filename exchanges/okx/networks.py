@@ -1,4 +1,4 @@
-"""OKX's network-keyed verification table (``data/okx_networks.csv``): the Network cell chooses the scheme.
+"""OKX's network-keyed verification table (``networks.csv`` in this package): the Network cell chooses the scheme.
 
 Why: since mid-2026 OKX's own VerifyAddress and audit verifier pick the signature
 scheme, the address derivation and the message header from a row's **Network**
@@ -20,30 +20,17 @@ trim, upper-case, ``-`` becomes ``_``.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, replace
 from functools import cache
+from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indexer.models import Coin
-from indexer.resources import resource_dir
+from indexer.plugins import NetworkScheme
 
-FILE = "okx_networks.csv"
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkScheme:
-    """How OKX's current tool verifies a row of one network."""
-
-    network: str  # normalised name (the table key)
-    family: str  # signature scheme: UTXO, EVM, ECDSA, ED25519, TRX, BETH, STARK, EOS
-    address_type: str  # address derivation tag the chain verifiers read ("" = none)
-    header: str  # message-header constant name (BTC, LTC, ..., ETH32, TRON32, OKX)
-    source: str  # repository@commit:path the row was read from
-    note: str = ""
+FILE = "networks.csv"
 
 
 def normalize(cell: str) -> str:
@@ -52,8 +39,8 @@ def normalize(cell: str) -> str:
 
 
 def load_schemes(data_dir: Traversable | Path | None = None) -> dict[str, NetworkScheme]:
-    """normalised network -> scheme, from ``okx_networks.csv`` (the installed copy unless ``data_dir`` names another)."""
-    data_dir = resource_dir("data") if data_dir is None else data_dir
+    """normalised network -> scheme, from this package's ``networks.csv`` (or the one in ``data_dir``)."""
+    data_dir = files(__package__) if data_dir is None else data_dir
     out: dict[str, NetworkScheme] = {}
     with (data_dir / FILE).open(newline="") as f:
         for rec in csv.DictReader(f):
@@ -75,20 +62,6 @@ def schemes() -> dict[str, NetworkScheme]:
 def scheme_of(network_cell: str) -> NetworkScheme | None:
     """The scheme the row's Network cell selects, or None (empty or unknown: the coin key decides)."""
     return schemes().get(normalize(network_cell)) if network_cell else None
-
-
-def coin_for_network(scheme: NetworkScheme, key: str, base: Coin | None, registry_network: str = "") -> Coin:
-    """The registry-shaped Coin a verifier receives for a network-keyed row.
-
-    Scheme, address type and header come from the network; what the coin key knows
-    (asset, decimals, contract) is kept. ``registry_network`` is the registry's name for
-    the row's chain (the UTXO verifier picks its address parameters by it); when the
-    registry has no such network the coin's own is kept only if it is of the same family.
-    """
-    if base is None:
-        base = Coin(key=key, asset="", network="", family=scheme.family, address_type="", header="", decimals=None)
-    network = registry_network or (base.network if base.family == scheme.family else "")
-    return replace(base, network=network, family=scheme.family, address_type=scheme.address_type, header=scheme.header)
 
 
 def family_by_network(network_published: pa.Array) -> pa.Array:

@@ -16,8 +16,8 @@ from chains.common.encoding import fixed_hex
 from chains.common.hashes import keccak256, sha256
 from chains.common.messages import ETH32
 from chains.common.owners import raw_cell
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
 _CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 _INFINITY_G1 = b"\xc0" + bytes(47)
@@ -44,7 +44,7 @@ def bls_verify(pub: bytes, message: bytes, sig: bytes) -> bool:
     return GT.pairing_check([pk, -G1Point()], [G2Point.hash_to_curve(message, POP_DST), signature])
 
 
-def verify_beth(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_beth(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict and compat agree here: the key is the address, so a valid signature is the whole proof."""
     if compat:  # OKX's VerifyAddress does not trim cells: " 0x…" fails there
         address, signature = raw_cell(row, "address"), raw_cell(row, "signature1")
@@ -73,6 +73,9 @@ def verify_beth(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     return Verdict("verified", "" if compat else "the address is the validator's BLS public key")
 
 
+verify_beth, verify_beth_okx_go = strict_and_okx_go(_verify_beth, "verify_beth")
+
+
 def secret_from_seed(seed: bytes) -> bytes:
     """A fresh deterministic BLS secret key (never a real validator key)."""
     secret = int.from_bytes(sha256(b"beth\0" + seed), "big") % (_CURVE_ORDER - 1) + 1
@@ -94,5 +97,3 @@ def sign_beth(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="beth", verifiers={"BETH": verify_beth}, signers={"BETH": sign_beth})

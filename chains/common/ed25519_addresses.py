@@ -32,7 +32,7 @@ from chains.common.encoding import (
     bech32_encode_words,
 )
 from chains.common.hashes import blake2b, sha3_256, sha256
-from chains.ed25519 import cardano, ton
+from chains.common import cardano, toncells as ton
 
 Link = tuple[str, str]  # (status, reason): status verified | signature_only | failed
 

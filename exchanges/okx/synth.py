@@ -17,9 +17,8 @@ from datetime import datetime, timezone
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from indexer.ingest.amounts import from_base_units
+from indexer.models import Coin, Registry, from_base_units
 from indexer.plugins import signer_for
-from indexer.registry import registry
 
 MESSAGE = "I am an OKX address"
 DETAIL_HEADER = [
@@ -27,37 +26,16 @@ DETAIL_HEADER = [
     "signature1", "signature2", "redeem script/public key", "EOA1", "EOA2",
 ]  # fmt: skip
 
-# coin key -> share of rows (percent). Shaped after OKX's monthly file.
-MIX: dict[str, float] = {
-    "ETH": 16, "USDT-ERC20": 12, "USDC": 4, "OKB": 1.5, "LINK": 0.5, "UNI": 0.5, "PEOPLE": 0.3,
-    "ETH-ARBITRUM": 3, "USDT-ARBITRUM": 2, "ETH-OPTIMISM": 2, "USDT-OPTIMISM": 1, "USDT-POLY": 3,
-    "USDT-AVAXC": 1, "BASE": 2, "ETH-LINEA": 0.7, "OKB-X1": 1, "OKB-X1-USDT": 0.5,
-    "BTC": 22, "LTC": 2, "DOGE": 1.5, "DASH": 0.4, "BCHN": 0.4,
-    "USDT-TRC20": 11, "TRX": 4,
-    "OKT": 0.6, "FIL": 0.3, "ELF": 0.2,
-    "SOL": 1.5, "USDT-TON": 0.4, "TONCOIN-NEW": 0.3, "APTOS": 0.4, "DOT": 0.4, "SUI": 0.2, "XLM": 0.1,
-    "XRP": 0.4, "EOS": 0.1, "STARKNET-ETH": 0.1, "USDT-APTOS": 0.2, "USDC-SUI": 0.1, "ASSET-HUB": 0.3,
-}  # fmt: skip
-
-# A plausible snapshot height per network (fixed: the demo is about reserves, not chain history).
-HEIGHTS = {
-    "ETH": 20914735, "ARBITRUM": 262041723, "OPTIMISM": 126378000, "POLYGON": 62857000, "AVAXC": 51863000,
-    "BASE": 21000000, "LINEA": 10000000, "XLAYER": 5000000, "BTC": 866000, "LTC": 2780000, "DOGE": 5400000,
-    "DASH": 2150000, "BCH": 867000, "TRON": 66000000, "OKC": 30000000, "FIL": 4300000, "ELF": 230000000,
-    "SOL": 295000000, "TON": 43716515, "APTOS": 300000000, "DOT": 23000000, "SUI": 75000000, "XLM": 54000000,
-    "XRP": 92000000, "EOS": 400000000, "STARKNET": 900000, "ASSETHUB": 9000000,
-}  # fmt: skip
-
 # Typical magnitude of one address's holding, in coin units (log-uniform up to this).
 SCALE = {"BTC": 50, "ETH": 500, "USDT": 2_000_000, "USDC": 1_000_000, "TRX": 5_000_000, "OKB": 50_000}
 CHUNK = 5_000
 
 
-def mix_coins() -> tuple[list[str], list[float]]:
-    """The mix restricted to coins whose family has a signer installed (so every signature is real)."""
-    reg = registry()
+def mix_coins(reg: Registry) -> tuple[list[str], list[float]]:
+    """The registry's synthetic mix (``data/synth_mix.csv``) restricted to coins whose scheme has a signer installed
+    (so every signature is real)."""
     keys, weights = [], []
-    for key, weight in MIX.items():
+    for key, weight in reg.synth_mix:
         coin = reg.coin(key)
         if coin and signer_for(coin.family):
             keys.append(key)
@@ -72,16 +50,15 @@ def _amount_units(rng: random.Random, asset: str, decimals: int) -> int:
     return units + rng.randrange(10 ** min(decimals, 4))  # full-precision tail digits
 
 
-def _rows_chunk(args: tuple[int, int, int, list[str], list[float], int | None]) -> list[tuple[list[str], int]]:
+def _rows_chunk(args: tuple[int, int, int, list[str], list[float], int | None, dict[str, Coin], dict[str, int]]) -> list[tuple[list[str], int]]:
     """Rows [start, start+count) — each depends only on (seed, index, month), so chunks can run anywhere."""
-    seed, start, count, keys, weights, month = args
-    reg = registry()
+    seed, start, count, keys, weights, month, coins, heights = args
     out = []
     for i in range(start, start + count):
         rng = random.Random(f"{seed}:{i}")
         key = rng.choices(keys, weights)[0]
-        coin = reg.coin(key)
-        assert coin is not None and coin.decimals is not None
+        coin = coins[key]
+        assert coin.decimals is not None
         signer = signer_for(coin.family)
         assert signer is not None
         cells = signer(coin, MESSAGE, hashlib.sha256(f"por-synth:{seed}:{i}".encode()).digest())
@@ -89,7 +66,7 @@ def _rows_chunk(args: tuple[int, int, int, list[str], list[float], int | None]) 
         if month is not None:  # the same address holds a little more or less from month to month
             units = units * random.Random(f"{seed}:{i}:{month}").randrange(80, 121) // 100
         row = [
-            coin.key, "Non Staking", coin.network, str(HEIGHTS.get(coin.network, 1_000_000)), cells["address"],
+            coin.key, "Non Staking", coin.network, str(heights.get(coin.network, 1_000_000)), cells["address"],
             from_base_units(units, coin.decimals), MESSAGE, cells.get("signature1", ""), cells.get("signature2", ""),
             cells.get("script_or_pubkey", ""), cells.get("eoa1", ""), cells.get("eoa2", ""),
         ]  # fmt: skip
@@ -97,15 +74,21 @@ def _rows_chunk(args: tuple[int, int, int, list[str], list[float], int | None]) 
     return out
 
 
+def _heights(reg: Registry) -> dict[str, int]:
+    """network -> its sample height (``data/networks.csv``: a fixed plausible height; the demo is about reserves)."""
+    return {n.name: n.sample_height for n in reg.networks.values() if n.sample_height is not None}
+
+
 def synth_rows(
-    rows: int, seed: int, workers: int | None = None, *, first: int = 0, month: int | None = None
+    reg: Registry, rows: int, seed: int, workers: int | None = None, *, first: int = 0, month: int | None = None
 ) -> Iterator[tuple[list[str], int]]:
     """Rows ``first .. first+rows-1`` of the seed's endless sequence (``month`` varies their amounts)."""
-    keys, weights = mix_coins()
+    keys, weights = mix_coins(reg)
     if not keys:
         raise RuntimeError("no signature plugin is installed, so no real signatures can be made")
+    coins, heights = {k: reg.coins[k] for k in keys}, _heights(reg)
     tasks = [
-        (seed, first + start, min(CHUNK, rows - start), keys, weights, month) for start in range(0, rows, CHUNK)
+        (seed, first + start, min(CHUNK, rows - start), keys, weights, month, coins, heights) for start in range(0, rows, CHUNK)
     ]
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:
@@ -118,6 +101,7 @@ def synth_rows(
 
 
 def write_synth_file(
+    reg: Registry,
     out: Path,
     rows: int,
     seed: int = 1,
@@ -127,15 +111,14 @@ def write_synth_file(
     first: int = 0,
     month: int | None = None,
 ) -> dict[str, int]:
-    """Write the file; return the number of rows per coin key."""
-    reg = registry()
+    """Write the file; return the number of rows per coin key (``reg``: the core registry, OKX's coin keys)."""
     detail_path = Path(str(out) + ".detail.tmp")
     totals: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     with open(detail_path, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(DETAIL_HEADER)
-        for row, units in synth_rows(rows, seed, workers, first=first, month=month):
+        for row, units in synth_rows(reg, rows, seed, workers, first=first, month=month):
             writer.writerow(row)
             totals[row[0]] += units
             counts[row[0]] += 1
@@ -155,7 +138,7 @@ def write_synth_file(
             writer.writerow([f"{asset}(ALL)", "-", from_base_units(asset_totals[asset], asset_scale[asset])])
         for key in sorted(totals):
             coin = reg.coin(key)
-            writer.writerow([key, HEIGHTS.get(coin.network, 1_000_000), from_base_units(totals[key], coin.decimals)])
+            writer.writerow([key, _heights(reg).get(coin.network, 1_000_000), from_base_units(totals[key], coin.decimals)])
         f.write("\n")
         with open(detail_path) as detail:
             while chunk := detail.read(1 << 20):
@@ -186,6 +169,7 @@ def series_times(months: int, start: datetime = SERIES_START) -> list[datetime]:
 
 
 def write_synth_series(
+    reg: Registry,
     out_dir: Path, rows: int, months: int, seed: int = 1, workers: int | None = None, churn: float = 0.1
 ) -> list[tuple[Path, Path]]:
     """``months`` monthly files ``okx_por_<YYYYMMDDHH>.csv`` (+ ``liabilities_<YYYYMMDDHH>.csv``) in ``out_dir``.
@@ -201,6 +185,6 @@ def write_synth_series(
     for m, at in enumerate(series_times(months)):
         stamp = at.strftime("%Y%m%d%H")
         path, liab = out_dir / f"okx_por_{stamp}.csv", out_dir / f"liabilities_{stamp}.csv"
-        write_synth_file(path, rows, seed, liab, workers, first=m * shift, month=m)
+        write_synth_file(reg, path, rows, seed, liab, workers, first=m * shift, month=m)
         written.append((path, liab))
     return written

@@ -7,7 +7,7 @@ with height ``-``), an empty line, and ``coin,address,snapshot height,balance,me
 address that signs while its balance is counted elsewhere), which is NULL, never zero.
 
 Coin keys mix asset and network in many spellings, and case changes between months (``wBTC``/``WBTC``):
-``data/htx_coins.csv`` maps every key HTX used since 2022 (upper-cased) to its asset, network, form,
+``coins.csv`` (this package) maps every key HTX used since 2022 (upper-cased) to its asset, network, form,
 signature scheme and contract (a registry coin of ``data/coins.csv`` where one exists, so a contract is
 written once). ``balance_of`` says whether the contract's balance is the amount HTX states; a ``receipt``
 (jUSDT, Morpho vault shares) is stated in its underlying, so its contract never reaches the registry and
@@ -23,27 +23,13 @@ verifies them (``src/sdk/*.js``), with the chain families' code: BTC/DOGE signed
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime, timezone
-from functools import cache
 
-from chains.common.encoding import b58decode, b58encode
-from chains.common.ethaddr import strict_hex_account, to_checksum
-from chains.common.hashes import keccak256
-from chains.common.messages import TRON32, eip191_preimage
-from chains.common.secp import SignatureError, parse_hex_signature, recover
-from chains.ed25519 import addresses as ed_addresses
-from chains.ed25519.verify import libsodium_verify
-from chains.tron.verify import claimed_account, tron_address, tron_digests
-from chains.utxo.verify import verify_utxo
-from indexer.exchanges.base import ExchangePlugin, Publication, first_header, header_names, no_proof, read_data_csv
-from indexer.ingest.layouts import Layout
-from indexer.models import Coin, SignedRow, Verdict
-from indexer.registry import Registry, registry
+from indexer.models import Coin, Layout, Publication, Registry, SignedRow, Verdict, first_header, header_names
+from indexer.plugins import ExchangePlugin, file_synth, VerifyFn, package_csv, per_registry, scheme
 
-COIN_MAP = "htx_coins.csv"
+COIN_MAP = "coins.csv"  # package data: exchanges/htx/coins.csv
 FORMS = ("native", "wrapped", "bridged", "staked", "lent")
 # What a token contract's balanceOf is: "amount" = the amount HTX states (WBTC, aEthUSDT, stETH); "receipt" =
 # receipt units (JustLend jTokens, vault shares) while HTX states the underlying, so the contract is never read.
@@ -76,12 +62,11 @@ def recognise(records: list[list[str]]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ the coin map
-@cache
-def htx_registry() -> Registry:
+@per_registry
+def htx_registry(core: Registry) -> Registry:
     """HTX's coin keys as a Registry (networks are the core's): ``reg.coin(text)`` is case-insensitive."""
-    core = registry()
     coins: dict[str, Coin] = {}
-    for rec in read_data_csv(COIN_MAP):
+    for rec in package_csv(__name__, COIN_MAP):
         key = rec["coin_key"].upper()
         if key in coins:
             raise ValueError(f"{COIN_MAP}: {rec['coin_key']} is listed twice (keys are compared upper-cased)")
@@ -103,8 +88,8 @@ def htx_registry() -> Registry:
             asset=rec["asset"],
             network=network,
             family=rec["scheme"],
-            address_type="",
-            header="",
+            address_type=base.address_type if base else "",  # the chain scheme reads the base coin's parameters
+            header=base.header if base else "",
             decimals=base.decimals if base else (int(rec["decimals"]) if rec["decimals"] else None),
             contract=base.contract if base else (rec["contract"] if readable else ""),
             source=base.source if base else (rec["source"] if readable else ""),
@@ -130,145 +115,55 @@ def publication(file_name: str, members: list[str]) -> Publication | None:
 
 
 # ------------------------------------------------------------------------------------------ signatures
-def _btc(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    return _utxo(row, "BTC")
+def no_proof(row: SignedRow) -> Verdict | None:
+    """The verdict for a row that carries no ownership proof, or None when it carries one.
+
+    HTX writes ``-`` (stored as empty) in both the message and the signature cell of an address it
+    does not prove, and a few 2022/2023 rows have a message and an empty signature: neither is a
+    failed proof, there is simply none.
+    """
+    if row.signature1:
+        return None
+    if row.message:
+        return Verdict("unsupported", f"no proof published (message {row.message!r}, no signature)")
+    return Verdict("unsupported", "no proof published")
 
 
-def _doge(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    return _utxo(row, "DOGE")
+def _proved_by(scheme_name: str) -> VerifyFn:
+    """HTX's rows of one coin map scheme: no proof where HTX wrote none, else the chain's scheme, named by name.
+
+    The schemes are the chains' own (``chains.utxo``'s ``bitcoin-signed-message``, ``chains.evm``'s
+    ``evm-keccak-or-eip191``, ...), found through the plugin registry: this exchange imports no chain.
+    """
+
+    def verify(row: SignedRow, coin: Coin) -> Verdict:
+        none = no_proof(row)
+        if none:
+            return none
+        found = scheme(scheme_name)
+        if found is None:
+            return Verdict("unsupported", f"no installed chain plugin publishes the {scheme_name} scheme")
+        # One signature, no script (HTX writes neither signature2 nor a redeem script). ``coin`` is the coin map's
+        # (the core hands each exchange's rows their exchange's registry coin): the chain parameters of the key.
+        return found.verify(SignedRow(row.row_no, coin.key, row.address, row.message, row.signature1), coin)
+
+    return verify
 
 
-def _utxo(row: SignedRow, registry_key: str) -> Verdict:
-    """The Bitcoin-family signed message of the core's UTXO family, one signature, no script (HTX's rows)."""
-    none = no_proof(row)
-    if none:
-        return none
-    chain = registry().coin(registry_key)
-    if chain is None:
-        return Verdict("unsupported", f"the registry has no {registry_key} coin to take the chain parameters from")
-    return verify_utxo(SignedRow(row.row_no, registry_key, row.address, row.message, row.signature1), chain)
-
-
-def _evm_signature(text: str) -> bytes:
-    """65-byte r‖s‖v; v 0/1 (ethereumjs' fromRpcSig reads them as 27/28) or 27/28."""
-    sig = parse_hex_signature(text if text[:2] in ("0x", "0X") else "0x" + text)
-    v = sig[64]
-    if v in (0, 1):
-        v += 27
-    if v not in (27, 28):
-        raise SignatureError(f"recovery byte {sig[64]} is not 0, 1, 27 or 28")
-    return sig[:64] + bytes([v])
-
-
-def _account(digest: bytes, sig: bytes) -> bytes | str:
-    try:
-        pub = recover(digest, sig[:64], sig[64]).format(compressed=False)
-    except SignatureError as exc:
-        return str(exc)
-    return keccak256(pub[1:])[12:]
-
-
-def _evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's evm.js: recover over keccak256(message) (no prefix); if that is not the address, EIP-191."""
-    none = no_proof(row)
-    if none:
-        return none
-    want, problem = strict_hex_account(row.address)
-    if want is None:
-        return Verdict("failed", problem)
-    try:
-        sig = _evm_signature(row.signature1)
-    except SignatureError as exc:
-        return Verdict("failed", str(exc))
-    data = row.message.encode()
-    got = []
-    for label, digest in (("keccak256(message)", keccak256(data)), ("EIP-191", keccak256(eip191_preimage(data)))):
-        account = _account(digest, sig)
-        if account == want:
-            return Verdict("verified", "" if label == "EIP-191" else "signed keccak256(message) without a prefix")
-        got.append(f"{to_checksum(account) if isinstance(account, bytes) else account} ({label})")
-    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
-
-
-def _trx(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's trx.js: TronWeb's TRON32 digest over the message's bytes, then over keccak256(message)."""
-    none = no_proof(row)
-    if none:
-        return none
-    want = claimed_account(row.address)
-    if isinstance(want, str):
-        return Verdict("failed", want)
-    try:
-        sig = parse_hex_signature(row.signature1 if row.signature1[:2] in ("0x", "0X") else "0x" + row.signature1)
-    except SignatureError as exc:
-        return Verdict("failed", str(exc))
-    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
-    if v not in (27, 28):
-        return Verdict("failed", f"recovery byte {sig[64]} is not 00, 01, 1b or 1c")
-    sig = sig[:64] + bytes([v])
-    got = []
-    for label, digest in (("TRON32 over the message", keccak256(TRON32 + row.message.encode())), ("TRON32 over keccak256(message)", tron_digests(row.message)[0])):
-        account = _account(digest, sig)
-        if account == want:
-            return Verdict("verified", "" if label.endswith("message") else "signed keccak256(message) (TronWeb with a hashed message)")
-        got.append(f"{tron_address(account) if isinstance(account, bytes) else account} ({label})")
-    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
-
-
-def _ed25519(row: SignedRow, pub: bytes, address_type: str) -> Verdict:
-    try:
-        sig = base64.b64decode(row.signature1, validate=True)
-    except (binascii.Error, ValueError):
-        return Verdict("failed", "signature is not valid base64")
-    if len(sig) != 64:
-        return Verdict("failed", f"signature is {len(sig)} bytes, expected 64")
-    if not libsodium_verify(pub, row.message.encode(), sig):
-        return Verdict("failed", "ed25519 signature does not verify")
-    status, reason = ed_addresses.check(address_type, row.address, pub)
-    return Verdict(status, reason)  # type: ignore[arg-type]
-
-
-def _sol(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's sol.js: the address is base58 of the key; ed25519 over the message's UTF-8 bytes."""
-    none = no_proof(row)
-    if none:
-        return none
-    try:
-        pub = b58decode(row.address)
-    except ValueError:
-        pub = b""
-    if len(pub) != 32 or b58encode(pub) != row.address:
-        return Verdict("failed", "address is not base58 of a 32-byte ed25519 key")
-    return _ed25519(row, pub, "SOL")
-
-
-def _algo(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-    """HTX's algo.js: the key is the address's first 32 bytes (base32 of key ‖ SHA-512/256 checksum)."""
-    none = no_proof(row)
-    if none:
-        return none
-    try:
-        raw = base64.b32decode(row.address + "=" * (-len(row.address) % 8))
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 36 or ed_addresses.algorand_address(raw[:32]) != row.address:
-        return Verdict("failed", "address is not an Algorand address (base32 of key ‖ checksum)")
-    return _ed25519(row, raw[:32], "ALGO")
-
-
-def _none(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _none(row: SignedRow, coin: Coin) -> Verdict:
     return no_proof(row) or Verdict("unsupported", "HTX's checker has no signature scheme for this coin key")
 
 
-SCHEMES = {
-    "HTX-BTC": _btc,
-    "HTX-DOGE": _doge,
-    "HTX-EVM": _evm,
-    "HTX-TRX": _trx,
-    "HTX-SOL": _sol,
-    "HTX-ALGO": _algo,
-    "HTX-NONE": _none,
+# The coin map's scheme column -> the chain scheme HTX's checker (src/sdk/*.js) uses for it.
+SCHEME_NAMES = {
+    "HTX-BTC": "bitcoin-signed-message",  # btc.js: base64, header byte = recovery id + compression
+    "HTX-DOGE": "bitcoin-signed-message",
+    "HTX-EVM": "evm-keccak-or-eip191",  # evm.js
+    "HTX-TRX": "tron-message-or-hash",  # trx.js (TronWeb)
+    "HTX-SOL": "solana-raw-message",  # sol.js
+    "HTX-ALGO": "algorand-raw-message",  # algo.js
 }
+SCHEMES: dict[str, VerifyFn] = {tag: _proved_by(name) for tag, name in SCHEME_NAMES.items()} | {"HTX-NONE": _none}
 
 plugin = ExchangePlugin(
     name="htx",
@@ -279,6 +174,8 @@ plugin = ExchangePlugin(
     registry=htx_registry,
     schemes=SCHEMES,
     publication=publication,
+    own_tokens=("HT", "HTX"),  # HT and its successor HTX
+    synth=file_synth("exchanges.htx.synth", "write_htx", "htx"),
     # HTX's rows carry two decimals (its checker's snapshot/huobi_por.csv) while its summary is summed before rounding:
     # 2025-09-11, BTC(ALL) 20089.82802 against seven rows summing to 20089.83; TRX(ALL) 0.02 apart over 14 rows.
     rounded_amounts=True,

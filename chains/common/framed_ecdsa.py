@@ -22,10 +22,10 @@ from chains.common.nuls import nuls_address
 from chains.common.messages import okx_preimage
 from chains.common.owners import plan_checks, raw_cell, run_plan
 from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
-__all__ = ["okx_digest", "fil_f1_address", "derive_address", "verify_okx_ecdsa", "sign_okx_ecdsa", "plugin"]
+__all__ = ["okx_digest", "fil_f1_address", "derive_address", "verify_okx_ecdsa", "verify_okx_ecdsa_okx_go", "sign_okx_ecdsa"]
 
 fil_f1_address = f1_address  # public name the conformance suite checks fil_address_vectors against
 
@@ -175,7 +175,7 @@ def _same_account(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if row.audit:
         pubkey = raw_cell(row, "script_or_pubkey").strip() if compat else row.script_or_pubkey
         if pubkey not in ("", "null", "\\N"):
@@ -191,6 +191,9 @@ def verify_okx_ecdsa(row: SignedRow, coin: Coin, compat: bool = False) -> Verdic
     if not compat and verdict.status == "verified" and coin.address_type == "FLOW":
         return Verdict("signature_only", "key matches the Ethereum-style id OKX derives; Flow account addresses are assigned on-chain, not derived from keys")
     return verdict
+
+
+verify_okx_ecdsa, verify_okx_ecdsa_okx_go = strict_and_okx_go(_verify_okx_ecdsa, "verify_okx_ecdsa")
 
 
 def _published_key_verdict(row: SignedRow, coin: Coin) -> Verdict | None:
@@ -231,5 +234,3 @@ def sign_okx_ecdsa(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="okx_ecdsa", verifiers={"ECDSA": verify_okx_ecdsa}, signers={"ECDSA": sign_okx_ecdsa})

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from chains.common.hashes import keccak256, sha256
 from chains.common.owners import raw_cell
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
 FIELD_PRIME = 2**251 + 17 * 2**192 + 1
 EC_ORDER = 0x800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
@@ -114,7 +114,7 @@ def ecdsa_ok(msg_hash: int, r: int, s: int, public_x: int) -> bool:
         return False
 
 
-def verify_stark(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_stark(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         def cell(name: str) -> str:
             value = raw_cell(row, name)
@@ -151,6 +151,9 @@ def verify_stark(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     )
 
 
+verify_stark, verify_stark_okx_go = strict_and_okx_go(_verify_stark, "verify_stark")
+
+
 def private_key_from_seed(seed: bytes) -> int:
     """A fresh deterministic Stark private key (never a real wallet key)."""
     return int.from_bytes(sha256(b"stark\0" + seed), "big") % (EC_ORDER - 1) + 1
@@ -171,5 +174,3 @@ def sign_stark(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="stark", verifiers={"STARK": verify_stark}, signers={"STARK": sign_stark})

@@ -23,7 +23,8 @@ from chains.common.encoding import fixed_hex, varstr
 from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
-from chains.ed25519 import addresses, cardano
+from chains.common import cardano, ed25519_addresses as addresses
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 _OKX_PREFIX = varstr(OKX)
@@ -46,7 +47,7 @@ def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
 libsodium_verify = _libsodium_ok  # public name for other schemes over raw ed25519 (exchange plugins)
 
 
-def verify_ed25519(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         return _verify_compat(row, coin)
     for name in ("address", "message", "signature1"):
@@ -68,6 +69,9 @@ def verify_ed25519(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     if not coin.header and status != "failed":
         reason = f"{reason}; {_APT_NOTE}" if reason else _APT_NOTE
     return Verdict(status, reason)  # type: ignore[arg-type]
+
+
+verify_ed25519, verify_ed25519_okx_go = strict_and_okx_go(_verify_ed25519, "verify_ed25519")
 
 
 def _owner_mode(coin: Coin, row: SignedRow, pub: bytes, address_status: str) -> tuple[str, str]:
@@ -110,7 +114,7 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
         return Verdict("failed", "ed25519 sig invalid")
     message_bytes = signed_bytes(message)
     if not _libsodium_ok(pub, message_bytes, sig):
-        from chains.ed25519.goverify import go_verify
+        from chains.common.goed25519 import go_verify
 
         if not go_verify(pub, message_bytes, sig):
             return Verdict("failed", "ed25519 sig invalid")
@@ -142,7 +146,7 @@ def signing_seed(seed: bytes) -> bytes:
 
 def canonical_address(address_type: str, pub: bytes) -> str:
     """The address a wallet of this type shows for the key (hex of the key where no derivation exists)."""
-    from chains.ed25519 import ton
+    from chains.common import toncells as ton
 
     special = {
         "TON": lambda: ton.friendly(ton.wallet_hash("v3r2", pub), True),

@@ -16,10 +16,10 @@ from chains.common.hashes import ripemd160, sha256
 from chains.common.messages import okx_preimage
 from chains.common.owners import raw_cell
 from chains.common.secp import SignatureError, key_from_seed, recover
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ChainPlugin
 
-__all__ = ["eos_digest", "eos_public_key", "parse_eos_signature", "verify_eos", "sign_eos", "plugin"]
+__all__ = ["eos_digest", "eos_public_key", "parse_eos_signature", "verify_eos", "verify_eos_okx_go", "sign_eos"]
 
 ACCOUNT_NOT_LINKED = "EOS account permissions are on-chain; key not linked to account name"
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz12345"
@@ -99,7 +99,7 @@ def _key_pairs(pubkey: str, sig1: str, sig2: str) -> list[tuple[str, str, str]] 
     return [("signature1/publicKey1", sig1, k1.strip()), ("signature2/publicKey2", sig2, k2.strip())]
 
 
-def verify_eos(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_eos(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     if compat:
         address, message, sig1, sig2, pubkey = (
             raw_cell(row, n).strip() for n in ("address", "message", "signature1", "signature2", "script_or_pubkey")
@@ -124,6 +124,9 @@ def verify_eos(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     return Verdict("verified") if compat else Verdict("signature_only", ACCOUNT_NOT_LINKED)
 
 
+verify_eos, verify_eos_okx_go = strict_and_okx_go(_verify_eos, "verify_eos")
+
+
 def _account_name(seed: bytes) -> str:
     digest = sha256(b"eos-account\0" + seed)
     return "".join(_NAME_CHARS[b % len(_NAME_CHARS)] for b in digest[:12])
@@ -143,5 +146,3 @@ def sign_eos(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
-
-plugin = ChainPlugin(name="eos", verifiers={"EOS": verify_eos}, signers={"EOS": sign_eos})
