@@ -139,7 +139,11 @@ class AdapterCapabilities:
     block_reference: BlockReference = BlockReference.HEIGHT  # what the block numbers of results count
     max_batch: int = 0  # addresses per request the protocol allows (0 = no fixed limit)
     token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
-    notes: str = ""  # one line for ``por networks`` / the README table
+    notes: str = ""  # one line for ``por networks`` / the adapters reference
+    # What a provider must offer for a *snapshot* value (not a ``latest`` one): archive state at old blocks, a
+    # history API and how far back it must reach, retention windows, minimum versions. One line, shown by
+    # ``por networks`` and the adapters reference, so a user can check a plan before paying for it.
+    needs: str = ""
     feed: FeedHints = FeedHints()  # how the runner should batch requests for this adapter
     # option -> network: when ``[networks.X.options]`` leaves the option unset, the runner passes that network's
     # settings (``NetworkSettings``) as its value. The beacon adapter maps execution blocks to slots on an

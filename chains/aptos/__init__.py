@@ -17,5 +17,6 @@ plugin = ChainPlugin(
         max_batch=1,
         token_kind="fungible_asset / coin type",
         notes="0x1::coin::balance<AptosCoin> (coin store + paired FA) and primary_fungible_store::balance at the block's last_version",
+        needs="a full node or indexer API that has not pruned the snapshot's ledger versions (an archive/full-history node for old snapshots)",
     ),
 )

@@ -23,5 +23,6 @@ plugin = ChainPlugin(
             "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"
             " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc, else [networks.ETH]; needs an archive beacon node"
         ),
+        needs="an archive beacon node (states at old slots, incl. Electra pending_deposits) and an execution node ([networks.ETH] or options.execution_rpc) with the block's header",
     ),
 )

@@ -20,5 +20,6 @@ plugin = ChainPlugin(
         max_batch=1,
         token_kind="eosio.token-style (code:symbol)",
         notes="get_currency_balance now, minus the account's Hyperion actions after the snapshot block (paged by block number); issue/retire after it: error; history not covering the blocks or no options.history_api: latest",
+        needs='any chain API node (head only) plus a Hyperion v2 history API (options.history_api) whose index covers every block from the snapshot to the head: first_indexed_block, no missing_blocks, auto-pruning window',
     ),
 )

@@ -19,5 +19,6 @@ plugin = ChainPlugin(
         max_batch=0,
         token_kind="erc20",
         notes="eth_call at the block (archive node): BalanceReader via state override, else Multicall3, JSON-RPC batches, single calls",
+        needs='an archive node (eth_call at the snapshot block; full nodes keep ~128 recent blocks); state overrides or Multicall3 for batched reads',
     ),
 )

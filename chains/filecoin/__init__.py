@@ -18,5 +18,6 @@ plugin = ChainPlugin(
             "StateGetActor at the first tipset above the epoch: its parent state is the state after the epoch's messages"
             " (options.epoch_state = before: the first tipset at or above it); null rounds skipped; needs an archival Lotus"
         ),
+        needs='an archival Lotus node (StateGetActor at old tipsets; public gateways refuse lookbacks over about a day)',
     ),
 )

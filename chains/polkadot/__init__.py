@@ -17,5 +17,6 @@ plugin = ChainPlugin(
         max_batch=500,
         token_kind="Assets pallet id (Asset Hub)",
         notes="state_queryStorageAt of System.Account (free + reserved) and Assets.Account at the block hash; relay DOT refused after the Asset Hub migration",
+        needs="an archive node (state at the block hash; pruned nodes keep 256 blocks); Asset Hub's node for DOT after its 2025-11-04 migration",
     ),
 )

@@ -19,5 +19,6 @@ plugin = ChainPlugin(
         max_batch=100,
         token_kind="spl",
         notes="current values by getMultipleAccounts/getTokenAccountsByOwner, replayed to the snapshot slot from transaction metadata",
+        needs='an RPC with full transaction history back to the snapshot slot (getSignaturesForAddress + getTransaction; many providers keep only recent slots)',
     ),
 )

@@ -22,5 +22,6 @@ plugin = ChainPlugin(
         block_reference=BlockReference.HEIGHT,
         token_kind="erc20 (Cairo)",
         notes="starknet_call balanceOf with block_id {block_number}; ETH itself is an ERC-20 contract; u256 as (low, high) felts",
+        needs='a full node with state at old blocks (starknet_call with block_id; pathfinder/juno archive mode)',
     ),
 )

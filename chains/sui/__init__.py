@@ -22,5 +22,6 @@ plugin = ChainPlugin(
             " up to 21 per request within 5,000 bytes; older: current balance minus later balanceChanges (replayed);"
             " history pruned too: latest"
         ),
+        needs="inside the GraphQL service's consistent range (15,000 checkpoints by default, about an hour): nothing more; older: transactions by address and balanceChanges retained back to the snapshot checkpoint",
     ),
 )

@@ -20,5 +20,6 @@ plugin = ChainPlugin(
             "getAddressInformation and runGetMethod (get_wallet_address, get_wallet_data) with seqno, each answer's block_id"
             " proving the block; needs archival liteservers and ton-http-api >= v2.0.53 (older ones ignore seqno: latest)"
         ),
+        needs='archival liteservers behind ton-http-api >= v2.0.53 (older releases ignore seqno)',
     ),
 )

@@ -35,5 +35,6 @@ plugin = ChainPlugin(
         max_batch=0,
         token_kind="trc20",
         notes="TRX via getaccountbalance (node with balance history); TRC-20 read in bulk at a solidified block, replayed back over TronGrid transfers",
+        needs='TRX: a java-tron node started with storage.balance.history.lookup = true since before the snapshot; TRC-20: a TronGrid-compatible history API (options.history_api) covering the snapshot to now',
     ),
 )

@@ -21,5 +21,6 @@ plugin = ChainPlugin(
         max_batch=0,
         notes="scantxoutset at the tip (= snapshot height, or options.rewind on a dedicated node); or a dumptxoutset file (options.utxo_dump)",
         feed=FeedHints(request_chunk=REQUEST_CHUNK, workers=1),
+        needs='a Bitcoin Core node whose tip is the snapshot height (or options.rewind on a dedicated node), or a dumptxoutset file written at that height (Core >= 30: rollback=)',
     ),
 )

@@ -16,5 +16,6 @@ plugin = ChainPlugin(
         block_reference=BlockReference.LEDGER_INDEX,
         max_batch=1,
         notes="account_info at ledger_index (full-history server for old ledgers); actNotFound at a held ledger = account did not exist = 0",
+        needs='a full-history rippled server (complete_ledgers reaching the snapshot ledger)',
     ),
 )
