@@ -30,53 +30,39 @@ from typing import Any
 import duckdb
 
 from indexer.progress import NO_PROGRESS, Progress
-from indexer.results import ResultSet
+from indexer.results import ResultSet, figure_labels
 from indexer.store import Reopening, StoreError, connect, db_path, open_raw
 
 PathLike = str | os.PathLike[str]
 Log = Callable[[str], None]
 
-# The columns a reader needs first, in order; a view without one of them (an older database,
-# a column another release adds) simply does not show it. ``claimed_*`` replaces ``published_*``.
+# The columns a reader needs first, in order; a view without one of them (an older database, a column another
+# release adds) simply does not show it. Four names, one meaning each, in every output (``indexer.results.FIGURES``):
+# published = the exchange's file, claimed = its audit page, onchain = what we read, verified = on-chain over the
+# rows whose ownership signature is proven.
 REPORT_COLUMNS: list[str] = [
     "asset",
     "liabilities",
-    "claimed_reserves",
     "published_reserves",
+    "claimed_reserves",
     "onchain_reserves",
-    "onchain_verified_reserves",
-    "custody_reserves",
-    "ratio_onchain_verified",
-    "coverage_onchain_verified",
+    "verified_reserves",
+    "claimed_custody_reserves",
+    "ratio_published",
+    "ratio_claimed",
     "ratio_onchain",
     "coverage_onchain",
+    "ratio_verified",
+    "coverage_verified",
     "ratio_onchain_with_custody",
-    "ratio_claimed",
-    "ratio_published",
 ]
-_REPLACED_BY = {"published_reserves": "claimed_reserves", "ratio_published": "ratio_claimed"}
 # Figures that come only from an exchange's audit page: left out of the default table when there is none.
-_AUDIT_COLUMNS = {"claimed_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody"}
-REPORT_LABELS = {
-    "liabilities": "liabilities",
-    "claimed_reserves": "claimed",
-    "published_reserves": "claimed",
-    "onchain_reserves": "on chain",
-    "onchain_verified_reserves": "verified",
-    "custody_reserves": "custody",
-    "ratio_onchain_verified": "ratio verified",
-    "coverage_onchain_verified": "verified coverage",
-    "ratio_onchain": "ratio on chain",
-    "coverage_onchain": "on-chain coverage",
-    "ratio_onchain_with_custody": "ratio +custody",
-    "ratio_claimed": "ratio claimed",
-    "ratio_published": "ratio claimed",
-}
-# On a narrow terminal the report keeps its ratios, each on-chain one with its coverage, before the amounts they are
-# made of (those are named below the table).
+AUDIT_COLUMNS = ("claimed_reserves", "claimed_custody_reserves", "ratio_claimed", "ratio_onchain_with_custody")
+# On a narrow terminal the report keeps the asset and its ratios, each on-chain one with its coverage, before the
+# amounts they are made of (those are named below the table).
 REPORT_KEEP = (
-    "ratio_onchain_verified", "coverage_onchain_verified", "ratio_onchain", "coverage_onchain",
-    "ratio_claimed", "ratio_published", "ratio_onchain_with_custody",
+    "ratio_published", "ratio_claimed", "ratio_onchain", "coverage_onchain", "ratio_verified", "coverage_verified",
+    "ratio_onchain_with_custody",
 )  # fmt: skip
 # What the on-chain check (``--min-ratio``) reads from ``reserve_ratios``.
 _ONCHAIN_COLUMNS = ("asset", "liabilities_units", "onchain_reserves", "ratio_onchain", "rows", "rows_fetched", "coverage_onchain", "coverage_onchain_published")
@@ -84,6 +70,12 @@ JUDGED_RATIO = (
     "the on-chain ratio (ratio_onchain: balances read for the snapshot block over liabilities; "
     "no claimed or published figure, no custody reserves, no current-state value)"
 )
+
+# What a narrow table keeps first (after its first column), per command: a query's address (the thing a reader
+# looks up), a diff's network and changes (what the comparison is for).
+SQL_KEEP = ("address",)
+NETWORKS_KEEP = ("plugin", "configured", "rows")
+DIFF_KEEP = ("network", "address", "status", "published_change", "onchain_change")
 
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
 
@@ -538,14 +530,13 @@ class Report(ResultSet):
         return check
 
 
-def report_columns(available: Sequence[str], wide: bool = False, filled: Sequence[str] | None = None) -> list[str]:
-    """The default report columns that the view has (or every column with ``wide``). A ``claimed_*``
-    column replaces its ``published_*`` one only where it holds figures (``filled``: an audit page is loaded)."""
+def report_columns(available: Sequence[str], wide: bool = False, audit: bool = True) -> list[str]:
+    """The default report columns that the view has (or every column with ``wide``); without an audit page
+    (``audit=False``) the claimed figures, which would be empty, are left out of the default."""
     if wide:
         return list(available)
     have = set(available)
-    full = set(available if filled is None else filled)
-    return [c for c in REPORT_COLUMNS if c in have and not (c in _REPLACED_BY and _REPLACED_BY[c] in full)]
+    return [c for c in REPORT_COLUMNS if c in have and (audit or c not in AUDIT_COLUMNS)]
 
 
 def report(
@@ -578,17 +569,14 @@ def _write_html(con: duckdb.DuckDBPyConnection, sid: int, out: PathLike | None) 
 
 def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     available = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
-    claims = [c for c in _REPLACED_BY.values() if c in available]
-    filled_counts = con.execute(
-        f"select {', '.join(f'count({_quote(c)})' for c in claims) or '0'} from reserve_ratios where snapshot_id = ?", [sid]
-    ).fetchall()[0] if claims else ()
-    filled = [c for c, n in zip(claims, filled_counts) if n] + [c for c in available if c not in claims]
-    cols = report_columns(available, wide, filled)
-    if not wide and not any(filled_counts):  # no audit page for this snapshot: its columns would be empty
-        cols = [c for c in cols if c not in _AUDIT_COLUMNS]
+    claims = [c for c in AUDIT_COLUMNS if c in available]
+    audit = bool(claims) and any(con.execute(
+        f"select {', '.join(f'count({_quote(c)})' for c in claims)} from reserve_ratios where snapshot_id = ?", [sid]
+    ).fetchall()[0])  # fmt: skip
+    cols = report_columns(available, wide, audit)
     onchain, missing = _onchain_figures(con, sid, available)
     order = ["liabilities is null"]
-    order += [f"{c} desc nulls last" for c in ("claimed_reserves", "published_reserves") if c in available][:1]
+    order += [f"{c} desc nulls last" for c in ("published_reserves",) if c in available]
     order.append("asset")
     rel = con.sql(
         f"select {', '.join(_quote(c) for c in cols)} from reserve_ratios where snapshot_id = $sid order by {', '.join(order)}",
@@ -603,7 +591,7 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
         status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
     return Report(
         result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", notes=result.notes, snapshot_id=sid,
-        proof_status=status, onchain=onchain, onchain_missing=missing,
+        proof_status=status, onchain=onchain, onchain_missing=missing, labels=figure_labels(result.columns), keep=REPORT_KEEP,
     )
 
 
@@ -676,7 +664,9 @@ def diff(a: int, b: int, db: PathLike | None = None, *, addresses: str | None = 
             rel = diff_rel(con, a, b) if addresses is None else diff_addresses(con, a, b, None if addresses == "all" else addresses)
         except SeriesError as exc:
             raise PorError(str(exc)) from None
-        return ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result = ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result.keep = DIFF_KEEP
+        return result
     finally:
         con.close()
 
@@ -793,9 +783,11 @@ def sql(
         if rel is None:
             return None
         try:
-            return ResultSet.from_relation(rel, limit=limit)
+            result = ResultSet.from_relation(rel, limit=limit)
         except duckdb.Error as exc:
             raise PorError(query_error(exc)) from exc
+        result.keep = SQL_KEEP
+        return result
     finally:
         con.close()
 
@@ -858,8 +850,10 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
     rows = network_status(cfg)
-    columns = ["network", "adapter", "plugin", "configured", "chain_id", "description"]
-    types = ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"]
+    # what the registry and each adapter's AdapterCapabilities declare: how native coins and tokens are read, which
+    # block the value is read at, and what a provider must offer (archive state, a history API, retention)
+    columns = ["network", "adapter", "plugin", "configured", "native_methods", "token_methods", "block_reference", "needs", "chain_id", "description"]
+    types = ["VARCHAR"] * 8 + ["BIGINT", "VARCHAR"]
     notes: list[str] = []
     target = db_path(db)
     if db is not None or Path(target).exists():
@@ -882,7 +876,8 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
     else:
         title = "networks"
         notes.append(f"no database at {target}: row counts omitted (pass --db)")
-    return NetworkList(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes, plugin_errors=plugin_errors())
+    return NetworkList(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes,
+                       keep=NETWORKS_KEEP, plugin_errors=plugin_errors())  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------ synth

@@ -123,6 +123,39 @@ def _argument_word(param: Any, annotation: Any) -> str:
     return param.name.upper() + ("..." if word.endswith("...") else "")
 
 
+def usage_words(cmd: Any) -> list[str]:
+    """The usage line after ``por <command>``: ``[OPTIONS]``, each argument as a word (``FILE...``, ``[FILE]...``,
+    ``QUERY``), ``COMMAND`` for a group; what ``--help`` and this reference both print."""
+    hints = _hints(cmd)
+    usage = ["[OPTIONS]"]  # --help at least
+    for p in cmd.params:
+        if p.param_type_name == "argument":
+            word = _argument_word(p, hints.get(p.name))
+            usage.append(word if p.required else f"[{word}]")
+    if getattr(cmd, "commands", None):
+        usage.append("COMMAND [ARGS]...")
+    return usage
+
+
+def help_records(cmd: Any, ctx: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``--help``'s two lists, (name, help) for arguments and for options, with the type as a word; the help text
+    (with its default, required, range) is click's own."""
+    hints = _hints(cmd)
+    arguments: list[tuple[str, str]] = []
+    options: list[tuple[str, str]] = []
+    for p in cmd.get_params(ctx):
+        record = p.get_help_record(ctx)
+        if record is None:
+            continue
+        if p.param_type_name == "argument":
+            arguments.append((_argument_word(p, hints.get(p.name)), record[1]))
+            continue
+        word = "flag" if p.is_flag or p.name == "help" else type_word(p, hints.get(p.name))
+        names = ", ".join([*p.opts, *p.secondary_opts])
+        options.append((names if word == "flag" else f"{names} {word.split(' (')[0]}", record[1]))
+    return arguments, options
+
+
 def _default(param: Any) -> str:
     if param.required:
         return "required"
@@ -146,14 +179,7 @@ def render_command(words: list[str], cmd: Any) -> str:
     hints = _hints(cmd)
     paragraphs, examples = split_help(cmd.help)
     arguments = [p for p in cmd.params if p.param_type_name == "argument"]
-    usage = ["por", *words]
-    if any(p.param_type_name == "option" for p in cmd.params):
-        usage.append("[OPTIONS]")
-    for p in arguments:
-        word = _argument_word(p, hints.get(p.name))
-        usage.append(word if p.required else f"[{word}]")
-    if getattr(cmd, "commands", None):
-        usage.append("COMMAND")
+    usage = ["por", *words, *(w if w != "COMMAND [ARGS]..." else "COMMAND" for w in usage_words(cmd))]
     out = [f"## `{' '.join(['por', *words])}`", ""]
     for text in paragraphs:
         out += [_prose(text), ""]

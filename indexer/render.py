@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TextIO
@@ -50,17 +51,23 @@ def cell_text(value: Any, column: str = "", type_name: str = "") -> str:
     if isinstance(value, (Decimal, float)):
         return decimal_text(value)
     if isinstance(value, int):
-        return f"{value:,}"
+        return str(value) if _is_identifier(column) else f"{value:,}"
     if isinstance(value, (list, tuple)):
         return ", ".join(cell_text(v) for v in value)
     return str(value)
 
 
+def _is_identifier(column: str) -> bool:
+    """An id (chain_id, snapshot_id) is a name made of digits, not a quantity: no thousands separators."""
+    return column == "id" or column.endswith("_id")
+
+
 def render(
     result: ResultSet, fmt: str, *, out: TextIO | None = None, wide: bool = False, labels: dict[str, str] | None = None,
-    prefer: Sequence[str] = (),
+    prefer: Sequence[str] | None = None,
 ) -> None:
-    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``. ``prefer``: see ``render_table``."""
+    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``; the one renderer of every command.
+    ``labels`` and ``prefer`` default to the result's own (``ResultSet.labels``, ``ResultSet.keep``)."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(json.dumps(result.json_records(), indent=2) + "\n")
@@ -81,18 +88,20 @@ def to_csv(result: ResultSet) -> str:
 
 
 def render_table(
-    result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None, prefer: Sequence[str] = ()
+    result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None, prefer: Sequence[str] | None = None
 ) -> None:
     """A rich table that fits the terminal. Columns that do not fit are left out and named below it: first those
-    without a value, then from the right, except the ``prefer`` columns (a report's ratios), which are kept before
-    any other but the first; shown columns keep their order."""
+    without a value, then from the right, except the ``prefer`` columns (default ``result.keep``: a report's ratios,
+    a query's address, a diff's changes), which are kept before any other but the first; shown columns keep their
+    order. Every command's table goes through here, so they all drop, keep and say alike (``--wide``: all)."""
+    labels = result.labels if labels is None else labels
+    prefer = result.keep if prefer is None else prefer
     width = None if wide else terminal_width(out)
     console = Console(file=out, width=width or 100_000, soft_wrap=False, highlight=False)
     if not result.rows:
         console.print(f"{result.title or 'result'}: no rows")
         _notes(console, result.notes)
         return
-    labels = labels or {}
     numeric = [is_numeric_type(t) for t in result.types]
     cells = [[cell_text(v, c, t) for v, c, t in zip(row, result.columns, result.types)] for row in result.rows]
     widths = []
@@ -100,7 +109,7 @@ def render_table(
         longest = max(len(r[i]) for r in cells)
         header = labels.get(name, name)
         need = longest if numeric[i] else min(longest, TEXT_MAX if width else longest)
-        widths.append(max(need, min(len(header), 14) if width else len(header), 1))
+        widths.append(max(need, min(max(map(len, header.split())), 14) if width else len(header), 1))
     shown = list(range(len(result.columns)))
     empty: list[str] = []
     if width and sum(w + 3 for w in widths) + 1 > width:
@@ -121,7 +130,9 @@ def render_table(
         shown.sort()
     table = Table(title=result.title or None, title_justify="left")
     for i in shown:
-        header = labels.get(result.columns[i], result.columns[i])
+        # the header wraps at its spaces (a word longer than the column is cut into pieces) so it never widens
+        # the column past what was measured above: the cells decide the width, and the table fits
+        header = "\n".join(textwrap.wrap(labels.get(result.columns[i], result.columns[i]), widths[i], break_on_hyphens=False))
         if numeric[i]:
             table.add_column(header, justify="right", no_wrap=True, min_width=widths[i], overflow="fold")
         else:

@@ -110,18 +110,18 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     snap = _rows(con, "select s.*, t.published_at as effective_time, t.time_source from snapshots s join snapshot_times t using (snapshot_id) where snapshot_id = ?", [snapshot_id])
     if not snap:
         raise ValueError(f"there is no snapshot {snapshot_id} in this database")
-    custody = "rr.custody_reserves" if _has_column(con, "reserve_ratios", "custody_reserves") else "null"
+    custody = "rr.claimed_custody_reserves" if _has_column(con, "reserve_ratios", "claimed_custody_reserves") else "null"
     # the on-chain coverage beside each on-chain ratio (NULL on a database whose views predate it, read as it is)
     coverages = ", ".join(
         f"rr.{c}" if _has_column(con, "reserve_ratios", c) else f"null as {c}"
-        for c in ("coverage_onchain", "coverage_onchain_verified", "coverage_onchain_published")
+        for c in ("coverage_onchain", "coverage_verified", "coverage_onchain_published")
     )
     reserves = _rows(
         con,
-        f"""select rr.asset, rr.published_reserves, rr.onchain_reserves, rr.onchain_verified_reserves,
-                   {custody} as custody_reserves, rr.liabilities,
-                   rr.ratio_published, rr.ratio_onchain, rr.ratio_onchain_verified, rr.rows, rr.rows_fetched,
-                   {coverages}, u.price_usd, u.published_usd, u.onchain_verified_usd, u.own_token
+        f"""select rr.asset, rr.published_reserves, rr.onchain_reserves, rr.verified_reserves,
+                   {custody} as claimed_custody_reserves, rr.liabilities,
+                   rr.ratio_published, rr.ratio_onchain, rr.ratio_verified, rr.rows, rr.rows_fetched,
+                   {coverages}, u.price_usd, u.published_usd, u.verified_usd, u.own_token
             from reserve_ratios rr
             left join reserves_usd u on u.snapshot_id = rr.snapshot_id and u.asset = rr.asset
             where rr.snapshot_id = ?
@@ -131,8 +131,8 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     exchange = snap[0]["exchange"]
     series = _rows(
         con,
-        """select snapshot_id, published_at, asset, published, onchain_verified, liabilities,
-                  ratio_published, ratio_onchain, ratio_onchain_verified, published_usd, onchain_verified_usd, own_token
+        """select snapshot_id, published_at, asset, published, verified, liabilities,
+                  ratio_published, ratio_onchain, ratio_verified, published_usd, verified_usd, own_token
            from snapshot_series where lower(exchange) = lower(?) order by published_at, snapshot_id, asset""",
         [exchange],
     )
@@ -197,7 +197,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     for i, asset in enumerate(assets):
         pts = [r for r in series if r["asset"] == asset]
         color = palette[i % len(palette)]
-        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_onchain_verified", "dash", "verified on chain")):
+        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_verified", "dash", "verified on chain")):
             ys = [_f(r[key]) for r in pts]
             if any(y is not None for y in ys):
                 ratio.add_trace(
@@ -217,8 +217,8 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
             reserves.add_trace(go.Bar(x=[r["published_at"] for r in pts], y=[_f(r["published_usd"]) for r in pts], name=asset))
         verified = {}
         for r in series:
-            if r["onchain_verified_usd"] is not None:
-                verified[r["published_at"]] = verified.get(r["published_at"], 0.0) + float(r["onchain_verified_usd"])
+            if r["verified_usd"] is not None:
+                verified[r["published_at"]] = verified.get(r["published_at"], 0.0) + float(r["verified_usd"])
         if verified:
             xs = sorted(verified)
             reserves.add_trace(go.Scatter(x=xs, y=[verified[x] for x in xs], name="verified on chain (all assets)", mode="lines+markers", line=dict(color="black")))
@@ -298,12 +298,12 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
             data["reserves"],
             [
                 ("asset", "asset"), ("published_reserves", "published"), ("onchain_reserves", "on chain"),
-                ("onchain_verified_reserves", "on chain, signature-verified"), ("custody_reserves", "custody"),
+                ("verified_reserves", "on chain, signature-verified"), ("claimed_custody_reserves", "custody"),
                 ("liabilities", "liabilities"), ("ratio_published", "ratio published"), ("ratio_onchain", "ratio on chain"),
                 ("coverage_onchain", "on-chain coverage"), ("coverage_onchain_published", "coverage of published"),
-                ("ratio_onchain_verified", "ratio verified"), ("coverage_onchain_verified", "verified coverage"),
+                ("ratio_verified", "ratio verified"), ("coverage_verified", "verified coverage"),
                 ("rows", "rows"), ("rows_fetched", "fetched"),
-                ("price_usd", "price USD"), ("published_usd", "published USD"), ("onchain_verified_usd", "verified USD"),
+                ("price_usd", "price USD"), ("published_usd", "published USD"), ("verified_usd", "verified USD"),
                 ("own_token", "own token"),
             ],  # fmt: skip
             "reserves",
@@ -313,9 +313,9 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
             data["totals"],
             [
                 ("snapshot_id", "snapshot"), ("published_at", "published"), ("assets_priced", "assets priced"),
-                ("assets", "assets"), ("published_usd", "published USD"), ("onchain_verified_usd", "verified on chain USD"),
+                ("assets", "assets"), ("published_usd", "published USD"), ("verified_usd", "verified on chain USD"),
                 ("liabilities_usd", "liabilities USD"), ("clean_published_usd", "clean published USD"),
-                ("clean_onchain_verified_usd", "clean verified USD"), ("share_onchain_verified", "share verified"),
+                ("clean_verified_usd", "clean verified USD"), ("share_verified", "share verified"),
                 ("ratio_published_usd", "ratio published (USD)"),
             ],  # fmt: skip
             "totals",
