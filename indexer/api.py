@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from indexer.progress import NO_PROGRESS, Progress
-from indexer.results import ResultSet, figure_labels
+from indexer.results import AUDIT_COLUMNS, ResultSet, figure_labels
 from indexer.store import Reopening, StoreError, connect, db_path, open_raw
 
 PathLike = str | os.PathLike[str]
@@ -56,8 +56,6 @@ REPORT_COLUMNS: list[str] = [
     "coverage_verified",
     "ratio_onchain_with_custody",
 ]
-# Figures that come only from an exchange's audit page: left out of the default table when there is none.
-AUDIT_COLUMNS = ("claimed_reserves", "claimed_custody_reserves", "ratio_claimed", "ratio_onchain_with_custody")
 # On a narrow terminal the report keeps the asset and its ratios, each on-chain one with its coverage, before the
 # amounts they are made of (those are named below the table).
 REPORT_KEEP = (

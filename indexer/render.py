@@ -107,9 +107,11 @@ def render_table(
     widths = []
     for i, name in enumerate(result.columns):
         longest = max(len(r[i]) for r in cells)
-        header = labels.get(name, name)
         need = longest if numeric[i] else min(longest, TEXT_MAX if width else longest)
-        widths.append(max(need, min(max(map(len, header.split())), 14) if width else len(header), 1))
+        widths.append((max(need, len(labels.get(name, name)), 1), need))
+    # headers on one line when the whole table fits so; else a header wraps at its spaces and the cells decide
+    fits = not width or sum(w + 3 for w, _ in widths) + 1 <= width
+    widths = [whole if fits else max(need, min(max(map(len, labels.get(c, c).split())), 14), 1) for (whole, need), c in zip(widths, result.columns)]
     shown = list(range(len(result.columns)))
     empty: list[str] = []
     if width and sum(w + 3 for w in widths) + 1 > width:

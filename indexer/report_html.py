@@ -5,8 +5,8 @@ audit, so it must need no network. Charts are Plotly figures (a maintained libra
 own JS); tables carry the exact amounts as text. Chart values are floats because a chart is a
 picture; every number a reader copies comes from a table cell printed from the exact DECIMAL/HUGEINT.
 
-Sections: reserves per asset (published, on chain, signature-verified, custody where the database has
-it, liabilities, ratios, USD), ratio and reserves over the exchange's snapshots, USD composition,
+Sections: reserves per asset (the report's columns and headers: published, claimed where an audit page is
+loaded, on-chain, verified, liabilities, ratios, coverage; USD), ratio and reserves over the exchange's snapshots, USD composition,
 coverage by network and by method, signature verdicts, and reconciliation mismatches by size.
 """
 
@@ -20,9 +20,16 @@ from typing import Any
 
 import duckdb
 
-from indexer.results import percent_text
+from indexer.results import AUDIT_COLUMNS, figure_label, percent_text
 
 MAX_MISMATCHES = 200
+# The reserves table: the columns of reserve_ratios, under the same names and headers as ``por report``'s table
+# (``figure_label``): published (the file), claimed (the audit page), on-chain (read), verified (on-chain, proven rows).
+RESERVE_COLUMNS = (
+    "asset", "liabilities", "published_reserves", "claimed_reserves", "onchain_reserves", "verified_reserves",
+    "claimed_custody_reserves", "ratio_published", "ratio_claimed", "ratio_onchain", "coverage_onchain",
+    "coverage_onchain_published", "ratio_verified", "coverage_verified", "ratio_onchain_with_custody", "rows", "rows_fetched",
+)  # fmt: skip
 TOP_ASSETS = 12
 METHOD_ORDER = ("state_at_height", "dump", "replayed", "latest", "error", "missing")
 METHOD_COLORS = {
@@ -110,24 +117,20 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     snap = _rows(con, "select s.*, t.published_at as effective_time, t.time_source from snapshots s join snapshot_times t using (snapshot_id) where snapshot_id = ?", [snapshot_id])
     if not snap:
         raise ValueError(f"there is no snapshot {snapshot_id} in this database")
-    custody = "rr.claimed_custody_reserves" if _has_column(con, "reserve_ratios", "claimed_custody_reserves") else "null"
-    # the on-chain coverage beside each on-chain ratio (NULL on a database whose views predate it, read as it is)
-    coverages = ", ".join(
-        f"rr.{c}" if _has_column(con, "reserve_ratios", c) else f"null as {c}"
-        for c in ("coverage_onchain", "coverage_verified", "coverage_onchain_published")
-    )
+    # the report's own columns (the view's names), those this database's view has: a page of an older database, read
+    # as it is, shows what it holds
+    figures = [c for c in RESERVE_COLUMNS if _has_column(con, "reserve_ratios", c)]
     reserves = _rows(
         con,
-        f"""select rr.asset, rr.published_reserves, rr.onchain_reserves, rr.verified_reserves,
-                   {custody} as claimed_custody_reserves, rr.liabilities,
-                   rr.ratio_published, rr.ratio_onchain, rr.ratio_verified, rr.rows, rr.rows_fetched,
-                   {coverages}, u.price_usd, u.published_usd, u.verified_usd, u.own_token
+        f"""select {', '.join(f'rr.{c}' for c in figures)}, u.price_usd, u.published_usd, u.verified_usd, u.own_token
             from reserve_ratios rr
             left join reserves_usd u on u.snapshot_id = rr.snapshot_id and u.asset = rr.asset
             where rr.snapshot_id = ?
             order by u.published_usd desc nulls last, rr.liabilities is null, rr.published_reserves desc nulls last, rr.asset""",
         [snapshot_id],
     )
+    if not any(r.get(c) is not None for r in reserves for c in AUDIT_COLUMNS):  # no audit page: no empty claimed columns
+        figures = [c for c in figures if c not in AUDIT_COLUMNS]
     exchange = snap[0]["exchange"]
     series = _rows(
         con,
@@ -169,6 +172,7 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     return {
         "snapshot": snap[0],
         "reserves": reserves,
+        "reserve_columns": [*figures, "price_usd", "published_usd", "verified_usd", "own_token"],
         "series": series,
         "totals": totals,
         "coverage": coverage,
@@ -197,7 +201,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     for i, asset in enumerate(assets):
         pts = [r for r in series if r["asset"] == asset]
         color = palette[i % len(palette)]
-        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_verified", "dash", "verified on chain")):
+        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_verified", "dash", "verified")):
             ys = [_f(r[key]) for r in pts]
             if any(y is not None for y in ys):
                 ratio.add_trace(
@@ -207,7 +211,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
                     )
                 )  # fmt: skip
     ratio.add_hline(y=1.0, line_dash="dash", line_color="#e53935")
-    ratio.update_layout(title="Reserve ratio per asset: published (solid), signature-verified on chain (dashed)", yaxis_title="reserves / liabilities", **layout)
+    ratio.update_layout(title="Reserve ratio per asset: published (solid), verified (dashed)", yaxis_title="reserves / liabilities", **layout)
     figs.append(("ratio", "Ratio over the snapshots", ratio))
 
     reserves = go.Figure()
@@ -221,7 +225,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 verified[r["published_at"]] = verified.get(r["published_at"], 0.0) + float(r["verified_usd"])
         if verified:
             xs = sorted(verified)
-            reserves.add_trace(go.Scatter(x=xs, y=[verified[x] for x in xs], name="verified on chain (all assets)", mode="lines+markers", line=dict(color="black")))
+            reserves.add_trace(go.Scatter(x=xs, y=[verified[x] for x in xs], name="verified (all assets)", mode="lines+markers", line=dict(color="black")))
         reserves.update_layout(barmode="stack", title="Published reserves in USD per snapshot", yaxis_title="USD", **layout)
     else:
         for asset in assets:
@@ -294,26 +298,13 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
         )
         + "</p>",
         "<h2>Reserves per asset</h2>",
-        _table(
-            data["reserves"],
-            [
-                ("asset", "asset"), ("published_reserves", "published"), ("onchain_reserves", "on chain"),
-                ("verified_reserves", "on chain, signature-verified"), ("claimed_custody_reserves", "custody"),
-                ("liabilities", "liabilities"), ("ratio_published", "ratio published"), ("ratio_onchain", "ratio on chain"),
-                ("coverage_onchain", "on-chain coverage"), ("coverage_onchain_published", "coverage of published"),
-                ("ratio_verified", "ratio verified"), ("coverage_verified", "verified coverage"),
-                ("rows", "rows"), ("rows_fetched", "fetched"),
-                ("price_usd", "price USD"), ("published_usd", "published USD"), ("verified_usd", "verified USD"),
-                ("own_token", "own token"),
-            ],  # fmt: skip
-            "reserves",
-        ),
+        _table(data["reserves"], [(c, figure_label(c)) for c in data["reserve_columns"]], "reserves"),
         "<h2>USD totals per snapshot</h2>",
         _table(
             data["totals"],
             [
                 ("snapshot_id", "snapshot"), ("published_at", "published"), ("assets_priced", "assets priced"),
-                ("assets", "assets"), ("published_usd", "published USD"), ("verified_usd", "verified on chain USD"),
+                ("assets", "assets"), ("published_usd", "published USD"), ("verified_usd", "verified USD"),
                 ("liabilities_usd", "liabilities USD"), ("clean_published_usd", "clean published USD"),
                 ("clean_verified_usd", "clean verified USD"), ("share_verified", "share verified"),
                 ("ratio_published_usd", "ratio published (USD)"),
@@ -334,7 +325,7 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
             data["mismatches"],
             [
                 ("network", "network"), ("coin", "coin"), ("address", "address"), ("published_amount", "published"),
-                ("onchain_amount", "on chain"), ("difference", "difference"), ("difference_usd", "difference USD"),
+                ("onchain_amount", "on-chain"), ("difference", "difference"), ("difference_usd", "difference USD"),
                 ("block_height", "block"), ("signature_status", "signature"),
             ],  # fmt: skip
             "mismatches",

@@ -77,6 +77,9 @@ FIGURES = {
     "verified": "on-chain, restricted to the rows whose ownership signature is proven",
 }
 
+# Figures only an exchange's audit page gives: empty without one, so left out of a default table or page then.
+AUDIT_COLUMNS = ("claimed_reserves", "claimed_custody_reserves", "ratio_claimed", "ratio_onchain_with_custody")
+
 
 def figure_label(column: str) -> str:
     """A column's header for people, made from its name alone (so a header always leads back to its JSON key):

@@ -99,12 +99,12 @@ def test_html_report_renders_in_headless_chromium(report_db, tmp_path):
             # the on-chain coverage beside each on-chain ratio, as truncated percentages (BTC: 1 of 2 rows read,
             # carrying 36.84… % of the published BTC; OKB and USDT: none read)
             head = page.locator("table.reserves th").all_inner_texts()
-            assert head[head.index("ratio on chain") + 1] == "on-chain coverage" and head[head.index("ratio verified") + 1] == "verified coverage"
+            assert head[head.index("ratio on-chain") + 1] == "coverage on-chain" and head[head.index("ratio verified") + 1] == "coverage verified"
             btc = page.locator("table.reserves tr", has_text="BTC").first.locator("td").all_inner_texts()
-            assert btc[head.index("on-chain coverage")] == "50 %" and btc[head.index("coverage of published")] == "36.84 %"
-            assert btc[head.index("verified coverage")] == "50 %"  # both BTC rows verified, one read
+            assert btc[head.index("coverage on-chain")] == "50 %" and btc[head.index("coverage on-chain published")] == "36.84 %"
+            assert btc[head.index("coverage verified")] == "50 %"  # both BTC rows verified, one read
             okb = page.locator("table.reserves tr", has_text="OKB").first.locator("td").all_inner_texts()
-            assert (okb[head.index("ratio on chain")], okb[head.index("on-chain coverage")]) == ("—", "0 %")
+            assert (okb[head.index("ratio on-chain")], okb[head.index("coverage on-chain")]) == ("—", "0 %")
             assert "$368,752.38" in totals  # 332,502.375 + 36,000 + 250
             assert "-0.5" in mismatches and "-$1,500.00" in mismatches  # ETH: 11.5 on chain vs 12 published, at 3000
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
