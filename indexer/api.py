@@ -72,7 +72,7 @@ JUDGED_RATIO = (
 # What a narrow table keeps first (after its first column), per command: a query's address (the thing a reader
 # looks up), a diff's network and changes (what the comparison is for).
 SQL_KEEP = ("address",)
-NETWORKS_KEEP = ("plugin", "configured", "rows")
+NETWORKS_KEEP = ("rows", "plugin", "configured", "native_methods", "token_methods", "block_reference")
 DIFF_KEEP = ("network", "address", "status", "published_change", "onchain_change")
 
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}

@@ -398,7 +398,8 @@ def report(
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="With --min-ratio: judge the on-chain ratio of what was read where coverage is incomplete, and print that coverage.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios, the
+    """Print reserves and reserve ratios per asset (read-only): liabilities, published (the exchange's file), claimed
+    (its audit page, when loaded), on-chain (read by fetch), verified (on-chain, proven rows), their ratios, the
     on-chain coverage beside each on-chain ratio, then one line saying which proof checks ran (on stderr for json/csv).
 
     --min-ratio judges the on-chain ratio only (balances read for the snapshot block over liabilities; never the
