@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from indexer.errors import PorError
 from indexer.progress import NO_PROGRESS, Progress
 from indexer.results import AUDIT_COLUMNS, ResultSet, figure_labels
 from indexer.store import Reopening, StoreError, connect, db_path, open_raw
@@ -78,12 +79,20 @@ DIFF_KEEP = ("network", "address", "status", "published_change", "onchain_change
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
 
 
-class PorError(ValueError):
-    """Something the caller can fix; the message is one sentence saying what to do."""
-
-
 class ReadOnlyQuery(PorError):
     """``sql`` was given a statement that writes, without ``write=True``."""
+
+
+def _paths(files: PathLike | Sequence[PathLike]) -> list[Path]:
+    """One path or many: ``"okx.csv"`` is one file, not the characters of its name."""
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    return [Path(f) for f in files]
+
+
+def _names(values: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many (``networks="ETH"``), as a list; None stays None."""
+    return [values] if isinstance(values, str) else None if values is None else list(values)
 
 
 # ------------------------------------------------------------------------------------ opening
@@ -173,7 +182,7 @@ def ingest_messages(outcome: IngestOutcome) -> list[Message]:
 
 
 def ingest(
-    files: Sequence[PathLike],
+    files: PathLike | Sequence[PathLike],
     db: PathLike | None = None,
     *,
     exchange: str = "auto",
@@ -185,7 +194,8 @@ def ingest(
     progress: Progress | None = None,
     on_wait: Log | None = None,
 ) -> list[Any]:
-    """Load PoR files, one all-or-nothing transaction per file; returns one ``IngestReport`` per loaded text.
+    """Load PoR files (one path or a list), one all-or-nothing transaction per file; returns one ``IngestReport`` per
+    loaded text.
 
     ``on_error`` says what a refused file (``indexer.ingest.IngestError``: cut short, every row refused, a summary
     that does not add up, ...) does to the files after it:
@@ -213,10 +223,11 @@ def ingest(
     except ValueError as exc:
         raise PorError(str(exc)) from None
     progress = progress or NO_PROGRESS
+    files = _paths(files)
     done: list[Any] = []
     refused: list[IngestOutcome] = []
     with removed_if_unused(db):
-        for path in map(Path, files):
+        for path in files:
             con = connect(db, on_wait=on_wait)
             task = f"ingest {path.name} (bytes)"
             progress.start(task, _text_bytes(path))
@@ -339,7 +350,7 @@ async def fetch_async(
     snapshot: int | None = None,
     *,
     at: str = "snapshot",
-    networks: list[str] | None = None,
+    networks: str | Sequence[str] | None = None,
     refresh: bool = False,
     adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
@@ -360,7 +371,7 @@ async def fetch_async(
     handle = _writer_handle(db, on_wait)
     try:
         return await fetch_snapshot_async(
-            handle, cfg, sid, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options, progress=progress,
+            handle, cfg, sid, at=at, networks=_names(networks), refresh=refresh, adapter_options=adapter_options, progress=progress,
         )  # fmt: skip
     finally:
         handle.close()
@@ -684,7 +695,7 @@ def import_prices(file: PathLike, db: PathLike | None = None, *, on_wait: Log | 
 
 
 def fetch_prices(
-    db: PathLike | None = None, config: Any = None, snapshots: Sequence[int] | None = None, *, on_progress: Any = None,
+    db: PathLike | None = None, config: Any = None, snapshots: int | Sequence[int] | None = None, *, on_progress: Any = None,
     progress: Progress | None = None, on_wait: Log | None = None,
 ) -> Any:
     """Historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko), cached in ``prices``.
@@ -709,7 +720,8 @@ def fetch_prices(
 
     con = connect(db, on_wait=on_wait)
     try:
-        return _fetch(con, price_settings(cfg), list(snapshots) if snapshots else None, on_progress=heard if progress else on_progress)
+        chosen = [snapshots] if isinstance(snapshots, int) else list(snapshots) if snapshots else None
+        return _fetch(con, price_settings(cfg), chosen, on_progress=heard if progress else on_progress)
     finally:
         con.close()
         for task in shown:
@@ -970,7 +982,7 @@ class RunResult:
 
 
 def run(
-    files: Sequence[PathLike] | None = None,
+    files: PathLike | Sequence[PathLike] | None = None,
     db: PathLike | None = None,
     *,
     config: PathLike | None = None,
@@ -994,6 +1006,7 @@ def run(
     step on the files that loaded, then raises ``FilesRefused`` with this run's ``RunResult`` on its ``result``);
     ``on_file`` hears each file's outcome, else ``log`` gets its ``ingest_messages``.
     """
+    files = None if files is None else _paths(files)
     with removed_if_unused(db):
         return _run(files, db, config=config, liabilities=liabilities, label=label, allow_mismatch=allow_mismatch,
                     max_rejected=max_rejected, demo_dir=demo_dir, on_error=on_error, on_file=on_file, progress=progress,

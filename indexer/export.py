@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from indexer.errors import PorError
+
 # The views an analyst reads most; every base table is exported as well.
 VIEWS = (
     "reserves",
@@ -39,7 +41,7 @@ VIEWS = (
 SKIP_TABLES = {"schema_migrations"}
 
 
-class ExportError(ValueError):
+class ExportError(PorError):
     """The export cannot be written; one sentence for the user."""
 
 
