@@ -26,15 +26,15 @@ from typer.core import TyperCommand, TyperGroup
 
 class _WordsHelp:
     """``--help`` with types as words (``FILE...``, ``INTEGER``, ``table|json|csv``), not typer's ``<list[Path]>``:
-    the same words ``docs/cli.md`` shows, from the one place that chooses them (``indexer.cli_reference``)."""
+    the same words ``docs/cli.md`` shows, from the one place that chooses them (``indexer.cli_words``)."""
 
     def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
-        from indexer.cli_reference import usage_words
+        from indexer.cli_words import usage_words
 
         return usage_words(self)
 
     def format_options(self, ctx, formatter) -> None:  # type: ignore[no-untyped-def]
-        from indexer.cli_reference import help_records
+        from indexer.cli_words import help_records
 
         arguments, options = help_records(self, ctx)
         for title, records in (("Arguments", arguments), ("Options", options)):
