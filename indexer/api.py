@@ -83,6 +83,11 @@ class ReadOnlyQuery(PorError):
     """``sql`` was given a statement that writes, without ``write=True``."""
 
 
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as words ("read-only file system", "permission denied"), without "[Errno 30]"."""
+    return (exc.strerror or str(exc)).lower()
+
+
 def _paths(files: PathLike | Sequence[PathLike]) -> list[Path]:
     """One path or many: ``"okx.csv"`` is one file, not the characters of its name."""
     if isinstance(files, (str, os.PathLike)):
@@ -230,18 +235,22 @@ def ingest(
         for path in files:
             con = connect(db, on_wait=on_wait)
             task = f"ingest {path.name} (bytes)"
-            progress.start(task, _text_bytes(path))
-            last = [0]
+            total = _text_bytes(path)
+            progress.start(task, total)
+            last, sent = [0], [0]
 
-            def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
+            def on_bytes(read: int, size: int | None, t: str = task, last: list = last, sent: list = sent) -> None:
                 """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
                 a count below the last one is the next member starting."""
-                progress.advance(t, read - last[0] if read >= last[0] else read)
-                last[0] = read
+                step = read - last[0] if read >= last[0] else read
+                progress.advance(t, step)
+                last[0], sent[0] = read, sent[0] + step
 
             try:
                 outcome = IngestOutcome(path, ingest_file(con, path, exchange=exchange, label=label, allow_mismatch=allow_mismatch,
                                                           max_rejected=limit, on_bytes=on_bytes))  # fmt: skip
+                if total is not None and sent[0] < total:
+                    progress.advance(task, total - sent[0])  # the reader's last report precedes its last bytes: a loaded file ends at 100 %
             except IngestError as exc:
                 outcome = IngestOutcome(path, refused=exc)
             finally:
@@ -342,6 +351,38 @@ def verify(
         return verify_snapshot(handle, sid, workers=workers, okx_compat=okx_compat, progress=progress)
     finally:
         handle.close()
+
+
+def unverified_snapshots(db: PathLike | None = None, *, okx_compat: bool = False, on_wait: Log | None = None) -> list[int]:
+    """The snapshots that have rows without a verdict (with ``okx_compat``: without OKX's tool's verdict too),
+    oldest first: what ``verify_all`` works on, and what ``por verify`` names when it did only the latest."""
+    con = open_db(db, on_wait=on_wait)
+    try:
+        missing = "s.row_no is null" + (" or s.okx_status is null" if okx_compat else "")
+        return [int(r[0]) for r in con.execute(
+            f"""select distinct a.snapshot_id from addresses a
+                left join signatures s on s.snapshot_id = a.snapshot_id and s.row_no = a.row_no
+                where {missing} order by 1"""
+        ).fetchall()]  # fmt: skip
+    finally:
+        con.close()
+
+
+def verify_all(
+    db: PathLike | None = None,
+    *,
+    workers: int | None = None,
+    okx_compat: bool = False,
+    progress: Progress | None = None,
+    on_snapshot: Callable[[int], None] | None = None,
+    on_wait: Log | None = None,
+) -> list[Any]:
+    """``verify`` every snapshot that has rows without a verdict (``unverified_snapshots``), oldest first; one
+    ``VerifySummary`` each. After three monthly files are ingested, this is what verifies all three."""
+    return [
+        verify(db, sid, workers=workers, okx_compat=okx_compat, progress=progress, on_snapshot=on_snapshot, on_wait=on_wait)
+        for sid in unverified_snapshots(db, okx_compat=okx_compat, on_wait=on_wait)
+    ]
 
 
 async def fetch_async(
@@ -573,7 +614,11 @@ def report(
 def _write_html(con: duckdb.DuckDBPyConnection, sid: int, out: PathLike | None) -> Path:
     from indexer.report_html import write_html_report
 
-    return write_html_report(con, sid, Path(out) if out is not None else Path(f"por-report-{sid}.html"))
+    target = Path(out) if out is not None else Path(f"por-report-{sid}.html")
+    try:
+        return write_html_report(con, sid, target)
+    except OSError as exc:  # a read-only folder, a full disk: one sentence, not "[Errno 30] ..."
+        raise PorError(f"the report cannot be written to {target}: {os_reason(exc)} (choose another place with --out)") from None
 
 
 def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
@@ -778,9 +823,10 @@ def sql(
     """
     changing = writes(query)
     if changing and not write:
+        copy = " (or use --format csv instead of COPY)" if "COPY" in changing else ""  # the alternative of COPY only
         raise ReadOnlyQuery(
             f"por sql is read-only and this query has a {', '.join(sorted(set(changing)))} statement: "
-            "add --write to change the database (or use --format csv instead of COPY)"
+            f"add --write to change the database{copy}"
         )
     con = open_db(db, read_only=not write, on_wait=on_wait)
     try:
@@ -820,7 +866,7 @@ def query_error(exc: BaseException) -> str:
 
 def _first_line(exc: BaseException) -> str:
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error")) and ": " in line else line
+    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error", "Invalid Input Error")) and ": " in line else line
 
 
 def committed(db: PathLike | None = None, snapshot: int | None = None) -> dict[str, int]:
@@ -912,9 +958,12 @@ class SynthResult:
         return [f"wrote {self.rows:,} rows over {self.coin_keys} coin keys to {self.files[0]}"]
 
 
+DEMO_ROWS = 2000  # a synthetic file's rows when nobody says: the demo of ``por run``, ``por synth`` without --rows
+
+
 def synth(
     out: PathLike,
-    rows: int,
+    rows: int | None = None,
     *,
     exchange: str = "okx",
     seed: int = 1,
@@ -928,13 +977,14 @@ def synth(
 ) -> SynthResult:
     """Write a realistic synthetic PoR file with real signatures in an exchange's layout (the built-in demo input).
 
-    ``months`` writes a monthly OKX series into the directory ``out`` (``okx_por_<YYYYMMDDHH>.csv`` and
+    ``rows`` defaults to ``DEMO_ROWS`` (per month with ``months``). ``months`` writes a monthly OKX series into the directory ``out`` (``okx_por_<YYYYMMDDHH>.csv`` and
     ``liabilities_<YYYYMMDDHH>.csv`` per month); ``liabilities_out`` also writes one OKX file's liabilities.
     ``log`` hears what was written (``SynthResult.lines``) before anything is ingested. With ``db`` every file
     written is ingested there too (``on_error="stop"``; ``on_file`` hears each outcome). Same seed, same files.
     """
     name = exchange.lower()
     out = Path(out)
+    rows = DEMO_ROWS if rows is None else rows
     result = SynthResult(name, months)
     from indexer.exchange_plugins import exchange_plugin  # the plugin writes its own layout
     from indexer.registry import registry
@@ -1030,8 +1080,8 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
 
         demo = Path(demo_dir) / "por-demo.csv"
         demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
-        log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        demo_plugin().synth(demo, 2000, 1, registry(), liabilities_out=demo_liabilities)
+        log(f"no file given: writing a synthetic demo file {demo} ({DEMO_ROWS:,} rows, seed 1)")
+        demo_plugin().synth(demo, DEMO_ROWS, 1, registry(), liabilities_out=demo_liabilities)
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo
@@ -1099,6 +1149,8 @@ __all__ = [
     "run",
     "sql",
     "synth",
+    "unverified_snapshots",
     "verify",
+    "verify_all",
     "verify_failures",
 ]

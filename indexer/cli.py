@@ -245,21 +245,39 @@ def verify(
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
     okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Every snapshot that has rows without a verdict, oldest first (default: only --snapshot, or the latest).")] = False,
     wide: WideOption = False,
 ) -> None:
     """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
+    Without --snapshot or --all only the latest snapshot is verified, and the others still without verdicts are named.
+
     \b
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
+    Example: por verify --all   (after ingesting several monthly files)
     """
     from indexer import api
 
-    summary = api.verify(db, snapshot, workers=workers, okx_compat=okx_compat, progress=_progress(),
-                         on_snapshot=_resumable(db, "verify"), on_wait=_waiting)  # fmt: skip
-    _print_verify_summary(summary, wide)
-    console.print(f"{summary}")
-    if fail_on_failed and (failed := api.verify_failures(summary)):
-        raise CheckFailed(failed)
+    if every and snapshot is not None:
+        raise UserError("--all verifies every snapshot without verdicts; give it or --snapshot, not both")
+    kw: dict[str, Any] = dict(workers=workers, okx_compat=okx_compat, progress=_progress(), on_snapshot=_resumable(db, "verify"), on_wait=_waiting)
+    summaries = api.verify_all(db, **kw) if every else [api.verify(db, snapshot, **kw)]
+    for summary in summaries:
+        _print_verify_summary(summary, wide)
+        console.print(f"{summary}")
+    if every and not summaries:
+        console.print("every row of every snapshot already has a verdict.")
+    if not every and snapshot is None:
+        others = [s for s in api.unverified_snapshots(db, okx_compat=okx_compat, on_wait=_waiting) if s != summaries[0].snapshot_id]
+        if others:
+            console.print(
+                f"note: verified snapshot {summaries[0].snapshot_id} only, the latest; snapshot(s) {', '.join(map(str, others))} "
+                "still have rows without a verdict: `por verify --all` verifies them (or --snapshot N).",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
+    failed = [f for s in summaries if (f := api.verify_failures(s))]
+    if fail_on_failed and failed:
+        raise CheckFailed(failed[0])
 
 
 def _resumable(db: Path | None, what: str) -> Callable[[int], None]:
@@ -468,8 +486,8 @@ def sql(
 # ---------------------------------------------------------------------------------------- synth / run
 @app.command()
 def synth(
-    rows: Annotated[int, typer.Option("--rows", min=1, help="Detail rows to write.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
+    rows: Annotated[Optional[int], typer.Option("--rows", min=1, help="Detail rows to write, per month with --months (default: 2,000).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
@@ -668,6 +686,11 @@ def _report_error(exc: Exception) -> int:
         message = query_error(exc) if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) else (
             "the database operation failed (run with --debug for DuckDB's message)"
         )
+    elif isinstance(exc, OSError) and exc.strerror:
+        from indexer.api import os_reason
+
+        # "cannot write x.html: permission denied", never "[Errno 13] Permission denied: 'x.html'"
+        message = f"{exc.filename}: {os_reason(exc)}" if exc.filename else os_reason(exc)
     else:
         message = str(exc).strip().rstrip(".") or type(exc).__name__
         if not isinstance(exc, (UserError, ValueError, OSError, StoreError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):

@@ -164,26 +164,47 @@ def _notes(console: Console, notes: list[str]) -> None:
 class RichProgress:
     """The ``indexer.progress.Progress`` protocol as rich bars on stderr (rate, ETA, errors)."""
 
+    # Fixed widths that add up to 78 with the gaps, so a bar never wraps on an 80-column terminal: a long task name
+    # (a file name) is cut with "…" rather than pushing the bar onto two lines.
+    NAME, BAR, PERCENT, RATE, TIME, ETA, ERRORS = 17, 10, 5, 9, 7, 11, 13
+
     def __init__(self, console: Console) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
         from rich.text import Text
+
+        def fixed(width: int, justify: str = "left") -> Column:
+            return Column(width=width, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
 
         class RateColumn(ProgressColumn):
             def render(self, task: Any) -> Text:
                 speed = task.finished_speed or task.speed
-                return Text(f"{speed:>9,.0f} /s" if speed else "        - /s", style="cyan")
+                if not speed:
+                    return Text("- /s", style="cyan")
+                for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1)):
+                    if speed >= size:
+                        return Text(f"{speed / size:,.0f}{unit}/s" if size == 1 else f"{speed / size:,.1f}{unit}/s", style="cyan")
+                return Text(f"{speed:.1f}/s", style="cyan")
+
+        class EtaColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                left = task.time_remaining
+                if task.finished or left is None:
+                    return Text("")
+                minutes, seconds = divmod(int(left), 60)
+                return Text(f"ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}")
 
         self._bar = Progress(
-            TextColumn("[bold]{task.description:<10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            RateColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[errors]}"),
+            TextColumn("[bold]{task.description}", table_column=fixed(self.NAME)),
+            BarColumn(bar_width=self.BAR),
+            TextColumn("{task.percentage:>3.0f} %", table_column=fixed(self.PERCENT, "right")),
+            RateColumn(table_column=fixed(self.RATE, "right")),
+            TimeElapsedColumn(table_column=fixed(self.TIME)),
+            EtaColumn(table_column=fixed(self.ETA)),
+            TextColumn("{task.fields[errors]}", table_column=fixed(self.ERRORS)),
             console=console,
             transient=False,
+            expand=False,
         )
         self._tasks: dict[str, Any] = {}
         self._errors: dict[str, int] = {}
@@ -200,7 +221,7 @@ class RichProgress:
         if task not in self._tasks:
             return
         self._errors[task] += errors
-        label = f"[red]{self._errors[task]:,} errors" if self._errors[task] else ""
+        label = f"[red]{self._errors[task]:,} errors" if self._errors[task] else ""  # cut to the column if long
         self._bar.update(self._tasks[task], advance=done, errors=label)
 
     def finish(self, task: str) -> None:

@@ -13,7 +13,7 @@ coverage by network and by method, signature verdicts, and reconciliation mismat
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,22 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
 
 
 # ------------------------------------------------------------------------------------------ charts
+DAY_MS = 86_400_000
+
+
+def time_axis(times: list[Any]) -> dict[str, Any]:
+    """The x axis of a chart over snapshot times: dates when the snapshots are a day or more apart (monthly files),
+    date and minute when closer; one snapshot gets a two-day window with a tick per day. Left to itself Plotly
+    zooms into a lone point down to ticks like ``00:28:22.8425``."""
+    xs = sorted({t for t in times if t is not None})
+    apart = len(xs) < 2 or min(b - a for a, b in zip(xs, xs[1:])) >= timedelta(days=1)
+    axis: dict[str, Any] = {"tickformat": "%Y-%m-%d" if apart else "%Y-%m-%d %H:%M", "type": "date"}
+    if len(xs) == 1:
+        day = xs[0].replace(hour=0, minute=0, second=0, microsecond=0)
+        axis.update(range=[day - timedelta(days=1), day + timedelta(days=2)], dtick=DAY_MS, tick0=day)
+    return axis
+
+
 def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(anchor, title, plotly Figure) for each chart; imports plotly lazily (``por --help`` stays fast)."""
     import plotly.graph_objects as go
@@ -211,6 +227,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
                     )
                 )  # fmt: skip
     ratio.add_hline(y=1.0, line_dash="dash", line_color="#e53935")
+    ratio.update_xaxes(**time_axis([r["published_at"] for r in series]))
     ratio.update_layout(title="Reserve ratio per asset: published (solid), verified (dashed)", yaxis_title="reserves / liabilities", **layout)
     figs.append(("ratio", "Ratio over the snapshots", ratio))
 
@@ -232,6 +249,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
             pts = [r for r in series if r["asset"] == asset]
             reserves.add_trace(go.Scatter(x=[r["published_at"] for r in pts], y=[_f(r["published"]) for r in pts], name=asset, mode="lines+markers"))
         reserves.update_layout(title="Published reserves per asset (coin units; no prices loaded)", yaxis_type="log", **layout)
+    reserves.update_xaxes(**time_axis([r["published_at"] for r in series]))
     figs.append(("reserves", "Reserves over the snapshots", reserves))
 
     priced = [r for r in data["reserves"] if r["published_usd"] is not None and r["published_usd"] > 0]

@@ -145,3 +145,32 @@ def test_html_report_without_prices_or_balances_still_renders(con, tmp_path, db_
         finally:
             browser.close()
     assert errors == []
+
+
+def test_one_snapshot_has_dates_on_its_time_axis(tmp_path):
+    """One snapshot: Plotly alone zooms into the lone point down to ticks like ``00:28:22.8425``; the page shows
+    dates. Read from the ticks chromium draws, not from the figure's settings."""
+    _need_browser()
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_cli import por
+    from tests.test_views import FILE
+
+    db, src, liab, out = tmp_path / "one.duckdb", tmp_path / "por.csv", tmp_path / "liab.csv", tmp_path / "one.html"
+    src.write_text(FILE)
+    liab.write_text("asset,amount\nETH,2.5\nUSDT,20\n")
+    assert por("ingest", str(src), "--db", str(db)).returncode == 0
+    assert por("liabilities", str(liab), "--db", str(db)).returncode == 0
+    assert por("report", "--format", "html", "--out", str(out), "--db", str(db)).returncode == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(out.as_uri())
+            page.wait_for_selector("#plot-ratio .xtick text")
+            ticks = [t.strip() for t in page.locator("#plot-ratio .xtick text").all_text_contents() if t.strip()]
+        finally:
+            browser.close()
+    assert ticks and all(re.fullmatch(r"\d{4}-\d\d-\d\d", t) for t in ticks), ticks
