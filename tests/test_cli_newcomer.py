@@ -112,3 +112,141 @@ def test_help_names_types_as_words(words, cmd):
     if any(p.param_type_name == "argument" and p.nargs != 1 for p in cmd.params):
         assert "FILE..." in shown.stdout
     assert typer.main.get_command(app)  # the tree the help was read from is the one por runs
+
+
+# ------------------------------------------------------------------------------------ monthly: verify, run
+@pytest.fixture(scope="module")
+def three_months(tmp_path_factory) -> tuple[Path, list[Path]]:
+    root = tmp_path_factory.mktemp("three")
+    made = por("synth", "--months", "3", "--rows", "40", "--out", str(root / "m"))  # --rows optional, see below
+    assert made.returncode == 0, made.stderr
+    return root, sorted((root / "m").glob("okx_por_*.csv"))
+
+
+def test_verify_after_three_months_says_what_it_left_and_all_verifies_them(three_months, tmp_path):
+    _, files = three_months
+    db = tmp_path / "m.duckdb"
+    assert por("ingest", *map(str, files), "--db", str(db)).returncode == 0
+    latest = por("verify", "--db", str(db))
+    assert latest.returncode == 0, latest.stderr
+    assert "verified snapshot 3 only, the latest; snapshot(s) 1, 2 still have rows without a verdict" in " ".join(latest.stdout.split())
+    assert "por verify --all" in latest.stdout
+    every = por("verify", "--db", str(db), "--all")
+    assert every.returncode == 0, every.stderr
+    assert "signatures, snapshot 1" in every.stdout and "signatures, snapshot 2" in every.stdout and "snapshot 3" not in every.stdout
+    again = por("verify", "--db", str(db))
+    assert "without a verdict" not in again.stdout  # nothing left to name
+
+
+def test_run_on_several_files_verifies_every_one(three_months, tmp_path):
+    _, files = three_months
+    db = tmp_path / "r.duckdb"
+    ran = por("run", *map(str, files[:2]), "--db", str(db))
+    assert ran.returncode == 0, ran.stderr
+    assert "signatures, snapshot 1" in ran.stdout and "signatures, snapshot 2" in ran.stdout
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select snapshot_id, count(*) from signatures group by 1 order by 1").fetchall() == [(1, 40), (2, 40)]
+
+
+def test_synth_months_without_rows_has_a_default(tmp_path):
+    made = por("synth", "--months", "2", "--out", str(tmp_path / "s"))
+    assert made.returncode == 0, made.stderr
+    first = sorted((tmp_path / "s").glob("okx_por_*.csv"))[0]
+    import por as api
+
+    [loaded] = api.ingest(first, db=tmp_path / "d.duckdb")
+    assert loaded.rows == 2000  # api.DEMO_ROWS, the demo's size
+
+
+# ------------------------------------------------------------------------------------ one sentence each
+def test_a_report_into_a_folder_nobody_may_write_is_one_sentence(series, tmp_path):
+    import shutil
+    import tempfile
+
+    from tests.test_cli_trust import AS_NOBODY, one_sentence
+
+    shared = Path(tempfile.mkdtemp(prefix="por-ro-", dir="/tmp"))
+    try:
+        db = shared / "s.duckdb"
+        shutil.copy(series, db)
+        (shared / "ro").mkdir()
+        (shared / "ro").chmod(0o555)
+        shared.chmod(0o755)
+        page = por("report", "--db", str(db), "--format", "html", "--out", str(shared / "ro" / "r.html"), prefix=AS_NOBODY, cwd=shared)
+        assert page.returncode == 2 and one_sentence(page.stderr), page.stderr
+        assert "Errno" not in page.stderr and f"the report cannot be written to {shared / 'ro' / 'r.html'}" in page.stderr
+        assert "--out" in page.stderr
+    finally:
+        (shared / "ro").chmod(0o755)
+        shutil.rmtree(shared)
+
+
+def test_sql_refusal_hints_at_csv_only_for_copy(series):
+    drop = por("sql", "drop table prices", "--db", str(series))
+    assert drop.returncode == 2 and "DROP statement: add --write" in drop.stderr and "COPY" not in drop.stderr
+    copy = por("sql", "copy addresses to 'x.csv'", "--db", str(series))
+    assert copy.returncode == 2 and "(or use --format csv instead of COPY)" in copy.stderr
+
+
+def test_snapshot_diff_of_a_missing_snapshot_says_so(series):
+    for query in ("select * from snapshot_diff(1, 99)", "select * from snapshot_diff_addresses(99, 2)"):
+        out = por("sql", query, "--db", str(series), "--format", "json")
+        assert out.returncode == 2 and "there is no snapshot 99 in this database" in out.stderr, (query, out.stdout, out.stderr)
+    both = json.loads(por("sql", "select count(*) n from snapshot_diff(1, 2)", "--db", str(series), "--format", "json").stdout)
+    assert both[0]["n"] > 0
+
+
+def test_export_of_a_never_verified_snapshot_has_a_readable_signatures_folder(series, tmp_path):
+    import duckdb
+
+    out = tmp_path / "pq"
+    assert por("export", str(out), "--db", str(series), "--snapshot", "1").returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["objects"]["signatures"]["rows"] == 0
+    con = duckdb.connect()
+    glob = str(out / "signatures" / "**")
+    assert con.execute(f"select count(*) from read_parquet('{glob}')").fetchall() == [(0,)]
+    columns = {r[0] for r in con.execute(f"describe select * from read_parquet('{glob}')").fetchall()}
+    assert {"row_no", "status", "reason"} <= columns
+    everything = tmp_path / "all"
+    assert por("export", str(everything), "--db", str(series)).returncode == 0
+    assert con.execute(f"select count(*) from read_parquet('{everything / 'signatures' / '**'}')").fetchall() == [(0,)]
+
+
+# ------------------------------------------------------------------------------------ progress
+def test_progress_bars_fit_80_columns_and_a_loaded_file_ends_at_100_percent(three_months, tmp_path):
+    import io
+    import re as regex
+
+    from rich.console import Console
+
+    import por as api
+    from indexer.render import RichProgress
+
+    buf = io.StringIO()
+    shown = RichProgress(Console(file=buf, width=80, force_terminal=True, color_system=None))
+    recorder = api.Recorder()
+
+    class Both:  # the rich display and a recorder of the same calls
+        def start(self, task, total):
+            shown.start(task, total), recorder.start(task, total)
+
+        def advance(self, task, done, errors=0):
+            shown.advance(task, done, errors), recorder.advance(task, done, errors)
+
+        def finish(self, task):
+            shown.finish(task), recorder.finish(task)
+
+    _, files = three_months
+    long_name = tmp_path / "por_csv_2026063016_V2_a_very_long_monthly_file_name.csv"
+    long_name.write_bytes(files[0].read_bytes())
+    api.ingest(long_name, db=tmp_path / "p.duckdb", progress=Both())
+    api.verify(db=tmp_path / "p.duckdb", workers=1, progress=Both())
+    [task] = [t for t in recorder.totals if t.startswith("ingest")]
+    assert recorder.done[task] == recorder.totals[task]  # 100 % before verify starts
+    final = regex.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue()).split("\r")[-1]
+    lines = [line for line in final.splitlines() if line.strip()]
+    assert lines and all(len(line) <= 80 for line in lines), lines
+    assert len(lines) == 2 and all("100 %" in line for line in lines), lines  # one line per bar (ingest, verify), none wrapped
