@@ -111,6 +111,9 @@ def test_help_names_types_as_words(words, cmd):
             assert re.search(rf"{re.escape(param.opts[0])} [A-Z|a-z%]", shown.stdout), f"{param.opts[0]} has no type word"
     if any(p.param_type_name == "argument" and p.nargs != 1 for p in cmd.params):
         assert "FILE..." in shown.stdout
+    lines = [line.strip() for line in shown.stdout.splitlines()]
+    for example in [line.strip() for line in (cmd.help or "").splitlines() if line.strip().startswith("Example:")]:
+        assert example in lines, f"the real --help does not show {example!r} whole on its own line"
     assert typer.main.get_command(app)  # the tree the help was read from is the one por runs
 
 
