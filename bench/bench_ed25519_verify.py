@@ -14,8 +14,8 @@ import time
 
 from nacl.bindings import crypto_sign_open
 
-from chains.ed25519 import sign_ed25519, verify_ed25519
-from chains.ed25519.verify import signed_bytes
+from chains.common.framed_ed25519 import sign_ed25519, verify_ed25519, verify_ed25519_okx_go
+from chains.common.framed_ed25519 import signed_bytes
 from indexer.models import SignedRow
 from indexer.registry import registry
 
@@ -63,7 +63,7 @@ def main() -> None:
 
         def compat() -> None:
             for row in rows:
-                verify_ed25519(row, coin, compat=True)
+                verify_ed25519_okx_go(row, coin)
 
         t_raw, t_strict, t_compat = best_of([raw, strict, compat])
         print(f"{address_type:6} {t_raw / n * 1e6:11.1f} {t_strict / n * 1e6:14.1f} {t_strict / t_raw:6.2f} {t_compat / n * 1e6:14.1f}")

@@ -96,7 +96,7 @@ def aptos(n: int) -> Case:
 
 
 def polkadot(n: int) -> Case:
-    from chains.ed25519.addresses import ss58_address
+    from chains.common.ed25519_addresses import ss58_address
     from chains.polkadot import codec
     from tests.fixtures.substrate_node import SubstrateScenario, substrate_node
 
@@ -144,7 +144,7 @@ def sui_replay(n: int) -> Case:
 
 
 def ton(n: int) -> Case:
-    from chains.ed25519.ton import friendly
+    from chains.common.toncells import friendly
     from chains.ton.codec import parse_address, raw_form
     from tests.fixtures.toncenter import TonScenario, toncenter
 

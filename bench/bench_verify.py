@@ -146,14 +146,15 @@ def main() -> None:
 
     from indexer import store
     from indexer.models import SignedRow
-    from indexer.synth import write_synth_file
+    from exchanges.okx.synth import write_synth_file
+    from indexer.registry import registry
     from indexer.verify import verify_row, verify_snapshot
 
     args.work_dir.mkdir(parents=True, exist_ok=True)
     csv_path = args.work_dir / f"synth-{args.rows}-{args.seed}.csv"
     if not csv_path.exists():
         t = time.perf_counter()
-        write_synth_file(csv_path, args.rows, seed=args.seed)
+        write_synth_file(registry(), csv_path, args.rows, seed=args.seed)
         print(f"generated {args.rows:,} signed rows in {time.perf_counter() - t:.1f} s -> {csv_path}")
     else:
         print(f"reusing {csv_path}")
@@ -199,10 +200,10 @@ def main() -> None:
         ).fetchall()
         rows = [SignedRow(r[0], r[1], *(c or "" for c in r[2:])) for r in sample]
         for r in rows[:50]:  # warm: lazy imports and per-coin caches are not per-row cost
-            verify_row(r)
+            verify_row(r, "okx")
         t = time.perf_counter()
         for r in rows:
-            verify_row(r)
+            verify_row(r, "okx")
         dt = time.perf_counter() - t
         rate = len(rows) / dt if dt else 0.0
         print(f"    {family:8s} {total:>9,} rows ({total / summary.rows_done:6.1%})  {rate:>8,.0f} rows/s/core  {dt / max(len(rows), 1) * 1e6:6.1f} us/row")

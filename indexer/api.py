@@ -29,54 +29,39 @@ from typing import Any
 
 import duckdb
 
+from indexer.errors import PorError
 from indexer.progress import NO_PROGRESS, Progress
-from indexer.results import ResultSet
+from indexer.results import AUDIT_COLUMNS, ResultSet, figure_labels
 from indexer.store import Reopening, StoreError, connect, db_path, open_raw
 
 PathLike = str | os.PathLike[str]
 Log = Callable[[str], None]
 
-# The columns a reader needs first, in order; a view without one of them (an older database,
-# a column another release adds) simply does not show it. ``claimed_*`` replaces ``published_*``.
+# The columns a reader needs first, in order; a view without one of them (an older database, a column another
+# release adds) simply does not show it. Four names, one meaning each, in every output (``indexer.results.FIGURES``):
+# published = the exchange's file, claimed = its audit page, onchain = what we read, verified = on-chain over the
+# rows whose ownership signature is proven.
 REPORT_COLUMNS: list[str] = [
     "asset",
     "liabilities",
-    "claimed_reserves",
     "published_reserves",
+    "claimed_reserves",
     "onchain_reserves",
-    "onchain_verified_reserves",
-    "custody_reserves",
-    "ratio_onchain_verified",
-    "coverage_onchain_verified",
+    "verified_reserves",
+    "claimed_custody_reserves",
+    "ratio_published",
+    "ratio_claimed",
     "ratio_onchain",
     "coverage_onchain",
+    "ratio_verified",
+    "coverage_verified",
     "ratio_onchain_with_custody",
-    "ratio_claimed",
-    "ratio_published",
 ]
-_REPLACED_BY = {"published_reserves": "claimed_reserves", "ratio_published": "ratio_claimed"}
-# Figures that come only from an exchange's audit page: left out of the default table when there is none.
-_AUDIT_COLUMNS = {"claimed_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody"}
-REPORT_LABELS = {
-    "liabilities": "liabilities",
-    "claimed_reserves": "claimed",
-    "published_reserves": "claimed",
-    "onchain_reserves": "on chain",
-    "onchain_verified_reserves": "verified",
-    "custody_reserves": "custody",
-    "ratio_onchain_verified": "ratio verified",
-    "coverage_onchain_verified": "verified coverage",
-    "ratio_onchain": "ratio on chain",
-    "coverage_onchain": "on-chain coverage",
-    "ratio_onchain_with_custody": "ratio +custody",
-    "ratio_claimed": "ratio claimed",
-    "ratio_published": "ratio claimed",
-}
-# On a narrow terminal the report keeps its ratios, each on-chain one with its coverage, before the amounts they are
-# made of (those are named below the table).
+# On a narrow terminal the report keeps the asset and its ratios, each on-chain one with its coverage, before the
+# amounts they are made of (those are named below the table).
 REPORT_KEEP = (
-    "ratio_onchain_verified", "coverage_onchain_verified", "ratio_onchain", "coverage_onchain",
-    "ratio_claimed", "ratio_published", "ratio_onchain_with_custody",
+    "ratio_published", "ratio_claimed", "ratio_onchain", "coverage_onchain", "ratio_verified", "coverage_verified",
+    "ratio_onchain_with_custody",
 )  # fmt: skip
 # What the on-chain check (``--min-ratio``) reads from ``reserve_ratios``.
 _ONCHAIN_COLUMNS = ("asset", "liabilities_units", "onchain_reserves", "ratio_onchain", "rows", "rows_fetched", "coverage_onchain", "coverage_onchain_published")
@@ -85,15 +70,34 @@ JUDGED_RATIO = (
     "no claimed or published figure, no custody reserves, no current-state value)"
 )
 
+# What a narrow table keeps first (after its first column), per command: a query's address (the thing a reader
+# looks up), a diff's network and changes (what the comparison is for).
+SQL_KEEP = ("address",)
+NETWORKS_KEEP = ("rows", "plugin", "configured", "native_methods", "token_methods", "block_reference")
+DIFF_KEEP = ("network", "address", "status", "published_change", "onchain_change")
+
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
-
-
-class PorError(ValueError):
-    """Something the caller can fix; the message is one sentence saying what to do."""
 
 
 class ReadOnlyQuery(PorError):
     """``sql`` was given a statement that writes, without ``write=True``."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as words ("read-only file system", "permission denied"), without "[Errno 30]"."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def _paths(files: PathLike | Sequence[PathLike]) -> list[Path]:
+    """One path or many: ``"okx.csv"`` is one file, not the characters of its name."""
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    return [Path(f) for f in files]
+
+
+def _names(values: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many (``networks="ETH"``), as a list; None stays None."""
+    return [values] if isinstance(values, str) else None if values is None else list(values)
 
 
 # ------------------------------------------------------------------------------------ opening
@@ -115,58 +119,153 @@ def resolve_snapshot(con: duckdb.DuckDBPyConnection, snapshot: int | None) -> in
 
 
 # ------------------------------------------------------------------------------------ writers
+ON_ERROR = ("stop", "continue")
+
+
+@dataclass
+class IngestOutcome:
+    """What ``ingest`` did with one file given: its reports (loaded, or already there), or why it was refused."""
+
+    path: Path
+    reports: list[Any] = field(default_factory=list)  # ``IngestReport``s: one per loaded text
+    refused: Exception | None = None  # the ``IngestError``: nothing of this file was written
+
+    @property
+    def loaded(self) -> bool:
+        """Something of this file is in the database now (not refused, not only a duplicate)."""
+        return any(r.duplicate_of is None for r in self.reports)
+
+
+class FilesRefused(PorError):
+    """``on_error="continue"``: some files were refused after every other one was tried.
+
+    Raised at the end, so a caller that chose to go on still cannot miss a refusal; ``reports`` holds what was
+    loaded, ``refused`` the outcome of each refused file (``refused.refused`` is its ``IngestError``).
+    """
+
+    def __init__(self, reports: list[Any], refused: list[IngestOutcome], given: int) -> None:
+        self.reports, self.refused = reports, refused
+        reasons = "; ".join(str(o.refused).rstrip(".") for o in refused)
+        super().__init__(f"{len(refused):,} of {given:,} files were refused, the others were tried: {reasons}.")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One line for a person: ``level`` is info, warning, note or error; ``str()`` is the plain line."""
+
+    level: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text if self.level == "info" else f"{self.level}: {self.text}"
+
+
+def ingest_messages(outcome: IngestOutcome) -> list[Message]:
+    """What to tell a person about one file ``ingest`` handled: the one wording of a loaded, duplicate or refused
+    file, used by ``por ingest``, ``por run``, ``por synth --db`` and ``run``'s ``log`` alike."""
+    if outcome.refused is not None:
+        return [Message("error", f"{str(outcome.refused).strip().rstrip('.')}.")]
+    out: list[Message] = []
+    for r in outcome.reports:
+        if r.duplicate_of is not None:
+            out.append(Message("info", f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded."))
+            continue
+        named = f' "{r.label}"' if r.label else ""
+        out.append(Message("info", (
+            f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
+            f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
+        )))  # fmt: skip
+        check = r.summary
+        if check is None:
+            continue
+        if check.mismatches:
+            text = check.mismatch_text(more_hint=" (published_totals_check lists them)")
+            out.append(Message("warning", f"{r.source_file}: loaded with --allow-mismatch: {text}."))
+        for why, members in check.not_compared.items():
+            out.append(Message("note", f"{', '.join(members)}: summary totals not compared: {why}."))
+    return out
+
+
 def ingest(
-    files: Sequence[PathLike],
+    files: PathLike | Sequence[PathLike],
     db: PathLike | None = None,
     *,
     exchange: str = "auto",
     label: str | None = None,
     allow_mismatch: bool = False,
     max_rejected: str | Any = None,
+    on_error: str = "stop",
+    on_file: Callable[[IngestOutcome], None] | None = None,
     progress: Progress | None = None,
     on_wait: Log | None = None,
 ) -> list[Any]:
-    """Load PoR files, one all-or-nothing transaction per file; returns one ``IngestReport`` per loaded text.
+    """Load PoR files (one path or a list), one all-or-nothing transaction per file; returns one ``IngestReport`` per
+    loaded text.
 
-    Stops at the first file that is refused (``indexer.ingest.IngestError``); the reports of the
-    files before it are on the exception's ``reports`` attribute. A file whose detail rows do not add
-    up to its own summary totals is refused (``SummaryMismatch``) unless ``allow_mismatch``;
-    ``max_rejected`` (``"100"`` rows or ``"0.5%"`` of the rows read) refuses a file with more refused rows.
-    A database file this call created is removed again when nothing was loaded into it.
+    ``on_error`` says what a refused file (``indexer.ingest.IngestError``: cut short, every row refused, a summary
+    that does not add up, ...) does to the files after it:
+
+    * ``"stop"`` (the default here, and ``por run``'s): raise that ``IngestError`` at once; the files after it are
+      not read, the reports of the files before it are on its ``reports`` attribute. A script that loads a
+      series should not go on past a hole in it without saying so.
+    * ``"continue"`` (``por ingest``'s: each file is its own publication, and the user sees every refusal on the
+      way): try every file, then raise ``FilesRefused`` naming each refused one.
+
+    Either way a refused file writes nothing, and the files loaded before it stay loaded. ``on_file`` is called with
+    each file's ``IngestOutcome`` as soon as it is done (``ingest_messages`` words it). The database is opened
+    per file, so readers get in between files. A file whose detail rows do not add up to its own summary totals is refused
+    (``SummaryMismatch``) unless ``allow_mismatch``; ``max_rejected`` (``"100"`` rows or ``"0.5%"`` of the rows
+    read) refuses a file with more refused rows. A database file this call created is removed again when nothing
+    was loaded into it.
     """
     from indexer.ingest import IngestError, ingest_file
     from indexer.ingest.rejects import RejectLimit
 
+    if on_error not in ON_ERROR:
+        raise PorError(f"on_error takes {' or '.join(ON_ERROR)}, not {on_error!r}")
     try:
         limit = RejectLimit.parse(max_rejected) if isinstance(max_rejected, str) else max_rejected
     except ValueError as exc:
         raise PorError(str(exc)) from None
     progress = progress or NO_PROGRESS
+    files = _paths(files)
     done: list[Any] = []
+    refused: list[IngestOutcome] = []
     with removed_if_unused(db):
-        con = connect(db, on_wait=on_wait)
-        try:
-            for path in files:
-                task = f"ingest {Path(path).name} (bytes)"
-                progress.start(task, _text_bytes(Path(path)))
-                last = [0]
+        for path in files:
+            con = connect(db, on_wait=on_wait)
+            task = f"ingest {path.name} (bytes)"
+            total = _text_bytes(path)
+            progress.start(task, total)
+            last, sent = [0], [0]
 
-                def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
-                    """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
-                    a count below the last one is the next member starting."""
-                    progress.advance(t, read - last[0] if read >= last[0] else read)
-                    last[0] = read
+            def on_bytes(read: int, size: int | None, t: str = task, last: list = last, sent: list = sent) -> None:
+                """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
+                a count below the last one is the next member starting."""
+                step = read - last[0] if read >= last[0] else read
+                progress.advance(t, step)
+                last[0], sent[0] = read, sent[0] + step
 
-                try:
-                    done.extend(ingest_file(con, Path(path), exchange=exchange, label=label, allow_mismatch=allow_mismatch,
-                                            max_rejected=limit, on_bytes=on_bytes))  # fmt: skip
-                except IngestError as exc:
-                    exc.reports = done  # type: ignore[attr-defined]
-                    raise
-                finally:
-                    progress.finish(task)
-        finally:
-            con.close()
+            try:
+                outcome = IngestOutcome(path, ingest_file(con, path, exchange=exchange, label=label, allow_mismatch=allow_mismatch,
+                                                          max_rejected=limit, on_bytes=on_bytes))  # fmt: skip
+                if total is not None and sent[0] < total:
+                    progress.advance(task, total - sent[0])  # the reader's last report precedes its last bytes: a loaded file ends at 100 %
+            except IngestError as exc:
+                outcome = IngestOutcome(path, refused=exc)
+            finally:
+                progress.finish(task)
+                con.close()
+            done.extend(outcome.reports)
+            if on_file is not None:
+                on_file(outcome)
+            if outcome.refused is not None:
+                if on_error == "stop":
+                    outcome.refused.reports = done  # type: ignore[attr-defined]
+                    raise outcome.refused
+                refused.append(outcome)
+        if refused:
+            raise FilesRefused(done, refused, len(files))
     return done
 
 
@@ -215,6 +314,20 @@ def _writer_handle(db: PathLike | None, on_wait: Log | None) -> Reopening:
     return Reopening(db, on_wait=on_wait)
 
 
+def _snapshot_to_work_on(db: PathLike | None, snapshot: int | None, on_snapshot: Callable[[int], None] | None, on_wait: Log | None) -> int:
+    """The snapshot a long writer works on, resolved read-only before the writer opens the file: a missing database
+    is an error rather than a new empty file, and the id is fixed (a file ingested meanwhile does not change it).
+    ``on_snapshot`` hears it first: ``por verify``/``por fetch`` name it in the command that resumes after Ctrl-C."""
+    con = open_db(db, on_wait=on_wait)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+    finally:
+        con.close()
+    if on_snapshot is not None:
+        on_snapshot(sid)
+    return sid
+
+
 def verify(
     db: PathLike | None = None,
     snapshot: int | None = None,
@@ -222,21 +335,54 @@ def verify(
     workers: int | None = None,
     okx_compat: bool = False,
     progress: Progress | None = None,
+    on_snapshot: Callable[[int], None] | None = None,
     on_wait: Log | None = None,
 ) -> Any:
     """Verify every unverified row's signature (resumable); returns a ``VerifySummary``.
 
-    The file is released between committed chunks so ``report``/``sql`` can read meanwhile.
+    The file is released between committed chunks so ``report``/``sql`` can read meanwhile. ``on_snapshot`` is
+    called with the snapshot id before any work (the latest when ``snapshot`` is None).
     """
     from indexer.verify import verify_snapshot
 
+    sid = _snapshot_to_work_on(db, snapshot, on_snapshot, on_wait)
     handle = _writer_handle(db, on_wait)
     try:
-        with handle.connection() as con:
-            sid = resolve_snapshot(con, snapshot)
         return verify_snapshot(handle, sid, workers=workers, okx_compat=okx_compat, progress=progress)
     finally:
         handle.close()
+
+
+def unverified_snapshots(db: PathLike | None = None, *, okx_compat: bool = False, on_wait: Log | None = None) -> list[int]:
+    """The snapshots that have rows without a verdict (with ``okx_compat``: without OKX's tool's verdict too),
+    oldest first: what ``verify_all`` works on, and what ``por verify`` names when it did only the latest."""
+    con = open_db(db, on_wait=on_wait)
+    try:
+        missing = "s.row_no is null" + (" or s.okx_status is null" if okx_compat else "")
+        return [int(r[0]) for r in con.execute(
+            f"""select distinct a.snapshot_id from addresses a
+                left join signatures s on s.snapshot_id = a.snapshot_id and s.row_no = a.row_no
+                where {missing} order by 1"""
+        ).fetchall()]  # fmt: skip
+    finally:
+        con.close()
+
+
+def verify_all(
+    db: PathLike | None = None,
+    *,
+    workers: int | None = None,
+    okx_compat: bool = False,
+    progress: Progress | None = None,
+    on_snapshot: Callable[[int], None] | None = None,
+    on_wait: Log | None = None,
+) -> list[Any]:
+    """``verify`` every snapshot that has rows without a verdict (``unverified_snapshots``), oldest first; one
+    ``VerifySummary`` each. After three monthly files are ingested, this is what verifies all three."""
+    return [
+        verify(db, sid, workers=workers, okx_compat=okx_compat, progress=progress, on_snapshot=on_snapshot, on_wait=on_wait)
+        for sid in unverified_snapshots(db, okx_compat=okx_compat, on_wait=on_wait)
+    ]
 
 
 async def fetch_async(
@@ -245,27 +391,28 @@ async def fetch_async(
     snapshot: int | None = None,
     *,
     at: str = "snapshot",
-    networks: list[str] | None = None,
+    networks: str | Sequence[str] | None = None,
     refresh: bool = False,
     adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
+    on_snapshot: Callable[[int], None] | None = None,
     on_wait: Log | None = None,
 ) -> Any:
     """``fetch`` for a running event loop (Jupyter, an async service): ``await por.fetch_async(...)``.
 
     ``config`` is a path to ``por.toml``, a loaded ``PorConfig``, or None (``$POR_CONFIG``).
     ``adapter_options`` are per-adapter options for the named network, e.g. ``{"utxo": {"rewind": True}}``.
+    ``on_snapshot`` is called with the snapshot id before any work (the latest when ``snapshot`` is None).
     """
     from indexer.config import PorConfig, load_config
     from indexer.fetch import fetch_snapshot_async
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
+    sid = _snapshot_to_work_on(db, snapshot, on_snapshot, on_wait)
     handle = _writer_handle(db, on_wait)
     try:
-        with handle.connection() as con:
-            sid = resolve_snapshot(con, snapshot)
         return await fetch_snapshot_async(
-            handle, cfg, sid, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options, progress=progress,
+            handle, cfg, sid, at=at, networks=_names(networks), refresh=refresh, adapter_options=adapter_options, progress=progress,
         )  # fmt: skip
     finally:
         handle.close()
@@ -281,6 +428,22 @@ def fetch(*args: Any, **kwargs: Any) -> Any:
     except RuntimeError:
         return asyncio.run(fetch_async(*args, **kwargs))
     raise PorError("fetch() was called inside a running event loop (a notebook?): use `await por.fetch_async(...)` instead")
+
+
+def verify_failures(summary: Any) -> str | None:
+    """What ``--fail-on-failed`` fails on in a ``VerifySummary``: one sentence, or None when no signature failed."""
+    return "some signatures failed verification" if summary.by_status.get("failed") else None
+
+
+def fetch_failures(summary: Any) -> str | None:
+    """What ``--fail-on-error`` fails on in a ``FetchSummary``: a blocked network, a balance that could not be read,
+    or a snapshot row that got only the current value; one sentence, or None when there is none."""
+    if not (summary.blocked or summary.rows_error or summary.rows_latest_proxy):
+        return None
+    return (
+        f"{summary.rows_error:,} balances could not be read, {summary.rows_latest_proxy:,} only at the current state;"
+        f" blocked networks: {', '.join(summary.blocked) or 'none'}"
+    )
 
 
 def load_liabilities(
@@ -378,6 +541,7 @@ class Report(ResultSet):
     proof_status: str = ""  # one line: which proof checks ran for the snapshot (audit page, zk proof, verifier)
     onchain: dict[str, OnchainFigure] = field(default_factory=dict)  # asset -> its on-chain ratio and coverage
     onchain_missing: str = ""  # why ``onchain`` could not be read (a database whose views predate it)
+    html_path: Path | None = None  # where ``report(html=True)`` wrote the page
 
     def check_ratio(self, min_ratio: Decimal, allow_partial: bool = False) -> RatioCheck:
         """Judge every asset that has liabilities on its **on-chain** ratio only (``JUDGED_RATIO``), never on the
@@ -416,43 +580,57 @@ class Report(ResultSet):
         return check
 
 
-def report_columns(available: Sequence[str], wide: bool = False, filled: Sequence[str] | None = None) -> list[str]:
-    """The default report columns that the view has (or every column with ``wide``). A ``claimed_*``
-    column replaces its ``published_*`` one only where it holds figures (``filled``: an audit page is loaded)."""
+def report_columns(available: Sequence[str], wide: bool = False, audit: bool = True) -> list[str]:
+    """The default report columns that the view has (or every column with ``wide``); without an audit page
+    (``audit=False``) the claimed figures, which would be empty, are left out of the default."""
     if wide:
         return list(available)
     have = set(available)
-    full = set(available if filled is None else filled)
-    return [c for c in REPORT_COLUMNS if c in have and not (c in _REPLACED_BY and _REPLACED_BY[c] in full)]
+    return [c for c in REPORT_COLUMNS if c in have and (audit or c not in AUDIT_COLUMNS)]
 
 
-def report(db: PathLike | None = None, snapshot: int | None = None, *, wide: bool = False, on_wait: Log | None = None) -> Report:
+def report(
+    db: PathLike | None = None, snapshot: int | None = None, *, wide: bool = False, html: bool = False, out: PathLike | None = None,
+    on_wait: Log | None = None,
+) -> Report:
     """Reserves and ratios per asset of one snapshot (default: the latest), read-only.
 
     The default columns are ``REPORT_COLUMNS`` that exist in the database's view; ``wide=True``
-    gives every column of ``reserve_ratios``. Amounts and ratios are ``Decimal``.
+    gives every column of ``reserve_ratios``. Amounts and ratios are ``Decimal``. With ``html=True`` the
+    self-contained HTML page is written too, from the same read (to ``out``, default ``por-report-<snapshot>.html``;
+    its path is ``html_path``), so the page and the ratios a ``check_ratio`` judges are of one state.
     """
     con = open_db(db, on_wait=on_wait)
     try:
         sid = resolve_snapshot(con, snapshot)
-        return _report(con, sid, wide)
+        result = _report(con, sid, wide)
+        if html:
+            result.html_path = _write_html(con, sid, out)
+        return result
     finally:
         con.close()
 
 
+def _write_html(con: duckdb.DuckDBPyConnection, sid: int, out: PathLike | None) -> Path:
+    from indexer.report_html import write_html_report
+
+    target = Path(out) if out is not None else Path(f"por-report-{sid}.html")
+    try:
+        return write_html_report(con, sid, target)
+    except OSError as exc:  # a read-only folder, a full disk: one sentence, not "[Errno 30] ..."
+        raise PorError(f"the report cannot be written to {target}: {os_reason(exc)} (choose another place with --out)") from None
+
+
 def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     available = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
-    claims = [c for c in _REPLACED_BY.values() if c in available]
-    filled_counts = con.execute(
-        f"select {', '.join(f'count({_quote(c)})' for c in claims) or '0'} from reserve_ratios where snapshot_id = ?", [sid]
-    ).fetchall()[0] if claims else ()
-    filled = [c for c, n in zip(claims, filled_counts) if n] + [c for c in available if c not in claims]
-    cols = report_columns(available, wide, filled)
-    if not wide and not any(filled_counts):  # no audit page for this snapshot: its columns would be empty
-        cols = [c for c in cols if c not in _AUDIT_COLUMNS]
+    claims = [c for c in AUDIT_COLUMNS if c in available]
+    audit = bool(claims) and any(con.execute(
+        f"select {', '.join(f'count({_quote(c)})' for c in claims)} from reserve_ratios where snapshot_id = ?", [sid]
+    ).fetchall()[0])  # fmt: skip
+    cols = report_columns(available, wide, audit)
     onchain, missing = _onchain_figures(con, sid, available)
     order = ["liabilities is null"]
-    order += [f"{c} desc nulls last" for c in ("claimed_reserves", "published_reserves") if c in available][:1]
+    order += [f"{c} desc nulls last" for c in ("published_reserves",) if c in available]
     order.append("asset")
     rel = con.sql(
         f"select {', '.join(_quote(c) for c in cols)} from reserve_ratios where snapshot_id = $sid order by {', '.join(order)}",
@@ -467,7 +645,7 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
         status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
     return Report(
         result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", notes=result.notes, snapshot_id=sid,
-        proof_status=status, onchain=onchain, onchain_missing=missing,
+        proof_status=status, onchain=onchain, onchain_missing=missing, labels=figure_labels(result.columns), keep=REPORT_KEEP,
     )
 
 
@@ -519,12 +697,9 @@ def _with_summary_mismatch(con: duckdb.DuckDBPyConnection, sid: int, result: Res
 
 def report_html(db: PathLike | None = None, snapshot: int | None = None, out: PathLike | None = None, *, on_wait: Log | None = None) -> Path:
     """Write the self-contained HTML report (tables and charts) of a snapshot; returns its path."""
-    from indexer.report_html import write_html_report
-
     con = open_db(db, on_wait=on_wait)
     try:
-        sid = resolve_snapshot(con, snapshot)
-        return write_html_report(con, sid, Path(out) if out is not None else Path(f"por-report-{sid}.html"))
+        return _write_html(con, resolve_snapshot(con, snapshot), out)
     finally:
         con.close()
 
@@ -543,7 +718,9 @@ def diff(a: int, b: int, db: PathLike | None = None, *, addresses: str | None = 
             rel = diff_rel(con, a, b) if addresses is None else diff_addresses(con, a, b, None if addresses == "all" else addresses)
         except SeriesError as exc:
             raise PorError(str(exc)) from None
-        return ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result = ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result.keep = DIFF_KEEP
+        return result
     finally:
         con.close()
 
@@ -562,23 +739,50 @@ def import_prices(file: PathLike, db: PathLike | None = None, *, on_wait: Log | 
         con.close()
 
 
-def fetch_prices(db: PathLike | None = None, config: Any = None, snapshots: Sequence[int] | None = None, *, on_progress: Any = None, on_wait: Log | None = None) -> Any:
-    """Historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko), cached in ``prices``."""
+def fetch_prices(
+    db: PathLike | None = None, config: Any = None, snapshots: int | Sequence[int] | None = None, *, on_progress: Any = None,
+    progress: Progress | None = None, on_wait: Log | None = None,
+) -> Any:
+    """Historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko), cached in ``prices``.
+
+    ``progress`` gets one task per source (``prices from defillama``: requests done of the total); ``on_progress``
+    (source, done, total) is the raw callback underneath, for callers that want the numbers themselves."""
     from indexer.config import PorConfig, load_config
     from indexer.prices import fetch_prices as _fetch, price_settings
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
+    shown: dict[str, int] = {}
+
+    def heard(source: str, done: int, total: int) -> None:
+        task = f"prices from {source}"
+        if task not in shown:
+            progress.start(task, total or None)  # type: ignore[union-attr]
+            shown[task] = 0
+        progress.advance(task, done - shown[task])  # type: ignore[union-attr]
+        shown[task] = done
+        if on_progress is not None:
+            on_progress(source, done, total)
+
     con = connect(db, on_wait=on_wait)
     try:
-        return _fetch(con, price_settings(cfg), list(snapshots) if snapshots else None, on_progress=on_progress)
+        chosen = [snapshots] if isinstance(snapshots, int) else list(snapshots) if snapshots else None
+        return _fetch(con, price_settings(cfg), chosen, on_progress=heard if progress else on_progress)
     finally:
         con.close()
+        for task in shown:
+            progress.finish(task)  # type: ignore[union-attr]
 
 
-def export(out_dir: PathLike, db: PathLike | None = None, snapshot: int | None = None, *, overwrite: bool = False, on_wait: Log | None = None) -> Any:
-    """Every table and the main views as Parquet, Hive-partitioned by exchange and snapshot (read-only)."""
+def export(
+    out_dir: PathLike, db: PathLike | None = None, snapshot: int | None = None, *, format: str = "parquet", overwrite: bool = False,
+    on_wait: Log | None = None,
+) -> Any:
+    """Every table and the main views as Parquet, Hive-partitioned by exchange and snapshot (read-only).
+    ``format`` is there so the CLI's ``--format`` has one place that knows what is supported: parquet only."""
     from indexer.export import ExportError, export_parquet
 
+    if format != "parquet":
+        raise PorError(f"--format {format} is not supported; use parquet")
     con = open_db(db, on_wait=on_wait)
     try:
         if snapshot is not None:
@@ -608,17 +812,21 @@ def writes(query: str) -> list[str]:
     return [t for t in statement_types(query) if t not in _READ_ONLY_TYPES]
 
 
-def sql(query: str, db: PathLike | None = None, *, write: bool = False, limit: int | None = None, on_wait: Log | None = None) -> ResultSet | None:
+def sql(
+    query: str, db: PathLike | None = None, *, write: bool = False, limit: int | None = None, log: Log | None = None, on_wait: Log | None = None,
+) -> ResultSet | None:
     """Run SQL; read-only unless ``write=True``. Returns the last statement's rows (None if it has none).
 
     Read-only means twice: statements that may write are refused before anything runs
-    (``ReadOnlyQuery``), and the database is opened read-only anyway.
+    (``ReadOnlyQuery``), and the database is opened read-only anyway. When statements that may write ran,
+    ``log`` hears that their changes are committed (a person should not have to wonder).
     """
     changing = writes(query)
     if changing and not write:
+        copy = " (or use --format csv instead of COPY)" if "COPY" in changing else ""  # the alternative of COPY only
         raise ReadOnlyQuery(
             f"por sql is read-only and this query has a {', '.join(sorted(set(changing)))} statement: "
-            "add --write to change the database (or use --format csv instead of COPY)"
+            f"add --write to change the database{copy}"
         )
     con = open_db(db, read_only=not write, on_wait=on_wait)
     try:
@@ -626,12 +834,16 @@ def sql(query: str, db: PathLike | None = None, *, write: bool = False, limit: i
             rel = con.sql(query)
         except duckdb.Error as exc:
             raise PorError(query_error(exc)) from exc
+        if changing and log is not None:
+            log("the statements ran and their changes are committed")
         if rel is None:
             return None
         try:
-            return ResultSet.from_relation(rel, limit=limit)
+            result = ResultSet.from_relation(rel, limit=limit)
         except duckdb.Error as exc:
             raise PorError(query_error(exc)) from exc
+        result.keep = SQL_KEEP
+        return result
     finally:
         con.close()
 
@@ -654,7 +866,7 @@ def query_error(exc: BaseException) -> str:
 
 def _first_line(exc: BaseException) -> str:
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error")) and ": " in line else line
+    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error", "Invalid Input Error")) and ": " in line else line
 
 
 def committed(db: PathLike | None = None, snapshot: int | None = None) -> dict[str, int]:
@@ -674,7 +886,15 @@ def committed(db: PathLike | None = None, snapshot: int | None = None) -> dict[s
     return {"snapshot_id": sid, "rows": row[0], "signatures": row[1], "balances_snapshot": row[2], "balances_latest": row[3]}
 
 
-def networks(config: Any = None, db: PathLike | None = None, snapshot: int | None = None, *, on_wait: Log | None = None) -> ResultSet:
+@dataclass
+class NetworkList(ResultSet):
+    """``networks``' table, and the plugins that failed to load (name -> error): a network whose adapter is in one
+    of them shows as not installed, and this says why."""
+
+    plugin_errors: dict[str, str] = field(default_factory=dict)
+
+
+def networks(config: Any = None, db: PathLike | None = None, snapshot: int | None = None, *, on_wait: Log | None = None) -> NetworkList:
     """Every registry network, its adapter, plugin state and configuration; with a database, its rows per network.
 
     The database is read only if it exists (a missing default ``por.duckdb`` is not an error
@@ -682,11 +902,14 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
     """
     from indexer.config import PorConfig, load_config
     from indexer.fetch import network_status
+    from indexer.plugins import plugin_errors
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
     rows = network_status(cfg)
-    columns = ["network", "adapter", "plugin", "configured", "chain_id", "description"]
-    types = ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"]
+    # what the registry and each adapter's AdapterCapabilities declare: how native coins and tokens are read, which
+    # block the value is read at, and what a provider must offer (archive state, a history API, retention)
+    columns = ["network", "adapter", "plugin", "configured", "native_methods", "token_methods", "block_reference", "needs", "chain_id", "description"]
+    types = ["VARCHAR"] * 8 + ["BIGINT", "VARCHAR"]
     notes: list[str] = []
     target = db_path(db)
     if db is not None or Path(target).exists():
@@ -709,7 +932,82 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
     else:
         title = "networks"
         notes.append(f"no database at {target}: row counts omitted (pass --db)")
-    return ResultSet(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes)
+    return NetworkList(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes,
+                       keep=NETWORKS_KEEP, plugin_errors=plugin_errors())  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------ synth
+@dataclass
+class SynthResult:
+    """What ``synth`` wrote, and with ``db`` what ingest did with it."""
+
+    exchange: str
+    months: int | None = None  # a monthly series (OKX): one file and its liabilities per month
+    files: list[Path] = field(default_factory=list)  # the PoR files, in the order written
+    liabilities: list[Path] = field(default_factory=list)  # their asset,amount files (where the plugin writes them)
+    rows: int = 0  # detail rows written, all files
+    coin_keys: int | None = None  # distinct coin keys (one OKX file)
+    ingested: list[IngestOutcome] = field(default_factory=list)  # with ``db``: one per file
+
+    def lines(self) -> list[str]:
+        """What was written, one line per file or series month (what ``por synth`` prints)."""
+        if self.months is not None:
+            return [f"wrote {path} and {liab}" for path, liab in zip(self.files, self.liabilities)]
+        if self.coin_keys is None:  # a plugin that does not count coin keys
+            return [f"wrote {self.rows:,} {self.exchange} rows to {self.files[0]}"]
+        return [f"wrote {self.rows:,} rows over {self.coin_keys} coin keys to {self.files[0]}"]
+
+
+DEMO_ROWS = 2000  # a synthetic file's rows when nobody says: the demo of ``por run``, ``por synth`` without --rows
+
+
+def synth(
+    out: PathLike,
+    rows: int | None = None,
+    *,
+    exchange: str = "okx",
+    seed: int = 1,
+    liabilities_out: PathLike | None = None,
+    months: int | None = None,
+    db: PathLike | None = None,
+    on_file: Callable[[IngestOutcome], None] | None = None,
+    progress: Progress | None = None,
+    log: Log | None = None,
+    on_wait: Log | None = None,
+) -> SynthResult:
+    """Write a realistic synthetic PoR file with real signatures in an exchange's layout (the built-in demo input).
+
+    ``rows`` defaults to ``DEMO_ROWS`` (per month with ``months``). ``months`` writes a monthly OKX series into the directory ``out`` (``okx_por_<YYYYMMDDHH>.csv`` and
+    ``liabilities_<YYYYMMDDHH>.csv`` per month); ``liabilities_out`` also writes one OKX file's liabilities.
+    ``log`` hears what was written (``SynthResult.lines``) before anything is ingested. With ``db`` every file
+    written is ingested there too (``on_error="stop"``; ``on_file`` hears each outcome). Same seed, same files.
+    """
+    name = exchange.lower()
+    out = Path(out)
+    rows = DEMO_ROWS if rows is None else rows
+    result = SynthResult(name, months)
+    from indexer.exchange_plugins import exchange_plugin  # the plugin writes its own layout
+    from indexer.registry import registry
+
+    try:
+        plugin = exchange_plugin(name)
+        if plugin.synth is None:
+            raise ValueError(f"the {plugin.name} plugin writes no synthetic publications")
+        written = plugin.synth(out, rows, seed, registry(), liabilities_out=liabilities_out, months=months)
+    except ValueError as exc:
+        raise PorError(str(exc)) from None
+    result.files, result.liabilities, result.rows, result.coin_keys = written.files, written.liabilities, written.rows, written.coin_keys
+    for line in result.lines() if log is not None else ():
+        log(line)
+    if db is not None:
+
+        def heard(outcome: IngestOutcome) -> None:
+            result.ingested.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
+
+        ingest(result.files, db, on_file=heard, progress=progress, on_wait=on_wait)
+    return result
 
 
 # ------------------------------------------------------------------------------------ run
@@ -734,7 +1032,7 @@ class RunResult:
 
 
 def run(
-    files: Sequence[PathLike] | None = None,
+    files: PathLike | Sequence[PathLike] | None = None,
     db: PathLike | None = None,
     *,
     config: PathLike | None = None,
@@ -743,6 +1041,8 @@ def run(
     allow_mismatch: bool = False,
     max_rejected: str | Any = None,
     demo_dir: PathLike = ".",
+    on_error: str = "stop",
+    on_file: Callable[[IngestOutcome], None] | None = None,
     progress: Progress | None = None,
     log: Log | None = None,
     on_wait: Log | None = None,
@@ -751,34 +1051,50 @@ def run(
 
     Without files it writes and uses a 2,000-row synthetic demo file in ``demo_dir``, once the database is known
     usable (an unusable ``db`` writes no demo file). A database this run created and loaded nothing into is removed.
+    The files go through ``ingest`` with ``on_error`` (default ``"stop"``, as ``por run``: a refused file ends
+    the run before any verify or fetch, which may take hours, is spent on the others; ``"continue"`` runs every
+    step on the files that loaded, then raises ``FilesRefused`` with this run's ``RunResult`` on its ``result``);
+    ``on_file`` hears each file's outcome, else ``log`` gets its ``ingest_messages``.
     """
+    files = None if files is None else _paths(files)
     with removed_if_unused(db):
         return _run(files, db, config=config, liabilities=liabilities, label=label, allow_mismatch=allow_mismatch,
-                    max_rejected=max_rejected, demo_dir=demo_dir, progress=progress, log=log, on_wait=on_wait)  # fmt: skip
+                    max_rejected=max_rejected, demo_dir=demo_dir, on_error=on_error, on_file=on_file, progress=progress,
+                    log=log, on_wait=on_wait)  # fmt: skip
 
 
-def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected, demo_dir, progress, log, on_wait) -> RunResult:
+def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected, demo_dir, on_error, on_file, progress, log, on_wait) -> RunResult:
     from indexer.plugins import plugins
 
     log = log or (lambda _msg: None)
+    if on_file is None:
+
+        def on_file(outcome: IngestOutcome) -> None:
+            for message in ingest_messages(outcome):
+                log(str(message))
     result = RunResult()
     connect(db, on_wait=on_wait).close()  # an unusable --db (locked, not DuckDB, newer schema) fails before any file is written
     if not files:
-        from indexer.synth import write_synth_file
+        from indexer.exchange_plugins import demo_plugin
+        from indexer.registry import registry
 
         demo = Path(demo_dir) / "por-demo.csv"
         demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
-        log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        write_synth_file(demo, 2000, 1, demo_liabilities)
+        log(f"no file given: writing a synthetic demo file {demo} ({DEMO_ROWS:,} rows, seed 1)")
+        demo_plugin().synth(demo, DEMO_ROWS, 1, registry(), liabilities_out=demo_liabilities)
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo
-    for rep in ingest(files, db, label=label, allow_mismatch=allow_mismatch, max_rejected=max_rejected, progress=progress, on_wait=on_wait):
+    refused: FilesRefused | None = None
+    try:
+        loaded = ingest(files, db, label=label, allow_mismatch=allow_mismatch, max_rejected=max_rejected, on_error=on_error,
+                        on_file=on_file, progress=progress, on_wait=on_wait)  # fmt: skip
+    except FilesRefused as exc:  # on_error="continue": the loaded files go on, the refusal is raised at the end
+        loaded, refused = exc.reports, exc
+    for rep in loaded:
         sid = rep.snapshot_id if rep.snapshot_id is not None else rep.duplicate_of
-        state = f"already ingested as snapshot {sid}" if rep.duplicate_of else f"snapshot {sid}: {rep.rows:,} rows, {rep.errors:,} rejected"
-        log(f"ingest {rep.source_file}: {state}")
         result.snapshots.append(SnapshotRun(snapshot_id=sid, ingest=rep))
-    have_verifiers = any(p.verifiers for p in plugins())
+    have_verifiers = any(p.schemes for p in plugins())
     for step in result.snapshots:
         if have_verifiers:
             step.verify = verify(db, step.snapshot_id, progress=progress, on_wait=on_wait)
@@ -792,10 +1108,17 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
             step.liabilities = load_liabilities(liabilities, db, step.snapshot_id, config=config, on_wait=on_wait)
             log(f"{step.liabilities.message}.")
         step.report = report(db, step.snapshot_id, on_wait=on_wait)
+    if refused is not None:
+        refused.result = result  # type: ignore[attr-defined]
+        raise refused
     return result
 
 
 __all__ = [
+    "FilesRefused",
+    "IngestOutcome",
+    "Message",
+    "NetworkList",
     "OnchainFigure",
     "PorError",
     "RatioCheck",
@@ -804,15 +1127,18 @@ __all__ = [
     "RunResult",
     "SnapshotRun",
     "StoreError",
+    "SynthResult",
     "committed",
     "db_path",
     "diff",
     "export",
     "fetch",
     "fetch_async",
+    "fetch_failures",
     "fetch_prices",
     "import_prices",
     "ingest",
+    "ingest_messages",
     "load_liabilities",
     "networks",
     "open_db",
@@ -822,5 +1148,9 @@ __all__ = [
     "resolve_snapshot",
     "run",
     "sql",
+    "synth",
+    "unverified_snapshots",
     "verify",
+    "verify_all",
+    "verify_failures",
 ]

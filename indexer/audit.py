@@ -1,4 +1,4 @@
-"""OKX's audit page and its zk proof: exact liabilities and claims per asset, and the proof bound to the page.
+"""An exchange's audit page (read by its plugin) and OKX's zk proof: exact liabilities and claims per asset, and the proof bound to the page.
 
 Why this module exists: since 2024 OKX publishes per-asset liabilities only on
 its audit page (SPEC §6.4), as a JSON object of decimal strings with up to 22
@@ -33,7 +33,6 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -41,8 +40,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
+from indexer.ingest.amounts import split_decimal
+from indexer.models import AuditPage, Claim, percent_to_ratio  # noqa: F401  (Claim, percent_to_ratio: re-exported for callers)
 from indexer.liabilities import LiabilityError, hugeint_units, liability_table, load_liabilities, replace_liabilities, snapshot_scales
+from indexer.exchange_plugins import exchange_plugins
 from indexer.store import append_arrow, transaction
 
 GOLDILOCKS_P = 2**64 - 2**32 + 1  # plonky2's field; public inputs are elements of it
@@ -50,142 +51,10 @@ PROOF_MEMBER = "sum_proof_data.json"  # zk-por-cli's GLOBAL_PROOF_FILENAME
 VERIFIER_NAME = "zk-por-cli"
 NOT_INSTALLED = "not verified (verifier not installed)"
 AUDIT_SOURCE = "okx-audit"
-_CLAIM_FIELDS = {
-    "reserve": "reserveBalances",
-    "exchange_reserve": "exchangeReserveBalances",
-    "custody_reserve": "custodyReserveBalances",
-}
-_RATIO_MAX_SCALE = 18  # audit_claims.capital_ratio_value is DECIMAL(38, 18): refuse what it cannot hold exactly
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # ------------------------------------------------------------------------------------------ the audit page
-@dataclass(frozen=True)
-class Claim:
-    """OKX's own figures for one asset, exactly as written (``None`` where the page gives none)."""
-
-    reserve: str | None
-    exchange_reserve: str | None
-    custody_reserve: str | None
-    capital_ratio: str | None  # as written, e.g. "105%"
-    ratio: str | None  # the same figure as an exact decimal, e.g. "1.05"
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    audit_id: str
-    merkle_hash: str | None
-    create_time_ms: int | None
-    liabilities: dict[str, str]  # asset -> exact coin-unit text
-    claims: dict[str, Claim]
-
-    @property
-    def create_time(self) -> datetime | None:
-        # integer milliseconds to a timestamp without a float in between
-        return None if self.create_time_ms is None else _EPOCH + timedelta(milliseconds=self.create_time_ms)
-
-
-def audit_object(doc: Any) -> dict | None:
-    """The page object itself, whether saved bare or wrapped as ``{"audit": {...}}``; None if it is not one."""
-    if isinstance(doc, dict) and isinstance(doc.get("audit"), dict):
-        doc = doc["audit"]
-    if isinstance(doc, dict) and "auditId" in doc and "liabilityBalances" in doc:
-        return doc
-    return None
-
-
-def _text(value: Any, where: str) -> str | None:
-    """A page value as exact text: strings as written, JSON numbers from their literal (parsed as Decimal)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise LiabilityError(f"{where} is {value!r}, not a decimal amount")
-    # an int is its own digits (format(30, "f") would add six zeros); a Decimal keeps the literal's digits
-    text = value.strip() if isinstance(value, str) else (str(value) if isinstance(value, int) else format(value, "f"))
-    try:
-        split_decimal(text)
-    except AmountError:
-        raise LiabilityError(f"{where} is {text!r}, not a plain non-negative decimal") from None
-    return text
-
-
-def percent_to_ratio(text: str, where: str = "capitalRatio") -> str:
-    """'105%' -> '1.05', '99.5%' -> '0.995', exactly (a decimal shift, no division)."""
-    body = text.strip()
-    if not body.endswith("%"):
-        raise LiabilityError(f"{where} is {text!r}, not a percentage like '105%'")
-    body = body[:-1].strip()
-    try:
-        frac = split_decimal(body)[1]
-    except AmountError:
-        raise LiabilityError(f"{where} is {text!r}, not a percentage like '105%'") from None
-    scale = len(frac) + 2
-    if scale > _RATIO_MAX_SCALE:
-        raise LiabilityError(f"{where} {text!r} has more decimals than an exact ratio column holds ({_RATIO_MAX_SCALE - 2})")
-    return from_base_units(to_base_units(body, len(frac)), scale)
-
-
-def _balances(doc: dict, field: str, *, required: bool = False) -> dict[str, str | None]:
-    value = doc.get(field)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict) or (required and not value):
-        raise LiabilityError(f"the audit page's {field} is not an object of asset -> amount")
-    out: dict[str, str | None] = {}
-    for asset, amount in value.items():
-        key = str(asset).strip().upper()
-        if not key:
-            raise LiabilityError(f"the audit page's {field} has an empty asset name")
-        if key in out:
-            raise LiabilityError(f"the audit page's {field} lists {key} twice")
-        out[key] = _text(amount, f"{field}.{asset}")
-    return out
-
-
-def _create_time_ms(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-        raise LiabilityError(f"the audit page's createTime is {value!r}, not milliseconds since the epoch")
-    return int(value)
-
-
-def parse_audit_page(doc: Any) -> AuditPage:
-    """Read the page object (bare or wrapped); LiabilityError with one sentence on anything malformed."""
-    page = audit_object(doc)
-    if page is None:
-        raise LiabilityError("this JSON is not an OKX audit page (no 'auditId' and 'liabilityBalances')")
-    audit_id = str(page["auditId"]).strip()
-    if not audit_id or isinstance(page["auditId"], (bool, dict, list)):
-        raise LiabilityError(f"the audit page's auditId is {page['auditId']!r}")
-    merkle = page.get("merkleHash")
-    if merkle is not None and not isinstance(merkle, str):
-        raise LiabilityError(f"the audit page's merkleHash is {merkle!r}, not a string")
-    liabilities = {a: v for a, v in _balances(page, "liabilityBalances", required=True).items() if v is not None}
-    if not liabilities:
-        raise LiabilityError("the audit page's liabilityBalances has no amounts")
-    parts = {col: _balances(page, field) for col, field in _CLAIM_FIELDS.items()}
-    ratios_raw = page.get("capitalRatio") or {}
-    if not isinstance(ratios_raw, dict):
-        raise LiabilityError("the audit page's capitalRatio is not an object of asset -> percentage")
-    ratios = {str(a).strip().upper(): (str(v).strip() if v not in (None, "") else None) for a, v in ratios_raw.items()}
-    claims: dict[str, Claim] = {}
-    for asset in sorted(set(ratios).union(*parts.values())):
-        written = ratios.get(asset)
-        claims[asset] = Claim(
-            reserve=parts["reserve"].get(asset),
-            exchange_reserve=parts["exchange_reserve"].get(asset),
-            custody_reserve=parts["custody_reserve"].get(asset),
-            capital_ratio=written,
-            ratio=percent_to_ratio(written, f"capitalRatio.{asset}") if written is not None else None,
-        )
-    return AuditPage(
-        audit_id=audit_id,
-        merkle_hash=(merkle.strip() or None) if merkle is not None else None,
-        create_time_ms=_create_time_ms(page.get("createTime")),
-        liabilities=liabilities,
-        claims=claims,
-    )
+_CLAIM_PARTS = ("reserve", "exchange_reserve", "custody_reserve")  # a Claim's amounts, in audit_claims' columns
 
 
 def _claims_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, page: AuditPage) -> pa.Table:
@@ -194,7 +63,7 @@ def _claims_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, page: AuditP
     cols: dict[str, list] = {k: [] for k in ("asset", "reserve", "exchange_reserve", "custody_reserve", "capital_ratio", "scale",
                                              "reserve_units", "exchange_reserve_units", "custody_reserve_units", "capital_ratio_value")}
     for asset, claim in page.claims.items():
-        texts = {k: getattr(claim, k) for k in _CLAIM_FIELDS}
+        texts = {k: getattr(claim, k) for k in _CLAIM_PARTS}
         digits = [len(split_decimal(t)[1].rstrip("0")) for t in texts.values() if t is not None]
         scale = max([scales.get(asset) or 0, *digits])
         cols["asset"].append(asset)
@@ -203,7 +72,7 @@ def _claims_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, page: AuditP
         cols["scale"].append(scale)
         for k, t in texts.items():
             cols[k].append(t)
-            cols[f"{k}_units"].append(None if t is None else str(hugeint_units(t, scale, f"{_CLAIM_FIELDS[k]}.{asset}")))
+            cols[f"{k}_units"].append(None if t is None else str(hugeint_units(t, scale, f"{k}.{asset}")))
     n = len(cols["asset"])
     return pa.table(
         {
@@ -236,7 +105,11 @@ def load_audit_page(
     """
     raw = Path(path).read_bytes()
     if page is None:
-        page = parse_audit_page(_load_json(raw) if doc is None else doc)
+        found = _exchange_page(_load_json(raw) if doc is None else doc)
+        if found is None:
+            raise LiabilityError("this JSON is no installed exchange plugin's audit page")
+        plugin, page = found
+        source_prefix = plugin.audit_source or f"{plugin.name}-audit"
     source = f"{source_prefix}:{Path(path).name}"
     liabilities = liability_table(con, snapshot_id, page.liabilities, source)
     claims = _claims_table(con, snapshot_id, page)
@@ -518,8 +391,6 @@ def _exchange_page(doc: Any):
     """(exchange plugin, AuditPage) for the exchange whose audit page this JSON is, or None."""
     if doc is None:
         return None
-    from indexer.exchanges import exchange_plugins
-
     for plugin in exchange_plugins().values():
         if plugin.audit_page is not None:
             page = plugin.audit_page(doc)

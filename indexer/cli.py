@@ -1,10 +1,12 @@
 """The ``por`` command: a thin typer layer over ``indexer.api``.
 
-Each command parses its arguments, calls one library function and renders the result
-(``indexer.render``). Errors become one sentence and an exit code; ``--debug`` shows the
-traceback with DuckDB's own text instead. Ctrl-C says what was committed and the command
-that resumes. To add a command, define it below with ``@app.command()`` and a docstring
-ending in ``Example: ...`` (a test enforces the example).
+Each command parses its arguments, makes one ``indexer.api`` call and renders the result (``indexer.render``);
+loops, database work and decisions live in the library, so a notebook gets what the command does. Errors become
+one sentence and an exit code; ``--debug`` shows the traceback with DuckDB's own text instead. Ctrl-C says what
+was committed and the command that resumes. To add a command, define it below with ``@app.command()`` and a
+docstring that ends in a paragraph of ``Example: ...`` lines opened by a line holding ``\\b`` (click's mark for
+"do not rewrap": each example stays whole on its own line). ``tests/test_cli_help.py`` walks the app and
+enforces it; ``docs/cli.md`` is generated from the app (``python -m indexer.cli_reference docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,45 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
+
+
+class _WordsHelp:
+    """``--help`` with types as words (``FILE...``, ``INTEGER``, ``table|json|csv``), not typer's ``<list[Path]>``:
+    the same words ``docs/cli.md`` shows, from the one place that chooses them (``indexer.cli_words``)."""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        from indexer.cli_words import usage_words
+
+        return usage_words(self)
+
+    def format_options(self, ctx, formatter) -> None:  # type: ignore[no-untyped-def]
+        from indexer.cli_words import help_records
+
+        arguments, options = help_records(self, ctx)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+        if isinstance(self, TyperGroup):
+            self.format_commands(ctx, formatter)
+
+
+class _Command(_WordsHelp, TyperCommand):
+    pass
+
+
+class _Group(_WordsHelp, TyperGroup):
+    pass
+
 
 app = typer.Typer(
-    help="Check an exchange's Proof of Reserves against the chains themselves.",
+    cls=_Group,
+    help=(
+        "Check an exchange's Proof of Reserves against the chains themselves.\n\n\b\n"
+        "Example: por run   (a synthetic demo: ingest, verify, report; no network)\n"
+        "Example: por ingest por_csv_2026063016_V2.zip && por verify && por fetch --config por.toml && por report"
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -67,12 +105,29 @@ DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (def
 SnapshotOption = Annotated[Optional[int], typer.Option("--snapshot", help="Snapshot id (default: the latest).")]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")]
 FormatOption = Annotated[Format, typer.Option("--format", help="table, json or csv (json/csv: every column, exact values).")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Table: every column at full width, even past the terminal.")]
 _state: dict[str, Any] = {"debug": False, "on_interrupt": None}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from indexer import __version__
+
+        console.print(f"por {__version__}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False) -> None:
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version, help="Print the version and exit.")] = False,
+) -> None:
     _state["debug"] = debug
+
+
+def _say(line: str) -> None:
+    """A library's ``log`` line on stdout, as text: "[...]" in a path or label is not markup, and no wrapping."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _waiting(message: str) -> None:
@@ -99,10 +154,12 @@ def _resume_command(snapshot: int | None = None) -> str:
     return shlex.join(args)
 
 
-def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None, prefer: tuple[str, ...] = ()) -> None:
+def _render(result, fmt: Format, *, wide: bool = False) -> None:
+    """Every table goes through ``indexer.render.render``: what a narrow terminal drops and keeps is decided there,
+    from the result itself (``ResultSet.keep``, ``ResultSet.labels``), the same for every command."""
     from indexer.render import render
 
-    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels, prefer=prefer)
+    render(result, fmt.value, out=sys.stdout, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- ingest
@@ -119,68 +176,52 @@ def ingest(
 
     The label defaults to the date and version in OKX's file name (por_csv_2026063016_V2.zip). A file is refused
     (exit 2, nothing written) when it is cut short, every row is refused, or its rows do not add up to its summary.
+    A refused file does not stop the others: each is its own publication, and every refusal is printed.
+
+    \b
     Example: por ingest por_csv_2026063016_V2.zip --label "June 2026"
     Example: por ingest huobi_por.csv wallet_address_20260401.zip   (HTX and Binance, recognised from their headers)
     Example: por ingest nightly.zip --max-rejected 0.1%
     """
     from indexer import api
-    from indexer.ingest import IngestError
-    from indexer.ingest.rejects import RejectLimit
 
+    seen: list[api.IngestOutcome] = []
+
+    def heard(outcome: api.IngestOutcome) -> None:
+        seen.append(outcome)
+        _show_ingest(outcome)
+
+    def message() -> str:
+        if len(seen) >= len(files):
+            return "interrupted: every file was loaded or refused before it; committed work is kept."
+        path, rest = files[len(seen)], [str(p) for p in files[len(seen):]]
+        again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label", "--max-rejected")),
+                            *(["--allow-mismatch"] if allow_mismatch else [])])  # fmt: skip
+        loaded = [str(o.path) for o in seen if o.loaded]
+        before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
+        return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
+
+    _on_interrupt(message)
     try:
-        limit = RejectLimit.parse(max_rejected) if max_rejected is not None else None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-    failed = []
-    loaded: list[str] = []
-    progress = _progress()
-    for i, path in enumerate(files):
-        rest = [str(p) for p in files[i:]]
-
-        def message(path: Path = path, rest: list[str] = rest) -> str:
-            again = shlex.join(["por", "ingest", *rest, *_passed_options(("--db", "--exchange", "--label", "--max-rejected")),
-                                *(["--allow-mismatch"] if allow_mismatch else [])])
-            before = f"; loaded before it: {', '.join(loaded)}" if loaded else ""
-            return f"interrupted while loading {path}: nothing from it was committed (one transaction per file){before}. Resume with: {again}"
-
-        _on_interrupt(message)
-        try:
-            reports = api.ingest([path], db, exchange=exchange, label=label, allow_mismatch=allow_mismatch, max_rejected=limit,
-                                 progress=progress, on_wait=_waiting)  # fmt: skip
-        except IngestError as exc:
-            from rich.markup import escape
-
-            err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
-            failed.append(path)
-            continue
-        for r in reports:
-            if r.duplicate_of is not None:
-                console.print(f"{r.source_file}: already ingested as snapshot {r.duplicate_of}; nothing loaded.")
-            else:
-                loaded.append(str(path))
-                named = f" \"{r.label}\"" if r.label else ""
-                console.print(
-                    f"{r.source_file}: snapshot {r.snapshot_id}{named} ({r.layout}): {r.rows:,} rows loaded, "
-                    f"{r.errors:,} rejected (see ingest_errors), {r.totals:,} summary totals."
-                )
-                _print_summary_check(r)
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        api.ingest(files, db, exchange=exchange, label=label, allow_mismatch=allow_mismatch, max_rejected=max_rejected,
+                   on_error="continue", on_file=heard, progress=_progress(), on_wait=_waiting)  # fmt: skip
+    except api.FilesRefused:
+        raise typer.Exit(EXIT_BAD_INPUT) from None  # each refusal is already printed, in its place
 
 
-def _print_summary_check(report) -> None:
-    """What the summary check said of a loaded file: the mismatches it was loaded with, totals it could not compare."""
+def _show_ingest(outcome) -> None:
+    """Print what ingest did with one file (``api.ingest_messages``, the one wording): its line on stdout,
+    warnings, notes and refusals on stderr."""
     from rich.markup import escape
 
-    check = report.summary
-    if check is None:
-        return
-    if check.mismatches:
-        text = check.mismatch_text(more_hint=" (published_totals_check lists them)")
-        err_console.print(f"[yellow]warning:[/yellow] {escape(report.source_file)}: loaded with --allow-mismatch: {escape(text)}.", soft_wrap=True)
-    for why, members in check.not_compared.items():
-        err_console.print(f"note: {escape(', '.join(members))}: summary totals not compared: {escape(why)}.", soft_wrap=True)
+    from indexer.api import ingest_messages
+
+    styles = {"warning": "[yellow]warning:[/yellow]", "note": "note:", "error": "[red]error:[/red]"}
+    for m in ingest_messages(outcome):
+        if m.level == "info":
+            console.print(m.text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            err_console.print(f"{styles[m.level]} {escape(m.text)}", soft_wrap=True)
 
 
 def _passed_options(names: tuple[str, ...]) -> list[str]:
@@ -204,30 +245,45 @@ def verify(
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
     okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Every snapshot that has rows without a verdict, oldest first (default: only --snapshot, or the latest).")] = False,
+    wide: WideOption = False,
 ) -> None:
     """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
+    Without --snapshot or --all only the latest snapshot is verified, and the others still without verdicts are named.
+
+    \b
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
+    Example: por verify --all   (after ingesting several monthly files)
     """
     from indexer import api
 
-    sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda: _interrupted_message(db, sid, "verify"))
-    summary = api.verify(db, sid, workers=workers, okx_compat=okx_compat, progress=_progress(), on_wait=_waiting)
-    _print_verify_summary(summary)
-    console.print(f"{summary}")
-    if fail_on_failed and summary.by_status.get("failed"):
-        raise CheckFailed("some signatures failed verification")
+    if every and snapshot is not None:
+        raise UserError("--all verifies every snapshot without verdicts; give it or --snapshot, not both")
+    kw: dict[str, Any] = dict(workers=workers, okx_compat=okx_compat, progress=_progress(), on_snapshot=_resumable(db, "verify"), on_wait=_waiting)
+    summaries = api.verify_all(db, **kw) if every else [api.verify(db, snapshot, **kw)]
+    for summary in summaries:
+        _print_verify_summary(summary, wide)
+        console.print(f"{summary}")
+    if every and not summaries:
+        console.print("every row of every snapshot already has a verdict.")
+    if not every and snapshot is None:
+        others = [s for s in api.unverified_snapshots(db, okx_compat=okx_compat, on_wait=_waiting) if s != summaries[0].snapshot_id]
+        if others:
+            console.print(
+                f"note: verified snapshot {summaries[0].snapshot_id} only, the latest; snapshot(s) {', '.join(map(str, others))} "
+                "still have rows without a verdict: `por verify --all` verifies them (or --snapshot N).",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
+    failed = [f for s in summaries if (f := api.verify_failures(s))]
+    if fail_on_failed and failed:
+        raise CheckFailed(failed[0])
 
 
-def _latest_for_resume(db: Path | None, snapshot: int | None) -> int:
-    from indexer import api
-
-    con = api.open_db(db, on_wait=_waiting)  # read-only: the library's writer migrates once, after this
-    try:
-        return api.resolve_snapshot(con, snapshot)
-    finally:
-        con.close()
+def _resumable(db: Path | None, what: str) -> Callable[[int], None]:
+    """The ``on_snapshot`` of a long writer: once the library names the snapshot, Ctrl-C says what of it is
+    committed and the command that resumes it."""
+    return lambda sid: _on_interrupt(lambda: _interrupted_message(db, sid, what))
 
 
 def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
@@ -249,12 +305,12 @@ def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
     return f"interrupted: {state}. Resume with: {_resume_command(sid)}"
 
 
-def _print_verify_summary(summary) -> None:
+def _print_verify_summary(summary, wide: bool = False) -> None:
     from indexer.results import ResultSet
 
     cols = ["family", "verified", "signature_only", "failed", "unsupported"]
     rows = [(fam, *(counts.get(c, 0) for c in cols[1:])) for fam, counts in summary.by_family.items()]
-    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table)
+    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- fetch
@@ -272,23 +328,19 @@ def fetch(
 ) -> None:
     """Fetch on-chain balances for every row an installed adapter serves; resumable. Readers may query meanwhile.
 
+    \b
     Example: por fetch --config por.toml --network ETH --at snapshot
     """
     from indexer import api
 
-    sid = _latest_for_resume(db, snapshot)
-    _on_interrupt(lambda: _interrupted_message(db, sid, "fetch"))
     utxo_options: dict[str, Any] = ({"rewind": True} if rewind else {}) | ({"utxo_dump": str(utxo_dump)} if utxo_dump else {})
     summary = api.fetch(
-        db, config, sid, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
-        progress=_progress(), on_wait=_waiting,
+        db, config, snapshot, at=at.value, networks=network, refresh=refresh, adapter_options={"utxo": utxo_options},
+        progress=_progress(), on_snapshot=_resumable(db, "fetch"), on_wait=_waiting,
     )  # fmt: skip
     console.print(f"{summary}")
-    if fail_on_error and (summary.blocked or summary.rows_error or summary.rows_latest_proxy):
-        raise CheckFailed(
-            f"{summary.rows_error:,} balances could not be read, {summary.rows_latest_proxy:,} only at the current state;"
-            f" blocked networks: {', '.join(summary.blocked) or 'none'}"
-        )
+    if fail_on_error and (failed := api.fetch_failures(summary)):
+        raise CheckFailed(failed)
 
 
 @app.command()
@@ -297,16 +349,18 @@ def networks(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
     format: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """List every network in the registry, its balance adapter, whether it is configured, and its rows in the database (read-only).
 
+    \b
     Example: por networks --config por.toml --db por.duckdb
     """
     from indexer import api
-    from indexer.plugins import plugin_errors
 
-    _render(api.networks(config, db, snapshot, on_wait=_waiting), format)
-    for name, error in plugin_errors().items():
+    listed = api.networks(config, db, snapshot, on_wait=_waiting)
+    _render(listed, format, wide=wide)
+    for name, error in listed.plugin_errors.items():
         err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
 
 
@@ -321,6 +375,8 @@ def liabilities(
     """Load what the exchange owes per asset; Merkle files and zk proofs are checked first.
 
     The audit page binds to the snapshot (default: the latest); a zk proof must match its merkleHash.
+
+    \b
     Example: por liabilities audit_508399035.json --snapshot 3 && por liabilities por_508399035_proof_data.zip
     """
     from indexer import api
@@ -360,12 +416,14 @@ def report(
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="With --min-ratio: judge the on-chain ratio of what was read where coverage is incomplete, and print that coverage.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios, the
+    """Print reserves and reserve ratios per asset (read-only): liabilities, published (the exchange's file), claimed
+    (its audit page, when loaded), on-chain (read by fetch), verified (on-chain, proven rows), their ratios, the
     on-chain coverage beside each on-chain ratio, then one line saying which proof checks ran (on stderr for json/csv).
 
     --min-ratio judges the on-chain ratio only (balances read for the snapshot block over liabilities; never the
     exchange's claimed or published figures, never custody reserves) and fails where coverage is incomplete.
 
+    \b
     Example: por report --snapshot 3 --format json --min-ratio 1.0
     Example: por report --format html --out okx-2026-05.html
     """
@@ -374,14 +432,14 @@ def report(
     threshold = _decimal_option("--min-ratio", min_ratio)
     if allow_partial and threshold is None:
         raise UserError("--allow-partial only changes what --min-ratio judges: give --min-ratio too")
-    if format is ReportFormat.html:
-        path = api.report_html(db, snapshot, out, on_wait=_waiting)
-        console.print(f"wrote {path}")
-    fmt = Format.table if format is ReportFormat.html else Format(format.value)
-    result = api.report(db, snapshot, wide=wide or fmt is not Format.table, on_wait=_waiting)
+    html = format is ReportFormat.html
+    fmt = Format.table if html else Format(format.value)
+    result = api.report(db, snapshot, wide=wide or fmt is not Format.table, html=html, out=out, on_wait=_waiting)
     status = console if fmt is Format.table else err_console  # json/csv keep stdout for the data
-    if format is not ReportFormat.html:
-        _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS, prefer=api.REPORT_KEEP)
+    if html:
+        console.print(f"wrote {result.html_path}")
+    else:
+        _render(result, fmt, wide=wide)
         status.print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
     if threshold is not None:
         check = result.check_ratio(threshold, allow_partial=allow_partial)
@@ -408,17 +466,19 @@ def sql(
     format: FormatOption = Format.table,
     write: Annotated[bool, typer.Option("--write", help="Allow statements that change the database (INSERT, DELETE, DROP, COPY, …).")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows (json/csv: all).")] = 200,
-    wide: Annotated[bool, typer.Option("--wide", help="Table format: every column at full width, even past the terminal.")] = False,
+    wide: WideOption = False,
 ) -> None:
     """Run SQL over the tables and views; read-only unless --write.
 
-    Example: por sql "select asset, onchain_verified_amount from reserves where snapshot_id = 1 order by 2 desc"
+    \b
+    Example: por sql "select asset, verified_amount from reserves where snapshot_id = 1 order by 2 desc"
     """
     from indexer import api
 
-    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, on_wait=_waiting)
-    if write and api.writes(query):
-        err_console.print("--write: the statements ran and their changes are committed.")
+    def committed(text: str) -> None:
+        err_console.print(f"--write: {text}.", markup=False, highlight=False, soft_wrap=True)
+
+    result = api.sql(query, db, write=write, limit=limit if format is Format.table else None, log=committed, on_wait=_waiting)
     if result is not None:
         _render(result, format, wide=wide)
 
@@ -426,8 +486,8 @@ def sql(
 # ---------------------------------------------------------------------------------------- synth / run
 @app.command()
 def synth(
-    rows: Annotated[int, typer.Option("--rows", min=1, help="Detail rows to write.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
+    rows: Annotated[Optional[int], typer.Option("--rows", min=1, help="Detail rows to write, per month with --months (default: 2,000).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
@@ -436,35 +496,17 @@ def synth(
 ) -> None:
     """Write a realistic synthetic PoR file with real signatures (the built-in demo input), in an exchange's layout.
 
+    With --db every file written is ingested too (a --months series: every month).
+
+    \b
     Example: por synth --rows 10000 --out demo.csv --liabilities-out demo_liabilities.csv --db demo.duckdb
     Example: por synth --rows 2000 --months 6 --out series/   (okx_por_<YYYYMMDDHH>.csv + liabilities_<...>.csv per month)
     Example: por synth --exchange binance --rows 10000000 --out wallet_address_20260401.zip
     """
     from indexer import api
-    from indexer.synth import write_synth_file, write_synth_series
 
-    if exchange.lower() != "okx":
-        from indexer.synth_exchanges import write_exchange_synth
-
-        if months is not None or liabilities_out is not None:
-            raise UserError("--months and --liabilities-out are for OKX files only")
-        try:
-            written = write_exchange_synth(exchange.lower(), out, rows, seed)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        console.print(f"wrote {written:,} {exchange.lower()} rows to {out}")
-        return
-
-    if months is not None:
-        for path, liab in write_synth_series(out, rows, months, seed):
-            console.print(f"wrote {path} and {liab}")
-        return
-    counts = write_synth_file(out, rows, seed, liabilities_out)
-    console.print(f"wrote {sum(counts.values()):,} rows over {len(counts)} coin keys to {out}")
-    if db is not None:
-        for r in api.ingest([out], db, progress=_progress(), on_wait=_waiting):
-            state = f"already ingested as snapshot {r.duplicate_of}" if r.duplicate_of else f"ingested as snapshot {r.snapshot_id}"
-            console.print(f"{out}: {state} in {db}")
+    api.synth(out, rows, exchange=exchange, seed=seed, liabilities_out=liabilities_out, months=months, db=db, on_file=_show_ingest,
+              progress=_progress(), log=_say, on_wait=_waiting)  # fmt: skip
 
 
 @app.command()
@@ -476,9 +518,13 @@ def run(
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
     allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Load files whose detail rows do not add up to their own summary totals.")] = False,
     max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%", help="Refuse a file with more refused rows than N, or than P% of its rows.")] = None,
+    wide: WideOption = False,
 ) -> None:
     """Everything the installed plugins can do: ingest, verify, fetch (with --config), report.
 
+    A refused file ends the run (exit 2) before anything is verified or fetched; the files loaded before it stay.
+
+    \b
     Example: por run okx_por.csv --config por.toml --liabilities liabilities.csv
     """
     from indexer import api
@@ -487,17 +533,18 @@ def run(
     _on_interrupt(lambda: f"interrupted: committed work is kept. Resume with: {_resume_command()}")
     try:
         result = api.run(files, db, config=config, liabilities=liabilities_file, label=label, allow_mismatch=allow_mismatch,
-                         max_rejected=max_rejected, progress=_progress(), log=console.print, on_wait=_waiting)  # fmt: skip
-    except IngestError as exc:
-        raise UserError(str(exc)) from None
+                         max_rejected=max_rejected, on_error="stop", on_file=_show_ingest, progress=_progress(), log=_say,
+                         on_wait=_waiting)  # fmt: skip
+    except IngestError:
+        raise typer.Exit(EXIT_BAD_INPUT) from None  # the refusal is already printed, in its place
     for step in result.snapshots:
         if step.verify is not None:
-            _print_verify_summary(step.verify)
+            _print_verify_summary(step.verify, wide)
         else:
             console.print(f"skipped verify: {step.verify_skipped}")
         console.print(step.fetch if step.fetch is not None else f"skipped fetch: {step.fetch_skipped}")
         if step.report is not None:
-            _render(step.report, Format.table, labels=api.REPORT_LABELS)
+            _render(step.report, Format.table, wide=wide)
             console.print(step.report.proof_status, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -509,18 +556,24 @@ def diff(
     db: DbOption = None,
     format: FormatOption = Format.table,
     addresses: Annotated[Optional[str], typer.Option("--addresses", help="Per address instead: all, added, removed or kept.")] = None,
+    wide: WideOption = False,
 ) -> None:
     """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change (read-only).
 
+    \b
     Example: por diff 3 4 --format csv
     Example: por diff 3 4 --addresses added
     """
     from indexer import api
 
-    _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format)
+    _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format, wide=wide)
 
 
-prices_app = typer.Typer(help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.", no_args_is_help=True)
+prices_app = typer.Typer(
+    cls=_Group,
+    help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.\n\n\b\nExample: por prices fetch --config por.toml",
+    no_args_is_help=True,
+)
 app.add_typer(prices_app, name="prices")
 
 
@@ -531,6 +584,7 @@ def prices_import(
 ) -> None:
     """Load USD prices from a CSV (works offline); a file with any bad line is refused whole.
 
+    \b
     Example: por prices import prices.csv   (asset,at,usd / BTC,2026-05-01,96512.25)
     """
     from indexer import api
@@ -546,27 +600,12 @@ def prices_fetch(
 ) -> None:
     """Fetch historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko); cached.
 
+    \b
     Example: por prices fetch --config por.toml
     """
     from indexer import api
 
-    progress = _progress()
-
-    def show(source: str, done: int, total: int) -> None:
-        task = f"prices from {source}"
-        if show.done.get(task) is None:
-            progress.start(task, total or None)
-            show.done[task] = 0
-        progress.advance(task, done - show.done[task])
-        show.done[task] = done
-
-    show.done = {}  # type: ignore[attr-defined]
-    try:
-        report = api.fetch_prices(db, config, snapshot, on_progress=show, on_wait=_waiting)
-    finally:
-        for task in show.done:  # type: ignore[attr-defined]
-            progress.finish(task)
-    console.print(f"{report}")
+    console.print(f"{api.fetch_prices(db, config, snapshot, progress=_progress(), on_wait=_waiting)}")
 
 
 @app.command()
@@ -579,13 +618,18 @@ def export(
 ) -> None:
     """Export every table and the main views as Parquet for DuckDB, Spark, Trino or pandas (read-only).
 
+    \b
     Example: por export --format parquet out/por-parquet --snapshot 3
     """
     from indexer import api
 
-    if format != "parquet":
-        raise UserError(f"--format {format} is not supported; use parquet")
-    console.print(f"{api.export(out_dir, db, snapshot, overwrite=overwrite, on_wait=_waiting)}")
+    console.print(f"{api.export(out_dir, db, snapshot, format=format, overwrite=overwrite, on_wait=_waiting)}")
+
+
+# Every command prints its help with types as words (``_WordsHelp``); set here, once, for all registered commands.
+for _info in (*app.registered_commands, *prices_app.registered_commands):
+    if _info.cls in (None, TyperCommand):
+        _info.cls = _Command
 
 
 # ---------------------------------------------------------------------------------------- entry point
@@ -642,6 +686,11 @@ def _report_error(exc: Exception) -> int:
         message = query_error(exc) if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) else (
             "the database operation failed (run with --debug for DuckDB's message)"
         )
+    elif isinstance(exc, OSError) and exc.strerror:
+        from indexer.api import os_reason
+
+        # "cannot write x.html: permission denied", never "[Errno 13] Permission denied: 'x.html'"
+        message = f"{exc.filename}: {os_reason(exc)}" if exc.filename else os_reason(exc)
     else:
         message = str(exc).strip().rstrip(".") or type(exc).__name__
         if not isinstance(exc, (UserError, ValueError, OSError, StoreError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):

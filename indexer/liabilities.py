@@ -20,14 +20,11 @@ import duckdb
 import pyarrow as pa
 
 from indexer.ingest.amounts import AmountError, split_decimal, to_base_units
+from indexer.models import LiabilityError
 from indexer.store import append_arrow, transaction
 
 MERKLE_ASSETS = ("BTC", "ETH", "USDT")
 _EIGHT_DP = Decimal("0.00000001")
-
-
-class LiabilityError(ValueError):
-    """The liabilities file is malformed or does not verify (one sentence)."""
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,39 @@ reference; fetchers are built per network from the user's configuration.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
+from importlib import import_module
 from importlib.metadata import entry_points
+from importlib.resources import files
 from typing import Any, Protocol
 
-from indexer.models import FETCH_METHODS, BalanceRequest, BalanceResult, Coin, Network, Verdict
+from indexer.models import (
+    FETCH_METHODS,
+    AuditPage,
+    BalanceRequest,
+    BalanceResult,
+    Coin,
+    Layout,
+    Network,
+    Publication,
+    Registry,
+    SignedRow,
+    SynthWritten,
+    Verdict,
+)
 
 ENTRY_POINT_GROUP = "por.chains"
+EXCHANGE_ENTRY_POINT_GROUP = "por.exchanges"
+# How many records of a member are read to recognise its exchange: HTX's detail header follows a
+# summary of a few dozen rows, so the first records are enough and the file is never read twice.
+RECOGNISE_RECORDS = 400
 
-# verify(row, coin, compat=False) -> Verdict. With compat=True it returns the
-# verdict OKX's own tool would give (its quirks included) instead of ours.
-VerifyFn = Callable[..., Verdict]
+# verify(row, coin) -> Verdict: what one row proves under one signature scheme.
+VerifyFn = Callable[[SignedRow, Coin], Verdict]
 
 # sign(coin, message, seed) -> dict of the row cells a verifier needs
 # (address, signature1, signature2, script_or_pubkey, eoa1, eoa2): a real,
@@ -120,7 +139,11 @@ class AdapterCapabilities:
     block_reference: BlockReference = BlockReference.HEIGHT  # what the block numbers of results count
     max_batch: int = 0  # addresses per request the protocol allows (0 = no fixed limit)
     token_kind: str = ""  # erc20, trc20, spl, jetton, fungible_asset, ...
-    notes: str = ""  # one line for ``por networks`` / the README table
+    notes: str = ""  # one line for ``por networks`` / the adapters reference
+    # What a provider must offer for a *snapshot* value (not a ``latest`` one): archive state at old blocks, a
+    # history API and how far back it must reach, retention windows, minimum versions. One line, shown by
+    # ``por networks`` and the adapters reference, so a user can check a plan before paying for it.
+    needs: str = ""
     feed: FeedHints = FeedHints()  # how the runner should batch requests for this adapter
     # option -> network: when ``[networks.X.options]`` leaves the option unset, the runner passes that network's
     # settings (``NetworkSettings``) as its value. The beacon adapter maps execution blocks to slots on an
@@ -137,13 +160,142 @@ class AdapterCapabilities:
 
 
 @dataclass(frozen=True)
+class SignatureScheme:
+    """One named, strict signature scheme a chain plugin publishes (``bitcoin-signed-message``, ``eip191``, ...).
+
+    Why names: an exchange's coin map says which scheme its rows use, and the core dispatches by that name,
+    so neither the core nor an exchange plugin imports a chain. ``family`` is the short tag the registry's
+    coin maps and the stored rows (``addresses.family``) carry for it (``UTXO``, ``EVM``): kept so snapshots
+    ingested before schemes had names keep their verdicts. ``variants`` are other verdicts of the same
+    signatures that a particular reference tool gives (``okx-go``: OKX's Go VerifyAddress with its quirks);
+    an exchange plugin names the variant that is its own tool's verdict.
+    """
+
+    name: str
+    verify: VerifyFn  # the strict verdict
+    family: str = ""  # the registry's tag for this scheme ("" = known by its name only)
+    variants: Mapping[str, VerifyFn] = field(default_factory=dict)  # variant name -> verdict of that tool
+    sign: SignFn | None = None  # a fresh, valid row for ``por synth`` (None: the scheme cannot sign)
+
+    def variant(self, name: str) -> VerifyFn:
+        """The verdict of tool ``name``, or the strict one when this scheme has no such variant."""
+        return self.variants.get(name, self.verify) if name else self.verify
+
+
+@dataclass(frozen=True)
 class ChainPlugin:
     name: str
-    verifiers: Mapping[str, VerifyFn] = field(default_factory=dict)  # signature family -> verify
-    signers: Mapping[str, SignFn] = field(default_factory=dict)  # signature family -> synth signer
+    schemes: tuple[SignatureScheme, ...] = ()  # the signature schemes this chain publishes
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
+    # Registry rows a chain installed from another distribution brings (its networks); the project's own chains
+    # keep theirs in data/networks.csv. A row of data/networks.csv with the same name wins.
+    networks: tuple[Network, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkScheme:
+    """How one network's rows are signed, when an exchange's Network cell chooses the scheme (OKX since 2026)."""
+
+    network: str  # the exchange's normalised network name
+    family: str  # signature scheme (a name or registry tag: UTXO, EVM, ...)
+    address_type: str  # address derivation tag the chain schemes read ("" = none)
+    header: str  # message-header constant name (BTC, LTC, ..., ETH32, TRON32, OKX)
+    source: str = ""  # where the row was read from
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExchangePlugin:
+    """One exchange: how its files look, what its coin keys mean, how it signs, what its audit page says.
+
+    Why a plugin and not flags in the reader: every exchange writes its own header names, null markers,
+    coin keys (``USDT-TRC20`` at OKX, ``USDT-Avalanche C-Chain`` at HTX, a (coin, network) pair at Binance),
+    signs (or does not sign) with its own conventions and publishes its totals on its own audit page. One
+    frozen object per exchange says all of that as data and small functions; the core (ingest, verify,
+    liabilities) asks it and knows no exchange by name. Adding one is a package under ``exchanges/`` (or in
+    another distribution) and one ``por.exchanges`` entry point.
+    """
+
+    name: str  # snapshots.exchange, and the --exchange value
+    description: str
+    # first records of a member (cells as csv.reader splits them) -> True when this exchange wrote it
+    recognise: Callable[[list[list[str]]], bool]
+    layout: Callable[[list[str]], Layout | None]  # detail header -> its layout, None when it is not one
+    summary_width: Callable[[list[str]], int | None] = lambda cells: None  # summary header -> 3 | 2 | None
+    # the coin keys as this exchange writes them, given the core registry (data/coins.csv, networks.csv);
+    # None: the core registry's own keys
+    registry: Callable[[Registry], Registry] | None = None
+    pair_key: Callable[[str, str, Registry], str | None] | None = None  # (coin, network cells, its registry) -> coin key
+    schemes: Mapping[str, VerifyFn] = field(default_factory=dict)  # addresses.family -> verifier (its own conventions)
+    constant_verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # family -> the verdict of every row
+    audit_page: Callable[[Any], AuditPage | None] | None = None  # parsed JSON -> its AuditPage, or None if not its page
+    audit_source: str = ""  # liabilities.source prefix of its audit page
+    publication: Callable[[str, list[str]], Publication | None] | None = None  # file + member names -> date, label
+    # True when the exchange writes each detail amount rounded at its last written digit (HTX: two decimals), so its
+    # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.
+    # False (OKX, Binance) when amounts are exact: the summary check then allows only the summary's own rounding.
+    rounded_amounts: bool = False
+    # True when the exchange's complete publications add up to their own summary totals, so one that does not is
+    # refused as incomplete or altered unless --allow-mismatch. False where real, complete publications do not
+    # (HTX): their mismatches are loaded, printed and shown by ``por report`` beside the ratios, never refused.
+    summary_must_add_up: bool = True
+    # --- the Network cell (OKX since 2026, SPEC §2.0) ---
+    # True when a row's Network cell names its chain (``USDT`` on ``OKB-X1`` is X Layer USDT, not Omni USDT)
+    network_keyed: bool = False
+    network_scheme: Callable[[str], NetworkScheme | None] | None = None  # Network cell -> how its rows are signed
+    # (coin-key families, Network cells) -> the family each row is stored with (vectorised; pyarrow arrays)
+    row_family: Callable[[Any, Any], Any] | None = None
+    # --- the exchange's own checking tool ---
+    tool_variant: str = ""  # the scheme variant that is its own tool's verdict ("okx-go"); "" = the strict one
+    tool_skips: frozenset[str] = frozenset()  # coin keys its tool skips (neither verified nor failed)
+    unverifiable: Mapping[str, str] = field(default_factory=dict)  # family -> why no scheme can exist (none published)
+    own_tokens: tuple[str, ...] = ()  # assets that are the exchange's own token (left out of "clean" reserves)
+    # (out, rows, seed, core registry, liabilities_out, months) -> SynthWritten: a synthetic publication in the
+    # exchange's own layout (``por synth --exchange NAME``); ValueError for an option it does not support
+    synth: Callable[..., SynthWritten] | None = None
+    demo: bool = False  # its synth writes the demo input of ``por run`` without files (one installed plugin says so)
+
+
+def package_csv(package: str, name: str) -> list[dict[str, str]]:
+    """A CSV file shipped inside a plugin's own package (``importlib.resources``), as dicts with stripped cells.
+
+    Why package data: an exchange's coin map or a chain's table travels with its plugin, so an outside plugin
+    needs no file in our ``data/``.
+    """
+    with (files(package) / name).open(newline="", encoding="utf-8") as f:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def file_synth(module: str, function: str, label: str) -> Callable[..., SynthWritten]:
+    """An ``ExchangePlugin.synth`` for an exchange whose synthetic publication is one file: ``module.function(out,
+    rows, seed) -> rows written``, imported only when asked (its signers load curve libraries), with no monthly
+    series and no liabilities file."""
+
+    def synth(out: Any, rows: int, seed: int, registry: Registry, liabilities_out: Any = None, months: int | None = None) -> SynthWritten:
+        if months is not None or liabilities_out is not None:
+            raise ValueError(f"--months and --liabilities-out are not supported by the {label} plugin's synth (one file, no liabilities)")
+        written = getattr(import_module(module), function)(out, rows, seed)
+        return SynthWritten(files=[out], rows=written)
+
+    return synth
+
+
+def per_registry(build: Callable[[Registry], Registry]) -> Callable[[Registry], Registry]:
+    """``build`` (core registry -> an exchange's registry) memoised on the core registry object it is given:
+    the core hands the same one all process long, and a test that hands another gets its own."""
+    memo: dict[int, tuple[Registry, Registry]] = {}
+
+    def built(core: Registry) -> Registry:
+        hit = memo.get(id(core))
+        if hit is None or hit[0] is not core:
+            hit = memo[id(core)] = (core, build(core))
+        return hit[1]
+
+    built.__wrapped__ = build  # type: ignore[attr-defined]  (a fresh build, as functools.cache exposes it)
+    built.__doc__ = build.__doc__
+    return built
 
 
 def load_entry_points(group: str, kind: type) -> tuple[list[Any], dict[str, str]]:
@@ -180,18 +332,31 @@ def plugin_errors() -> dict[str, str]:
     return _load()[1]
 
 
-def verifier_for(family: str) -> VerifyFn | None:
+@cache
+def _schemes() -> dict[str, SignatureScheme]:
+    out: dict[str, SignatureScheme] = {}
     for plugin in plugins():
-        if family in plugin.verifiers:
-            return plugin.verifiers[family]
-    return None
+        for found in plugin.schemes:
+            for key in (found.name, found.family):
+                if key:
+                    out.setdefault(key, found)  # plugins are sorted by name: the first one wins, every time
+    return out
+
+
+def scheme(name: str) -> SignatureScheme | None:
+    """The installed scheme called ``name`` (or whose registry tag is ``name``: ``UTXO``), else None."""
+    return _schemes().get(name) if name else None
+
+
+def verifier_for(family: str, variant: str = "") -> VerifyFn | None:
+    """The verify function of scheme ``family`` (a name or a registry tag), in ``variant`` if it has one."""
+    found = scheme(family)
+    return found.variant(variant) if found is not None else None
 
 
 def signer_for(family: str) -> SignFn | None:
-    for plugin in plugins():
-        if family in plugin.signers:
-            return plugin.signers[family]
-    return None
+    found = scheme(family)
+    return found.sign if found is not None else None
 
 
 def capabilities_for(adapter: str) -> AdapterCapabilities | None:

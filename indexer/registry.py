@@ -9,73 +9,14 @@ chain) is a line in ``data/fetch_routes.csv``.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from functools import cache, cached_property
+from dataclasses import replace
+from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from indexer.models import Coin, Network
+from indexer.models import Coin, FetchRoute, Network, Registry
+from indexer.plugins import ChainPlugin, plugins
 from indexer.resources import resource_dir
-
-
-@dataclass(frozen=True)
-class FetchRoute:
-    """Rows of ``row_type`` published on ``network`` hold a balance that lives on ``fetch_network``.
-
-    A row's network says whose coin it is; where its balance can be read is another fact when the
-    address is not an account of that chain (a validator key on ETH is read on BEACON).
-    """
-
-    row_type: str
-    network: str
-    fetch_network: str
-    source: str = ""  # the public reference that says so
-
-
-@dataclass(frozen=True)
-class Registry:
-    coins: dict[str, Coin]
-    networks: dict[str, Network]
-    network_aliases: dict[str, str]
-    fetch_routes: tuple[FetchRoute, ...] = ()
-
-    @cached_property
-    def _tokens(self) -> dict[tuple[str, str], list[Coin]]:
-        tokens: dict[tuple[str, str], dict[str, Coin]] = {}
-        for c in self.coins.values():
-            if c.contract and c.network:
-                tokens.setdefault((c.asset.upper(), c.network), {}).setdefault(c.contract.lower(), c)
-        return {k: list(v.values()) for k, v in tokens.items()}
-
-    def tokens(self, asset: str, network: str) -> list[Coin]:
-        """The registry's tokens of ``asset`` (upper case) on ``network``: one coin per contract (case-insensitive),
-        the first key that names it. Several mean the pair alone does not say which token (X Layer's bridged USDT
-        and USD₮0)."""
-        return self._tokens.get((asset, network), [])
-
-    def coin(self, key: str) -> Coin | None:
-        """Look a coin key up the way OKX does: upper-cased, falling back to the exact text."""
-        return self.coins.get(key.upper()) or self.coins.get(key)
-
-    def network(self, name: str) -> Network | None:
-        canonical = self.network_aliases.get(name.strip().upper())
-        return self.networks.get(canonical) if canonical else None
-
-    def resolve_network(self, coin_key: str, published_network: str) -> str:
-        """The row's network: the coin key decides; the file's column is a fallback."""
-        coin = self.coin(coin_key)
-        if coin and coin.network:
-            return coin.network
-        found = self.network(published_network) if published_network else None
-        if found:
-            return found.name
-        return (published_network or coin_key).strip().upper()
-
-    def asset_of(self, coin_key: str, fallback: str = "") -> str:
-        coin = self.coin(coin_key)
-        if coin and coin.asset:
-            return coin.asset
-        return fallback.strip().upper()
 
 
 def _int_or_none(text: str) -> int | None:
@@ -100,6 +41,7 @@ def load_registry(data_dir: Traversable | Path | None = None) -> Registry:
                 aliases=names,
                 description=rec["description"],
                 former_native=tuple(a.strip().upper() for a in (rec.get("former_native") or "").split("|") if a.strip()),
+                sample_height=_int_or_none(rec.get("sample_height") or ""),
             )
             networks[net.name] = net
             for alias in (net.name, *names):
@@ -120,7 +62,26 @@ def load_registry(data_dir: Traversable | Path | None = None) -> Registry:
                 contract=rec["contract"],
                 source=(rec.get("source") or "").strip(),
             )
-    return Registry(coins=coins, networks=networks, network_aliases=aliases, fetch_routes=_load_routes(data_dir, networks))
+    return Registry(
+        coins=coins, networks=networks, network_aliases=aliases, fetch_routes=_load_routes(data_dir, networks), synth_mix=_load_mix(data_dir, coins)
+    )
+
+
+def _load_mix(data_dir: Traversable | Path, coins: dict[str, Coin]) -> tuple[tuple[str, float], ...]:
+    """``synth_mix.csv``: which coin keys a synthetic publication holds, and in what shares of its rows."""
+    path = data_dir / "synth_mix.csv"
+    if not path.is_file():
+        return ()
+    mix: dict[str, float] = {}
+    with path.open(newline="") as f:
+        for rec in csv.DictReader(f):
+            key = rec["coin_key"].strip()
+            if key not in coins:
+                raise ValueError(f"synth_mix.csv: {key} is not a coin key of coins.csv")
+            if key in mix:
+                raise ValueError(f"synth_mix.csv: {key} is listed twice")
+            mix[key] = float(rec["share"])  # a weight for choosing rows, never an amount
+    return tuple(mix.items())
 
 
 def _load_routes(data_dir: Traversable | Path, networks: dict[str, Network]) -> tuple[FetchRoute, ...]:
@@ -143,5 +104,22 @@ def _load_routes(data_dir: Traversable | Path, networks: dict[str, Network]) -> 
 
 @cache
 def registry() -> Registry:
-    """The process-wide registry (the data files are read once)."""
-    return load_registry()
+    """The process-wide registry (the data files are read once), with the networks installed chain plugins bring."""
+    return with_plugin_networks(load_registry(), plugins())
+
+
+def with_plugin_networks(reg: Registry, installed: tuple[ChainPlugin, ...]) -> Registry:
+    """``reg`` plus each plugin's own network rows (``ChainPlugin.networks``) that ``networks.csv`` does not name.
+
+    Why: a chain from another distribution cannot add rows to our ``data/``; its package declares them instead.
+    """
+    extra = [n for p in installed for n in p.networks if n.name not in reg.networks]
+    if not extra:
+        return reg
+    networks = dict(reg.networks)
+    aliases = dict(reg.network_aliases)
+    for net in extra:
+        networks.setdefault(net.name, net)
+        for alias in (net.name, *net.aliases):
+            aliases.setdefault(alias.upper(), net.name)
+    return replace(reg, networks=networks, network_aliases=aliases)

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from indexer.errors import PorError
+
 DEFAULT_DB = "por.duckdb"
 
 # Numbered, append-only. Never edit a migration that has shipped: add a new one.
@@ -365,7 +367,7 @@ def db_path(path: str | os.PathLike[str] | None) -> str:
     return str(path or os.environ.get("POR_DB") or DEFAULT_DB)
 
 
-class StoreError(Exception):
+class StoreError(PorError):
     """The database cannot be opened or used as asked; one sentence saying what to do.
 
     The DuckDB exception, when there is one, is the ``__cause__`` (shown by ``por --debug``).
@@ -703,9 +705,9 @@ def _sync_registry(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _sync_exchange_settings(con: duckdb.DuckDBPyConnection) -> None:
-    """Mirror ``data/exchanges.csv`` (each exchange's own tokens) so the "clean" USD views can join on it
+    """Mirror each exchange plugin's ``own_tokens`` so the "clean" USD views can join on it
     (inside the caller's transaction)."""
-    from indexer.exchanges import own_tokens_table
+    from indexer.exchange_plugins import own_tokens_table
 
     con.execute("delete from exchange_own_tokens")
     append_arrow(con, "exchange_own_tokens", own_tokens_table())

@@ -11,34 +11,29 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import types
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
+from multiprocessing import context as mp_context
 
 import duckdb
 import pyarrow as pa
 
-from indexer.exchanges import constant_verdicts, scheme_for
+from indexer.exchange_plugins import constant_verdicts, exchange_plugins, registry_of, scheme_for
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.okx_networks import coin_for_network, scheme_of
-from indexer.plugins import VerifyFn, plugin_errors, verifier_for
-from indexer.registry import registry
+from indexer.plugins import ExchangePlugin, NetworkScheme, VerifyFn, plugin_errors, verifier_for
 from indexer.progress import NO_PROGRESS, Progress
 from indexer.store import Reopening, as_handle, transaction, upsert_arrow
 
 BATCH_ROWS = 2_000  # rows per worker task: ~0.1 s of curve math, small enough to keep both cores busy to the end
 COMMIT_ROWS = 50_000  # results per committed chunk
 COMMIT_SECONDS = float(os.environ.get("POR_COMMIT_SECONDS") or 5.0)  # ... or at least this often, so an interrupt loses little
-
-# SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
-OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
-# Families for which OKX publishes no algorithm at all (SPEC §3.9).
-NO_SCHEME = {"ALGO": "OKX publishes no signature scheme for this family (USDT-ALGO is unverifiable in its own tools)"}
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -59,30 +54,41 @@ _ROW_COLUMNS = (
 
 
 # --- one row ------------------------------------------------------------------------------
-_DISPATCH: dict[tuple[str, bool, str], tuple[str, Coin | None, VerifyFn | None, str]] = {}
+Dispatch = tuple[str, Coin | None, VerifyFn | None, VerifyFn | None, str]  # family, coin, strict, tool's verdict, why-not
+_DISPATCH: dict[tuple[str, bool, str, str, str], Dispatch] = {}
 
 
-def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tuple[str, Coin | None, VerifyFn | None, str]:
-    """(family, coin, verifier, why-not) for a coin key, memoised: the hot loop does one dict lookup.
+def _dispatch(key: str, audit: bool, family: str = "", network: str = "", exchange: str = "") -> Dispatch:
+    """(family, coin, strict verifier, the exchange tool's verifier, why-not) for a coin key, memoised: the hot
+    loop does one dict lookup.
 
     ``family`` is the signature family stored with the row at ingest; it wins over today's registry,
     so a later change to ``data/coins.csv`` does not re-judge an old snapshot under another scheme.
-    A ``network`` cell that names a network of ``data/okx_networks.csv`` chooses the scheme first
-    (``_network_dispatch``); the coin key decides only when it does not.
+    Where the snapshot's exchange plugin reads a scheme from the Network cell (``network_scheme``: OKX's
+    network table), a cell that names one of its networks chooses the scheme first; the coin key decides
+    only when it does not.
     """
-    if network:
-        by_network = _network_dispatch(key, audit, family, network)
-        if by_network is not None:
-            return by_network
-    found = _DISPATCH.get((key, audit, family))
+    memo = (key, audit, family, network, exchange)
+    found = _DISPATCH.get(memo)
     if found is not None:
         return found
+    plugin = exchange_plugins().get(exchange) if exchange else None
+    found = _network_dispatch(plugin, key, family, network) if network and plugin is not None else None
+    if found is None:
+        found = _key_dispatch(plugin, key, audit, family)
+    _DISPATCH[memo] = found
+    return found
+
+
+def _key_dispatch(plugin: ExchangePlugin | None, key: str, audit: bool, family: str) -> Dispatch:
+    reg = registry_of(plugin)
     scheme = scheme_for(family)
-    if scheme is not None:  # an exchange plugin's own convention (HTX-EVM, ...): the scheme needs no registry coin
-        found = (family, Coin(key=key, asset="", network="", family=family, address_type="", header="", decimals=None), scheme, "")
-        _DISPATCH[(key, audit, family)] = found
-        return found
-    coin = registry().coin(key) if key else None
+    if scheme is not None:  # an exchange plugin's own convention (HTX-EVM, ...): its coin map's coin, or none
+        coin = reg.coin(key) if key else None
+        if coin is None or coin.family != family:
+            coin = Coin(key=key, asset="", network="", family=family, address_type="", header="", decimals=None)
+        return (family, coin, scheme, scheme, "")
+    coin = reg.coin(key) if key else None
     if coin is not None and family and coin.family != family:
         coin = replace(coin, family=family)
     if coin is None and audit:
@@ -90,66 +96,75 @@ def _dispatch(key: str, audit: bool, family: str = "", network: str = "") -> tup
         # (SPEC §2.1, §3.10); its public-key path then proves the signature, never the address.
         coin = Coin(key=key, asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
     if coin is None:
-        found = ("", None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
-    else:
-        fn = verifier_for(coin.family)
-        why = ""
-        if fn is None:
-            why = NO_SCHEME.get(coin.family) or f"no installed plugin verifies the {coin.family} family"
-            broken = plugin_errors()
-            if coin.family not in NO_SCHEME and broken:
-                why += " (plugins that failed to load: " + ", ".join(sorted(broken)) + ")"
-        found = (coin.family, coin, fn, why)
-    _DISPATCH[(key, audit, family)] = found
-    return found
+        return ("", None, None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
+    return (coin.family, coin, verifier_for(coin.family), verifier_for(coin.family, _tool(plugin)), _why_none(plugin, coin.family))
 
 
-_NET_DISPATCH: dict[tuple[str, bool, str, str], tuple[str, Coin, VerifyFn | None, str] | None] = {}
+def _tool(plugin: ExchangePlugin | None) -> str:
+    return plugin.tool_variant if plugin is not None else ""
 
 
-def _network_dispatch(key: str, audit: bool, family: str, network: str) -> tuple[str, Coin, VerifyFn | None, str] | None:
+def _why_none(plugin: ExchangePlugin | None, family: str) -> str:
+    """Why no verifier exists for ``family`` ("" when one does)."""
+    if verifier_for(family) is not None:
+        return ""
+    unverifiable = plugin.unverifiable if plugin is not None else {}
+    why = unverifiable.get(family) or f"no installed plugin verifies the {family} family"
+    broken = plugin_errors()
+    if family not in unverifiable and broken:
+        why += " (plugins that failed to load: " + ", ".join(sorted(broken)) + ")"
+    return why
+
+
+def _network_dispatch(plugin: ExchangePlugin, key: str, family: str, network: str) -> Dispatch | None:
     """Dispatch by the row's Network cell, as OKX's current tool does (SPEC §2.0); None = the coin key decides.
 
-    The network is not used when the cell names no network of the table, or when the family stored
+    The network is not used when the cell names no network of the plugin's table, or when the family stored
     at ingest is another one: a snapshot ingested before network-keyed dispatch keeps the scheme it
-    was read with, and another exchange's row keeps its exchange's scheme (``HTX-EVM``, ...).
+    was read with.
     """
-    memo = (key, audit, family, network)
-    if memo in _NET_DISPATCH:
-        return _NET_DISPATCH[memo]
-    scheme = scheme_of(network)
-    found = None
-    if scheme is not None and family in ("", scheme.family):
-        reg = registry()
-        base = reg.coin(key) if key else None
-        known = reg.network(network) or reg.network(scheme.network)
-        coin = coin_for_network(scheme, key, base, known.name if known else "")
-        fn = verifier_for(scheme.family)
-        why = ""
-        if fn is None:
-            why = NO_SCHEME.get(scheme.family) or f"no installed plugin verifies the {scheme.family} family"
-        elif base is not None and base.family != scheme.family:
-            fn = _noting(fn, f"scheme chosen by the Network cell ({network} -> {scheme.family}); the coin key {key} alone selects {base.family}")
-        found = (scheme.family, coin, fn, why)
-    _NET_DISPATCH[memo] = found
-    return found
+    scheme = plugin.network_scheme(network) if plugin.network_scheme is not None else None
+    if scheme is None or family not in ("", scheme.family):
+        return None
+    reg = registry_of(plugin)
+    base = reg.coin(key) if key else None
+    known = reg.network(network) or reg.network(scheme.network)
+    coin = coin_for_network(scheme, key, base, known.name if known else "")
+    fn = verifier_for(scheme.family)
+    if fn is not None and base is not None and base.family != scheme.family:
+        fn = _noting(fn, f"scheme chosen by the Network cell ({network} -> {scheme.family}); the coin key {key} alone selects {base.family}")
+    return (scheme.family, coin, fn, verifier_for(scheme.family, _tool(plugin)), _why_none(plugin, scheme.family))
+
+
+def coin_for_network(scheme: NetworkScheme, key: str, base: Coin | None, registry_network: str = "") -> Coin:
+    """The registry-shaped Coin a verifier receives for a network-keyed row.
+
+    Scheme, address type and header come from the network; what the coin key knows
+    (asset, decimals, contract) is kept. ``registry_network`` is the registry's name for
+    the row's chain (the UTXO verifier picks its address parameters by it); when the
+    registry has no such network the coin's own is kept only if it is of the same family.
+    """
+    if base is None:
+        base = Coin(key=key, asset="", network="", family=scheme.family, address_type="", header="", decimals=None)
+    network = registry_network or (base.network if base.family == scheme.family else "")
+    return replace(base, network=network, family=scheme.family, address_type=scheme.address_type, header=scheme.header)
 
 
 def _noting(fn: VerifyFn, note: str) -> VerifyFn:
     """``fn`` whose strict verdicts say why the scheme is not the coin key's (the two disagree on this row)."""
 
-    def run(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
-        verdict = fn(row, coin, compat) if compat else fn(row, coin)
-        if compat or not isinstance(verdict, Verdict):
+    def run(row: SignedRow, coin: Coin) -> Verdict:
+        verdict = fn(row, coin)
+        if not isinstance(verdict, Verdict):
             return verdict
         return Verdict(verdict.status, f"{verdict.reason}; {note}" if verdict.reason else note)
 
     return run
 
 
-def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
+def _run(fn: VerifyFn, row: SignedRow, coin: Coin) -> Verdict:
     try:
-        verdict = fn(row, coin, compat) if compat else fn(row, coin)
+        verdict = fn(row, coin)
     except Exception as exc:  # a malformed row must never stop a run: it fails, with the error as reason
         return Verdict("failed", f"verifier error: {type(exc).__name__}: {exc}")
     if not isinstance(verdict, Verdict):
@@ -157,30 +172,32 @@ def _run(fn: VerifyFn, row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     return verdict
 
 
-def verify_row(row: SignedRow) -> tuple[str, Verdict]:
-    """(family, strict verdict) of one row, through the plugin that owns the coin's family."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
+def verify_row(row: SignedRow, exchange: str = "") -> tuple[str, Verdict]:
+    """(family, strict verdict) of one row of ``exchange``'s publication, through the scheme its family names."""
+    family, coin, fn, _, why = _dispatch(row.coin, row.audit, row.family, row.network, exchange)
     if fn is None or coin is None:
         return family, Verdict("unsupported", why)
-    return family, _run(fn, row, coin, False)
+    return family, _run(fn, row, coin)
 
 
-def verify_row_compat(row: SignedRow) -> tuple[str, Verdict]:
-    """(family, the verdict OKX's own tool would give) of one row."""
-    family, coin, fn, why = _dispatch(row.coin, row.audit, row.family, row.network)
-    if scheme_for(row.family) is not None:  # not an OKX row: OKX's tool never reads it, the strict verdict stands
-        return verify_row(row)
-    if not row.audit and row.coin.upper() in OKX_BLACKLIST:
-        return family, Verdict("unsupported", f"OKX's VerifyAddress skips {row.coin.upper()} rows (blacklist)")
+def verify_row_compat(row: SignedRow, exchange: str = "") -> tuple[str, Verdict]:
+    """(family, the verdict ``exchange``'s own tool would give) of one row: its plugin's ``tool_variant`` of the
+    scheme, its tool's skipped keys and unverifiable families; the strict verdict where it names no tool."""
+    plugin = exchange_plugins().get(exchange) if exchange else None
+    if plugin is None or not plugin.tool_variant or scheme_for(row.family) is not None:
+        return verify_row(row, exchange)  # no tool of its own (or not its tool's row): the strict verdict stands
+    family, coin, _, fn, why = _dispatch(row.coin, row.audit, row.family, row.network, exchange)
+    if not row.audit and row.coin.upper() in plugin.tool_skips:
+        return family, Verdict("unsupported", f"{plugin.name.upper()}'s own tool skips {row.coin.upper()} rows (blacklist)")
     if coin is None:
         return family, Verdict("failed", "invalid coin name")
     if fn is None:
-        return family, Verdict("failed" if family not in NO_SCHEME else "unsupported", why)
-    return family, _run(fn, row, coin, True)
+        return family, Verdict("failed" if family not in plugin.unverifiable else "unsupported", why)
+    return family, _run(fn, row, coin)
 
 
 # --- one batch (runs in a worker process) -----------------------------------------------------
-def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compat: bool) -> pa.RecordBatch:
+def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compat: bool, exchange: str = "") -> pa.RecordBatch:
     """Arrow rows in, Arrow verdicts out (RESULT_SCHEMA); pure, so it runs anywhere."""
     cols = [batch.column(name).to_pylist() for name in _ROW_COLUMNS]
     families: list[str] = []
@@ -207,13 +224,13 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             # OKX's tool reads a literal null marker as text (SPEC §1.5); ingest recorded which cells held one.
             raw={name: "null" for name in null_cells.split(",")} if null_cells else {},
         )
-        family, verdict = verify_row(row)
+        family, verdict = verify_row(row, exchange)
         families.append(family or None)
         statuses.append(verdict.status)
         reasons.append(verdict.reason or None)
         extras.append(verdict.extra or None)
         if okx_compat:
-            okx = verify_row_compat(row)[1]
+            okx = verify_row_compat(row, exchange)[1]
             okx_statuses.append(okx.status)
             okx_reasons.append(okx.reason or None)
         else:
@@ -316,12 +333,12 @@ def verify_snapshot(
         sid = latest_snapshot(c) if snapshot_id is None else snapshot_id
         if sid is None:
             raise ValueError("the database holds no snapshot: run `por ingest` first")
-        found = (c.execute("select layout from snapshots where snapshot_id = ?", [sid]).fetchall() or [None])[0]
+        found = (c.execute("select layout, exchange from snapshots where snapshot_id = ?", [sid]).fetchall() or [None])[0]
         if found is None:
             raise ValueError(f"snapshot {sid} does not exist")
         _write_constant_verdicts(c, sid)
         total = c.execute(f"select count(*) from ({_todo_sql(okx_compat)})", {"sid": sid}).fetchall()[0][0]
-    audit = found[0] == "audit"
+    audit, exchange = found[0] == "audit", found[1] or ""
     workers = (os.cpu_count() or 1) if workers is None else workers
     summary = VerifySummary(snapshot_id=sid)
     if limit is not None:
@@ -334,9 +351,9 @@ def verify_snapshot(
             batches = _take(_stream(con, sid, okx_compat) if isinstance(con, duckdb.DuckDBPyConnection) else _pages(db, sid, okx_compat), limit)
             if workers <= 1:
                 for batch in batches:
-                    writer.add(verify_batch(batch, sid, audit, okx_compat))
+                    writer.add(verify_batch(batch, sid, audit, okx_compat, exchange))
             else:
-                _fan_out(batches, workers, writer, sid, audit, okx_compat)
+                _fan_out(batches, workers, writer, sid, audit, okx_compat, exchange)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -439,13 +456,40 @@ def _sigint_as_flag() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool, okx_compat: bool) -> None:
+class _WorkerProcess(mp_context.SpawnProcess):
+    """A spawned worker that does not import the caller's main module.
+
+    Why: ``spawn`` (and ``forkserver``) hand the child the path of ``__main__`` and the child runs it again, as
+    ``__mp_main__``, before it works. A plain script with no ``if __name__ == "__main__":`` guard that calls
+    ``por.verify`` would then re-run its own ``ingest`` and ``verify`` in every worker, and fail with "an attempt has
+    been made to start a new process before the current process has finished its bootstrapping phase". The workers
+    need nothing of the caller (the task, ``verify_batch``, and its arguments live in this package), so while a
+    worker is launched ``__main__`` is a bare stand-in without a file: the preparation data the child receives names
+    no main module to import. The launch is synchronous, in the thread that submits.
+    """
+
+    @staticmethod
+    def _Popen(process_obj):  # type: ignore[no-untyped-def]
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to re-import
+        try:
+            return mp_context.SpawnProcess._Popen(process_obj)
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+class _WorkerContext(mp_context.SpawnContext):
+    Process = _WorkerProcess
+
+
+def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool, okx_compat: bool, exchange: str) -> None:
     """At most 3 batches per worker in flight: memory stays bounded whatever the file size.
 
     On Ctrl-C no new batch is submitted, the batches already running finish and are kept, and
     KeyboardInterrupt is raised from here, outside every lock of the pool.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_WorkerContext(), initializer=_worker_init)
     in_flight: set[Future] = set()
     try:
         with _sigint_as_flag() as interrupted:
@@ -456,7 +500,7 @@ def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool,
                     if batch is None:
                         exhausted = True
                     else:
-                        in_flight.add(pool.submit(verify_batch, batch, sid, audit, okx_compat))
+                        in_flight.add(pool.submit(verify_batch, batch, sid, audit, okx_compat, exchange))
                 if not in_flight:
                     return
                 done, in_flight = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)

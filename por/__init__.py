@@ -9,6 +9,8 @@
 
 from indexer import __version__
 from indexer.api import (
+    FilesRefused,
+    IngestOutcome,
     PorError,
     ReadOnlyQuery,
     Report,
@@ -27,12 +29,17 @@ from indexer.api import (
     resolve_snapshot,
     run,
     sql,
+    synth,
+    unverified_snapshots,
     verify,
+    verify_all,
 )
 from indexer.progress import NO_PROGRESS, Progress, Recorder
 from indexer.results import ResultSet
 
 __all__ = [
+    "FilesRefused",
+    "IngestOutcome",
     "NO_PROGRESS",
     "PorError",
     "Progress",
@@ -56,5 +63,8 @@ __all__ = [
     "resolve_snapshot",
     "run",
     "sql",
+    "synth",
+    "unverified_snapshots",
     "verify",
+    "verify_all",
 ]

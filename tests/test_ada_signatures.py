@@ -21,8 +21,8 @@ from nacl.signing import SigningKey
 from pycardano import Address, Network, PointerAddress, ScriptHash, VerificationKeyHash
 
 from chains.common.encoding import bech32_encode
-from chains.ed25519 import cardano
-from chains.ed25519.verify import signed_bytes, verify_ed25519
+from chains.common import cardano
+from chains.common.framed_ed25519 import signed_bytes, verify_ed25519, verify_ed25519_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from indexer.verify import verify_row, verify_row_compat
@@ -45,20 +45,20 @@ def ada_row(address: str, message: str, signature: str, pubkey: str, network: st
 @pytest.mark.parametrize("network", ["ADA", ""])
 def test_okx_ada_vectors(v: dict, network: str) -> None:
     r = ada_row(v["address"], v["message"], v["signature"], v["pubkey"], network=network)
-    family, strict = verify_row(r)
+    family, strict = verify_row(r, "okx")
     assert family == "ED25519" and strict.status == "verified", strict
-    assert verify_row_compat(r)[1].status == "verified"
+    assert verify_row_compat(r, "okx")[1].status == "verified"
     for bad in (replace(r, signature1=mutate_hex(v["signature"])), replace(r, message=v["message"] + " "),
                 replace(r, script_or_pubkey=mutate_hex(v["pubkey"]))):  # fmt: skip
-        assert verify_row(bad)[1].status == "failed" and verify_row_compat(bad)[1].status == "failed"
+        assert verify_row(bad, "okx")[1].status == "failed" and verify_row_compat(bad, "okx")[1].status == "failed"
 
 
 def test_a_row_with_another_key_s_address_fails() -> None:
     a, b = ADA[0], ADA[1]
     r = ada_row(a["address"], b["message"], b["signature"], b["pubkey"])  # b's key signs, a's address claimed
-    assert verify_row(r)[1].status == "failed"
-    assert "payment key hash" in verify_row(r)[1].reason
-    assert verify_row_compat(r)[1].status == "failed"
+    assert verify_row(r, "okx")[1].status == "failed"
+    assert "payment key hash" in verify_row(r, "okx")[1].reason
+    assert verify_row_compat(r, "okx")[1].status == "failed"
 
 
 def test_the_signed_bytes_are_the_okx_frame_unhashed() -> None:
@@ -155,9 +155,9 @@ def test_fresh_keys_on_every_payment_key_address(kind: str) -> None:
         return Address(payment_part=part, staking_part=stake, network=Network.MAINNET).encode()
 
     r, _ = _signed(build)
-    assert verify_row(r)[1].status == "verified"
-    assert verify_row_compat(r)[1].status == "verified"
-    assert verify_row(replace(r, signature1=mutate_hex(r.signature1)))[1].status == "failed"
+    assert verify_row(r, "okx")[1].status == "verified"
+    assert verify_row_compat(r, "okx")[1].status == "verified"
+    assert verify_row(replace(r, signature1=mutate_hex(r.signature1)), "okx")[1].status == "failed"
 
 
 @pytest.mark.parametrize(
@@ -171,20 +171,20 @@ def test_fresh_keys_on_every_payment_key_address(kind: str) -> None:
 )
 def test_addresses_no_payment_key_proves_fail(build, why: str) -> None:
     r, _ = _signed(build)
-    strict = verify_row(r)[1]
+    strict = verify_row(r, "okx")[1]
     assert strict.status == "failed" and why in strict.reason
-    assert verify_row_compat(r)[1].status == "failed"
+    assert verify_row_compat(r, "okx")[1].status == "failed"
 
 
 def test_okx_quirks_strict_tightens() -> None:
     """OKX lower-cases before decoding (a mixed-case address passes) and checks only 'at least 29 bytes'."""
     r, pub = _signed(lambda h: Address(payment_part=VerificationKeyHash(h), network=Network.MAINNET).encode())
     mixed = replace(r, address=r.address[:8] + r.address[8:].upper())
-    assert verify_row(mixed)[1].status == "failed"
-    assert verify_row_compat(mixed)[1].status == "verified"
+    assert verify_row(mixed, "okx")[1].status == "failed"
+    assert verify_row_compat(mixed, "okx")[1].status == "verified"
     truncated = replace(r, address=bech32_encode("addr", b"\x01" + cardano.key_hash(pub) + b"\x00" * 10))  # base, stake cut short
-    assert verify_row(truncated)[1].status == "failed"
-    assert verify_row_compat(truncated)[1].status == "verified"
+    assert verify_row(truncated, "okx")[1].status == "failed"
+    assert verify_row_compat(truncated, "okx")[1].status == "verified"
 
 
 def test_the_coin_keyed_row_uses_the_same_check() -> None:
@@ -193,4 +193,4 @@ def test_the_coin_keyed_row_uses_the_same_check() -> None:
     ada = registry().coin("ADA")
     r = ada_row(v["address"], v["message"], v["signature"], v["pubkey"], network="")
     assert verify_ed25519(r, ada).status == "verified"
-    assert verify_ed25519(r, ada, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(r, ada).status == "verified"

@@ -173,9 +173,10 @@ def test_synth_months_series_has_distinct_months_and_known_churn(con, tmp_path):
     """`por synth --months 3`: month m holds rows m*6 .. m*6+59 of the seed's sequence (churn 10 % of 60)."""
     from indexer.ingest import ingest_file
     from indexer.liabilities import load_liabilities
-    from indexer.synth import write_synth_series
+    from exchanges.okx.synth import write_synth_series
+    from indexer.registry import registry
 
-    files = write_synth_series(tmp_path / "series", rows=60, months=3, seed=7, workers=1)
+    files = write_synth_series(registry(), tmp_path / "series", rows=60, months=3, seed=7, workers=1)
     assert [p.name for p, _ in files] == ["okx_por_2026010108.csv", "okx_por_2026020108.csv", "okx_por_2026030108.csv"]
     for path, liab in reversed(files):  # newest first: ids against time again
         sid = ingest_file(con, path)[0].snapshot_id

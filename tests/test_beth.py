@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from chains.beth import beth_digest, sign_beth, verify_beth
+from chains.beacon.verify import beth_digest, sign_beth, verify_beth, verify_beth_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -44,7 +44,7 @@ def test_py_ecc_signature_verifies_and_mutations_fail(py_ecc_row: SignedRow) -> 
     coin = registry().coin("BETH")
     verdict = verify_beth(py_ecc_row, coin)
     assert verdict.status == "verified" and "BLS public key" in verdict.reason
-    assert verify_beth(py_ecc_row, coin, compat=True).status == "verified"
+    assert verify_beth_okx_go(py_ecc_row, coin).status == "verified"
     bad_rows = {
         "signature": replace(py_ecc_row, signature1=flip(py_ecc_row.signature1, 40)),
         "message": replace(py_ecc_row, message=MSG + "."),
@@ -53,7 +53,7 @@ def test_py_ecc_signature_verifies_and_mutations_fail(py_ecc_row: SignedRow) -> 
     }
     for what, row in bad_rows.items():
         assert verify_beth(row, coin).status == "failed", what
-        assert verify_beth(row, coin, compat=True).status == "failed", what
+        assert verify_beth_okx_go(row, coin).status == "failed", what
 
 
 def test_identity_signature_and_infinity_key_rejected(py_ecc_row: SignedRow) -> None:
@@ -83,7 +83,7 @@ def test_okx_beth_vectors() -> None:
         row, coin = row_from_vector(v), coin_for(v)
         expected = "verified" if v["expected"] == "pass" else "failed"
         assert verify_beth(row, coin).status == expected, v["id"]
-        assert verify_beth(row, coin, compat=True).status == expected, v["id"]
+        assert verify_beth_okx_go(row, coin).status == expected, v["id"]
         seen += 1
     assert seen >= 2
 

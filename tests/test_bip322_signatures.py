@@ -108,11 +108,11 @@ def test_published_p2tr_signatures(v: dict) -> None:
     assert bip322.verify_p2tr(spk_of(MIRROR["other_p2tr_address"]), v["message"], v["signature"]) != ""
     r = btc_row(v["address"], v["message"], v["signature"])
     for keyed in (r, replace(r, network="")):  # network-keyed and coin-keyed rows alike
-        family, strict = verify_row(keyed)
+        family, strict = verify_row(keyed, "okx")
         assert family == "UTXO" and strict.status == "verified" and "BIP-322" in strict.reason
-        assert verify_row_compat(keyed)[1].status == "verified"
+        assert verify_row_compat(keyed, "okx")[1].status == "verified"
         bad = replace(keyed, signature1=mutate_b64(v["signature"]))
-        assert verify_row(bad)[1].status == "failed" and verify_row_compat(bad)[1].status == "failed"
+        assert verify_row(bad, "okx")[1].status == "failed" and verify_row_compat(bad, "okx")[1].status == "failed"
 
 
 @pytest.mark.parametrize("v", SPEC["errors"]["rows"], ids=[v["description"] for v in SPEC["errors"]["rows"]])
@@ -120,9 +120,9 @@ def test_spec_error_vectors_fail(v: dict) -> None:
     address = SPEC["p2tr_simple"][0]["address"]
     assert bip322.verify_p2tr(spk_of(address), v["message"], v["signature"]) != ""
     r = btc_row(address, v["message"] or "x", v["signature"])
-    assert verify_row(r)[1].status == "failed"
+    assert verify_row(r, "okx")[1].status == "failed"
     if v["signature"]:
-        assert verify_row_compat(r)[1].status == "failed"
+        assert verify_row_compat(r, "okx")[1].status == "failed"
 
 
 # ---------------------------------------------------------------- fresh signatures (embit)
@@ -152,9 +152,9 @@ def test_fresh_embit_signatures_of_every_hash_type(hash_type: int) -> None:
     address, signature = embit_sign("I am an OKX address", hash_type)
     assert address.startswith("bc1p")
     r = btc_row(address, "I am an OKX address", signature)
-    assert verify_row(r)[1].status == "verified" and verify_row_compat(r)[1].status == "verified"
-    assert verify_row(replace(r, message="I am an OKX address!"))[1].status == "failed"
-    assert verify_row(replace(r, signature1=mutate_b64(signature)))[1].status == "failed"
+    assert verify_row(r, "okx")[1].status == "verified" and verify_row_compat(r, "okx")[1].status == "verified"
+    assert verify_row(replace(r, message="I am an OKX address!"), "okx")[1].status == "failed"
+    assert verify_row(replace(r, signature1=mutate_b64(signature)), "okx")[1].status == "failed"
 
 
 def test_the_hash_type_byte_is_signed() -> None:
@@ -175,13 +175,13 @@ def test_witness_shapes() -> None:
     spk = spk_of(address)
     two_items = base64.b64encode(b"\x02" + raw[1:] + b"\x01\x51").decode()  # a script-path-like stack
     assert "exactly one" in bip322.verify_p2tr(spk, "m", two_items)
-    assert verify_row(btc_row(address, "m", two_items))[1].status == "failed"
+    assert verify_row(btc_row(address, "m", two_items), "okx")[1].status == "failed"
     trailing = base64.b64encode(raw + b"\x00").decode()
     assert "after the witness" in bip322.verify_p2tr(spk, "m", trailing)
-    assert verify_row(btc_row(address, "m", trailing))[1].status == "failed"
+    assert verify_row(btc_row(address, "m", trailing), "okx")[1].status == "failed"
     # OKX reads the stack from a stream and ignores what follows it
     # (okx/go-wallet-sdk coins/bitcoin/wire.go, BtcDecodeWitnessForBip0322; code reading)
-    assert verify_row_compat(btc_row(address, "m", trailing))[1].status == "verified"
+    assert verify_row_compat(btc_row(address, "m", trailing), "okx")[1].status == "verified"
     noncanonical = base64.b64encode(b"\xfd\x01\x00" + raw[1:]).decode()
     assert "non-canonical" in bip322.verify_p2tr(spk, "m", noncanonical)
 
@@ -189,9 +189,9 @@ def test_witness_shapes() -> None:
 def test_another_key_s_signature_fails_and_signature2_is_noted() -> None:
     address, signature = embit_sign("I am an OKX address")
     other_address, other_signature = embit_sign("I am an OKX address")
-    assert verify_row(btc_row(address, "I am an OKX address", other_signature))[1].status == "failed"
-    assert verify_row_compat(btc_row(address, "I am an OKX address", other_signature))[1].status == "failed"
-    with_sig2 = verify_row(btc_row(address, "I am an OKX address", signature, signature2=other_signature))[1]
+    assert verify_row(btc_row(address, "I am an OKX address", other_signature), "okx")[1].status == "failed"
+    assert verify_row_compat(btc_row(address, "I am an OKX address", other_signature), "okx")[1].status == "failed"
+    with_sig2 = verify_row(btc_row(address, "I am an OKX address", signature, signature2=other_signature), "okx")[1]
     assert with_sig2.status == "verified" and "signature2" in with_sig2.reason
     assert other_address != address
 
@@ -208,6 +208,6 @@ def test_a_bip137_signature_on_a_taproot_address_keeps_the_recoverable_path() ->
     bip137 = base64.b64encode(bytes([31 + sig[64]]) + sig[:64]).decode()
     address = p2tr(ec.PublicKey.parse(key.public_key.format())).address()
     r = btc_row(address, "I am an OKX address", bip137)
-    strict = verify_row(r)[1]
+    strict = verify_row(r, "okx")[1]
     assert strict.status == "verified" and "BIP-86" in strict.reason
-    assert verify_row_compat(r)[1].status == "failed"
+    assert verify_row_compat(r, "okx")[1].status == "failed"

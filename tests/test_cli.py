@@ -7,22 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.test_ingest import SUMMARY_11
-
-COMMANDS = ["ingest", "verify", "fetch", "networks", "liabilities", "report", "sql", "synth", "run"]
-
 
 def por(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "indexer.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command):
-    result = por(command, "--help")
+def test_help_in_a_real_process_shows_each_example_on_its_own_line():
+    """Every command's help is checked by walking the app (tests/test_cli_help.py); this is the installed executable."""
+    result = por("ingest", "--help")
     assert result.returncode == 0, result.stderr
-    assert "Example:" in result.stdout
+    assert "Example: por ingest nightly.zip --max-rejected 0.1%" in [line.strip() for line in result.stdout.splitlines()]
 
 
 def test_ingest_report_sql_round_trip(tmp_path):
@@ -99,3 +94,32 @@ def test_default_database_honours_por_db(tmp_path):
     env = dict(os.environ, POR_DB=str(tmp_path / "env.duckdb"))
     assert por("ingest", str(csv_path), env=env, cwd=tmp_path).returncode == 0
     assert (tmp_path / "env.duckdb").exists() and not (tmp_path / "por.duckdb").exists()
+
+
+def test_ingest_goes_on_run_stops_and_both_word_a_file_as_synth_does(tmp_path):
+    """One ingest loop, two choices: `por ingest` loads every file but the refused one (exit 2), `por run` stops at
+    it before verifying anything; `por synth --db`, `por ingest` and `por run` print the same line for a file."""
+    import duckdb
+
+    made = por("synth", "--rows", "30", "--out", str(tmp_path / "s.csv"), "--db", str(tmp_path / "synth.duckdb"))
+    assert made.returncode == 0, made.stderr
+    wrote, line = made.stdout.splitlines()
+    assert wrote.startswith("wrote 30 rows over ") and wrote.endswith(f" coin keys to {tmp_path / 's.csv'}")
+    assert line.startswith("s.csv: snapshot 1 (summary+detail12): 30 rows loaded, 0 rejected (see ingest_errors), ")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    other = tmp_path / "a.csv"
+    other.write_text(SUMMARY_11)
+    refused = f"error: {bad} is not a Proof-of-Reserves file: it is a binary file, not a CSV text."
+
+    ingested = por("ingest", str(tmp_path / "s.csv"), str(bad), str(other), "--db", str(tmp_path / "i.duckdb"))
+    assert ingested.returncode == 2 and ingested.stderr.strip() == refused
+    assert ingested.stdout.splitlines()[0] == line and ingested.stdout.splitlines()[1].startswith("a.csv: snapshot 2 ")
+
+    ran = por("run", str(tmp_path / "s.csv"), str(bad), str(other), "--db", str(tmp_path / "r.duckdb"))
+    assert ran.returncode == 2 and ran.stderr.strip() == refused
+    assert ran.stdout.splitlines() == [line]  # nothing after the refusal: not a.csv, no verify, no report
+    con = duckdb.connect(str(tmp_path / "r.duckdb"), read_only=True)
+    assert con.execute("select source_file from snapshots").fetchall() == [("s.csv",)]
+    assert con.execute("select count(*) from signatures").fetchall() == [(0,)]
+    con.close()

@@ -1,4 +1,4 @@
-"""The analyst's commands as a user runs them: `por synth --months`, `por diff`, help texts with examples."""
+"""The analyst's commands as a user runs them: `por synth --months`, `por diff` (help texts: tests/test_cli_help.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ import csv
 import io
 import json
 
-import pytest
-
 from tests.analyst_fixtures import APRIL_ID, MAY_ID, build
 from tests.test_cli import por
-
-
-@pytest.mark.parametrize("command", [["diff"], ["prices", "import"], ["prices", "fetch"], ["export"], ["report"], ["synth"]])
-def test_every_new_command_has_help_with_an_example(command):
-    r = por(*command, "--help")
-    assert r.returncode == 0, r.stderr
-    assert "Example:" in r.stdout
 
 
 def test_diff_in_every_format(con, tmp_path, db_path):

@@ -15,7 +15,7 @@ from eth_account import Account
 from chains.common.c32 import stacks_address
 from chains.common.cip37 import cip37_encode
 from chains.common.encoding import b58check_encode, bech32_encode
-from chains.okx_ecdsa import fil_f1_address, sign_okx_ecdsa, verify_okx_ecdsa
+from chains.common.framed_ecdsa import fil_f1_address, sign_okx_ecdsa, verify_okx_ecdsa, verify_okx_ecdsa_okx_go
 from indexer.models import Coin, SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, raw_data, row_from_vector, vectors
@@ -118,7 +118,7 @@ def test_fil_f1_address_vectors():
 def test_okx_vectors(mode):
     checked = 0
     for v in vectors("ECDSA", "ECDSA_PUBKEY"):
-        verdict = verify_okx_ecdsa(row_from_vector(v), coin_for(v), compat=mode == "compat")
+        verdict = (verify_okx_ecdsa_okx_go if mode == "compat" else verify_okx_ecdsa)(row_from_vector(v), coin_for(v))
         assert verdict.passed == (v["expected"] == "pass"), (v["id"], verdict)
         if v["expected"] == "fail":
             assert verdict.status == "failed" and verdict.reason
@@ -140,11 +140,11 @@ def test_fresh_key_every_address_type(address_type, coin_key):
     good = row(coin_key, address, sig)
     want = "signature_only" if address_type == "FLOW" else "verified"
     assert verify_okx_ecdsa(good, coin).status == want, verify_okx_ecdsa(good, coin)
-    assert verify_okx_ecdsa(good, coin, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(good, coin).status == "verified"
     other = expected_address(address_type, key(200))
     for bad in (replace(good, signature1=flip(sig)), replace(good, signature1=flip(sig, 40)), replace(good, message=MSG + "."), replace(good, address=other)):
         for compat in (False, True):
-            verdict = verify_okx_ecdsa(bad, coin, compat=compat)
+            verdict = (verify_okx_ecdsa_okx_go if compat else verify_okx_ecdsa)(bad, coin)
             assert verdict.status == "failed" and verdict.reason, (bad, verdict)
 
 
@@ -176,8 +176,8 @@ def test_high_s_and_v_31_34_accepted_as_okx_does():
     malleated = "0x" + (raw[:32] + s.to_bytes(32, "big") + bytes([27 + ((raw[64] - 27) ^ 1)])).hex()
     address = expected_address("ATOM", k)
     for compat in (False, True):
-        assert verify_okx_ecdsa(row("ATOM", address, malleated), coin, compat=compat).status == "verified"
-        assert verify_okx_ecdsa(row("ATOM", address, sign(k, v_offset=31)), coin, compat=compat).status == "verified"
+        assert (verify_okx_ecdsa_okx_go if compat else verify_okx_ecdsa)(row("ATOM", address, malleated), coin).status == "verified"
+        assert (verify_okx_ecdsa_okx_go if compat else verify_okx_ecdsa)(row("ATOM", address, sign(k, v_offset=31)), coin).status == "verified"
 
 
 def test_case_rules():
@@ -185,14 +185,14 @@ def test_case_rules():
     sig = sign(k)
     elf = registry().coin("ELF")
     address = expected_address("ELF", k)
-    assert verify_okx_ecdsa(row("ELF", address.swapcase(), sig), elf, compat=True).status == "verified"  # OKX EqualFold
+    assert verify_okx_ecdsa_okx_go(row("ELF", address.swapcase(), sig), elf).status == "verified"  # OKX EqualFold
     assert verify_okx_ecdsa(row("ELF", address.swapcase(), sig), elf).status == "failed"  # base58: case is data
     cosmos = registry().coin("ATOM")
     atom = expected_address("ATOM", k)
     assert verify_okx_ecdsa(row("ATOM", atom.upper(), sig), cosmos).status == "verified"
     mixed = atom[:10] + atom[10:].upper()
     assert verify_okx_ecdsa(row("ATOM", mixed, sig), cosmos).status == "failed"
-    assert verify_okx_ecdsa(row("ATOM", mixed, sig), cosmos, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(row("ATOM", mixed, sig), cosmos).status == "verified"
 
 
 def test_owner_mode_applies_to_ecdsa_rows():
@@ -200,7 +200,7 @@ def test_owner_mode_applies_to_ecdsa_rows():
     owner = key(7)
     r = row("OKT", "0x" + "c0" * 20, sign(owner), eoa1=expected_address("ETH", owner))
     assert verify_okx_ecdsa(r, coin).status == "signature_only"
-    assert verify_okx_ecdsa(r, coin, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(r, coin).status == "verified"
     assert verify_okx_ecdsa(replace(r, eoa1=expected_address("ETH", key(8))), coin).status == "failed"
 
 
@@ -210,7 +210,7 @@ def test_missing_address_type_is_unsupported_on_the_address_path():
         coin = registry().coin(coin_key)
         r = row(coin_key, "rSomething", sign(k))
         assert verify_okx_ecdsa(r, coin).status == "unsupported"
-        verdict = verify_okx_ecdsa(r, coin, compat=True)
+        verdict = verify_okx_ecdsa_okx_go(r, coin)
         assert verdict.status == "failed" and verdict.reason == "invalid coin type"
 
 
@@ -231,17 +231,17 @@ def test_pubkey_path_forms_and_mutations():
     r = audit_row("SOMECHAIN", "whatever-address", sig, c.hex())
     verdict = verify_okx_ecdsa(r, AUDIT_DEFAULT)
     assert verdict == verdict.__class__("signature_only", "public key matches; address not derived from key")
-    assert verify_okx_ecdsa(r, AUDIT_DEFAULT, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(r, AUDIT_DEFAULT).status == "verified"
     # 64-byte X‖Y is compressed by Y's parity (both modes); 65-byte 04‖X‖Y only in strict
-    assert verify_okx_ecdsa(replace(r, script_or_pubkey=u[1:].hex()), AUDIT_DEFAULT, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(replace(r, script_or_pubkey=u[1:].hex()), AUDIT_DEFAULT).status == "verified"
     assert verify_okx_ecdsa(replace(r, script_or_pubkey=u.hex()), AUDIT_DEFAULT).status == "signature_only"
-    assert verify_okx_ecdsa(replace(r, script_or_pubkey=u.hex(), raw={"script_or_pubkey": u.hex()}), AUDIT_DEFAULT, compat=True).status == "failed"
+    assert verify_okx_ecdsa_okx_go(replace(r, script_or_pubkey=u.hex(), raw={"script_or_pubkey": u.hex()}), AUDIT_DEFAULT).status == "failed"
     other = key(11).public_key.format(compressed=True).hex()
     for bad in (replace(r, signature1=flip(sig)), replace(r, message=MSG + "."), replace(r, script_or_pubkey=other),
                 replace(r, script_or_pubkey=c[:-1].hex())):
         for compat in (False, True):
             bad_c = replace(bad, raw={"script_or_pubkey": bad.script_or_pubkey}) if compat else bad
-            assert verify_okx_ecdsa(bad_c, AUDIT_DEFAULT, compat=compat).status == "failed", bad
+            assert (verify_okx_ecdsa_okx_go if compat else verify_okx_ecdsa)(bad_c, AUDIT_DEFAULT).status == "failed", bad
 
 
 def test_pubkey_path_checks_the_address_when_the_type_derives_one():
@@ -254,13 +254,13 @@ def test_pubkey_path_checks_the_address_when_the_type_derives_one():
     wrong = replace(good, address=expected_address("ETH", key(13)))
     verdict = verify_okx_ecdsa(wrong, okc)
     assert verdict.status == "failed" and "public key matches" in verdict.reason
-    assert verify_okx_ecdsa(wrong, okc, compat=True).status == "verified"  # OKX never checks the address here
+    assert verify_okx_ecdsa_okx_go(wrong, okc).status == "verified"  # OKX never checks the address here
 
 
 def test_pubkey_path_derives_xrp_and_avalanche_by_shape():
     # XRP genesis account: its published master key and r-address
     genesis_pub = "0330E7FC9D56BB25D6893BA3F317AE5BCF33B3291BD63DB32654A313222F7FD020"
-    from chains.okx_ecdsa import _shape_address
+    from chains.common.framed_ecdsa import _shape_address
 
     from coincurve import PublicKey
 
@@ -284,7 +284,7 @@ def test_audit_row_without_pubkey_uses_the_address_path():
     okc = registry().coin("OKC")
     r = audit_row("OKC", expected_address("ETH", k), sign(k), "", raw={"script_or_pubkey": "\\N"})
     assert verify_okx_ecdsa(r, okc).status == "verified"
-    assert verify_okx_ecdsa(r, okc, compat=True).status == "verified"
+    assert verify_okx_ecdsa_okx_go(r, okc).status == "verified"
 
 
 # --- the synth signer -------------------------------------------------------------------------------
@@ -299,5 +299,5 @@ def test_signer_rows_verify_for_every_ecdsa_key():
         else:
             r = audit_row(coin.key, cells["address"], cells["signature1"], cells["script_or_pubkey"])
         assert verify_okx_ecdsa(r, coin).passed, coin.key
-        assert verify_okx_ecdsa(r, coin, compat=True).status == "verified", coin.key
+        assert verify_okx_ecdsa_okx_go(r, coin).status == "verified", coin.key
         assert verify_okx_ecdsa(replace(r, message=MSG + "!"), coin).status == "failed", coin.key

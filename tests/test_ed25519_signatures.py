@@ -1,7 +1,7 @@
 """ED25519 family: OKX vectors, fresh PyNaCl keys for every address derivation, mutations, owner mode, Go quirks.
 
 Expected addresses are re-derived here from the SPEC formulas with hashlib and
-small local encoders, not with chains.ed25519.addresses, so a wrong derivation
+small local encoders, not with chains.common.ed25519_addresses, so a wrong derivation
 there cannot agree with itself.
 """
 
@@ -16,8 +16,8 @@ import pytest
 from nacl.signing import SigningKey
 
 from chains.common.encoding import bech32_encode
-from chains.ed25519 import verify_ed25519
-from chains.ed25519.goverify import L, go_verify
+from chains.common.framed_ed25519 import verify_ed25519, verify_ed25519_okx_go
+from chains.common.goed25519 import L, go_verify
 from indexer.models import Coin, SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -134,13 +134,13 @@ def test_fresh_key_every_derivation(address_type: str) -> None:
         row = signed_row(key, expected_address(address_type, bytes(key.verify_key)))
         strict = verify_ed25519(row, coin)
         assert strict.status == "verified", strict
-        compat = verify_ed25519(row, coin, compat=True)
+        compat = verify_ed25519_okx_go(row, coin)
         assert compat.status == "verified", compat  # OKX passes these too (signature-only types never check)
         for what, bad in mutations(row).items():
             verdict = verify_ed25519(bad, coin)
             assert verdict.status == "failed", (what, verdict)
             if address_type in OKX_TYPES or what != "address":
-                assert verify_ed25519(bad, coin, compat=True).status == "failed", what
+                assert verify_ed25519_okx_go(bad, coin).status == "failed", what
 
 
 def test_aptos_zero_stripping_strict_vs_okx() -> None:
@@ -157,7 +157,7 @@ def test_aptos_zero_stripping_strict_vs_okx() -> None:
     for addr, okx in ((full, "verified"), (fully, "verified"), (partly, "failed"), (full.upper().replace("0X", "0x"), "verified")):
         row = signed_row(key, addr)
         assert verify_ed25519(row, coin).status == "verified", addr  # same 32-byte account
-        assert verify_ed25519(row, coin, compat=True).status == okx, addr
+        assert verify_ed25519_okx_go(row, coin).status == okx, addr
 
 
 def test_aptos_owner_mode() -> None:
@@ -168,21 +168,21 @@ def test_aptos_owner_mode() -> None:
     row = signed_row(key, other, eoa1=auth)
     strict = verify_ed25519(row, coin)
     assert strict.status == "signature_only" and "rotation" in strict.reason
-    assert verify_ed25519(row, coin, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(row, coin).status == "verified"
     # eoa1 that the key does not derive fails both ways
     bad = signed_row(key, other, eoa1="0x" + "ab" * 32)
     assert verify_ed25519(bad, coin).status == "failed"
-    assert verify_ed25519(bad, coin, compat=True).status == "failed"
+    assert verify_ed25519_okx_go(bad, coin).status == "failed"
     # the address itself derives from the key: verified even with eoa1
     assert verify_ed25519(signed_row(key, auth, eoa1=auth), coin).status == "verified"
     # audit rows have no owner mode: eoa1 is ignored and the address must derive
     audit = signed_row(key, other, eoa1=auth, audit=True)
     assert verify_ed25519(audit, coin).status == "failed"
-    assert verify_ed25519(audit, coin, compat=True).status == "failed"
+    assert verify_ed25519_okx_go(audit, coin).status == "failed"
     # a literal null in OKX's eoa1 column is an address for OKX's tool
     nulled = signed_row(key, auth, raw={"eoa1": "null"})
     assert verify_ed25519(nulled, coin).status == "verified"
-    assert verify_ed25519(nulled, coin, compat=True).status == "failed"
+    assert verify_ed25519_okx_go(nulled, coin).status == "failed"
 
 
 def test_apt_key_without_header() -> None:
@@ -192,7 +192,7 @@ def test_apt_key_without_header() -> None:
     row = signed_row(key, expected_address("APTOS", bytes(key.verify_key)))
     strict = verify_ed25519(row, coin)
     assert strict.status == "verified" and "invalid coin type" in strict.reason
-    compat = verify_ed25519(row, coin, compat=True)
+    compat = verify_ed25519_okx_go(row, coin)
     assert compat == type(compat)("failed", "invalid coin type")
 
 
@@ -202,12 +202,12 @@ def test_signature_only_chains_and_their_links() -> None:
     hbar = registry().coin("HBAR")
     row = signed_row(key, "0.0.123456")
     assert verify_ed25519(row, hbar).status == "signature_only"
-    assert verify_ed25519(row, hbar, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(row, hbar).status == "verified"
     assert verify_ed25519(mutations(row)["signature"], hbar).status == "failed"
     near = registry().coin("NEAR")
     assert verify_ed25519(signed_row(key, "okx.near"), near).status == "signature_only"
     assert verify_ed25519(signed_row(key, "ab" * 32), near).status == "failed"  # implicit account of another key
-    assert verify_ed25519(signed_row(key, "ab" * 32), near, compat=True).status == "verified"  # OKX checks no address
+    assert verify_ed25519_okx_go(signed_row(key, "ab" * 32), near).status == "verified"  # OKX checks no address
     algo = registry().coin("ALGO")
     other = expected_address("ALGO", bytes(SigningKey(os.urandom(32)).verify_key))
     rekeyed = verify_ed25519(signed_row(key, other), algo)
@@ -239,7 +239,7 @@ def test_case_folding_is_an_okx_quirk() -> None:
     address = expected_address("SOL", bytes(key.verify_key))
     row = signed_row(key, address.swapcase())
     assert verify_ed25519(row, sol).status == "failed"  # base58 is case-sensitive: another account
-    assert verify_ed25519(row, sol, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(row, sol).status == "verified"
     ada = registry().coin("ADA")
     upper = signed_row(key, expected_address("ADA", bytes(key.verify_key)).upper())
     assert verify_ed25519(upper, ada).status == "verified"  # bech32 allows all-upper
@@ -258,7 +258,7 @@ def test_ada_base_address_payment_credential() -> None:
     assert verdict.status == "verified" and "stake" in verdict.reason
     # OKX's current tool decodes the address and compares the payment credential (mirror common/address.go);
     # its tool before mid-2026 rebuilt only the enterprise address and failed this row.
-    assert verify_ed25519(signed_row(key, base), ada, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(signed_row(key, base), ada).status == "verified"
     script = bech32_encode("addr", b"\x71" + payment)  # script payment credential
     assert verify_ed25519(signed_row(key, script), ada).status == "failed"
 
@@ -273,11 +273,11 @@ def test_malformed_cells() -> None:
                   {"signature1": "zz" + row.signature1[4:]}, {"address": ""}, {"message": ""}):
         bad = replace(row, **cells)
         assert verify_ed25519(bad, sol).status == "failed", cells
-        assert verify_ed25519(bad, sol, compat=True).status == "failed", cells
+        assert verify_ed25519_okx_go(bad, sol).status == "failed", cells
     # OKX's VerifyAddress does not trim cells: a leading space breaks its hex decoding
     spaced = replace(row, raw={"signature1": " " + row.signature1})
     assert verify_ed25519(spaced, sol).status == "verified"
-    assert verify_ed25519(spaced, sol, compat=True).status == "failed"
+    assert verify_ed25519_okx_go(spaced, sol).status == "failed"
 
 
 def test_go_rules_match_libsodium_on_ordinary_signatures() -> None:
@@ -298,7 +298,7 @@ def test_go_rules_match_libsodium_on_ordinary_signatures() -> None:
 
         bad = replace(row, signature1="0x" + (bytes.fromhex(row.signature1[2:34 + 32]) + (int.from_bytes(bytes.fromhex(row.signature1[66:]), "little") + L).to_bytes(32, "little")).hex())
         assert verify_ed25519(bad, registry().coin("SOL")).status == "failed"
-        assert verify_ed25519(bad, registry().coin("SOL"), compat=True).status == "failed"
+        assert verify_ed25519_okx_go(bad, registry().coin("SOL")).status == "failed"
 
 
 def test_small_order_key_forgery_passes_go_but_not_strict() -> None:
@@ -308,18 +308,18 @@ def test_small_order_key_forgery_passes_go_but_not_strict() -> None:
     near = registry().coin("NEAR")
     row = SignedRow(row_no=1, coin="NEAR", address="okx.near", message=MSG, signature1=forged.hex(), script_or_pubkey=identity.hex())
     assert go_verify(identity, preimage(MSG), forged)
-    assert verify_ed25519(row, near, compat=True).status == "verified"
+    assert verify_ed25519_okx_go(row, near).status == "verified"
     strict = verify_ed25519(row, near)
     assert strict.status == "failed"
     # Go also decodes non-canonical encodings of that point: y = p + 1, and x = "negative zero"
     for encoding in ((2**255 - 19 + 1).to_bytes(32, "little"), (1 | 1 << 255).to_bytes(32, "little")):
         odd = SignedRow(row_no=1, coin="NEAR", address="okx.near", message=MSG, signature1=forged.hex(), script_or_pubkey=encoding.hex())
-        assert verify_ed25519(odd, near, compat=True).status == "verified"
+        assert verify_ed25519_okx_go(odd, near).status == "verified"
         assert verify_ed25519(odd, near).status == "failed"
 
 
 def test_signer_round_trip_for_every_coin_key() -> None:
-    from chains.ed25519 import sign_ed25519
+    from chains.common.framed_ed25519 import sign_ed25519
 
     for coin in registry().coins.values():
         if coin.family != "ED25519":
@@ -328,7 +328,7 @@ def test_signer_round_trip_for_every_coin_key() -> None:
         row = SignedRow(row_no=1, coin=coin.key, message=MSG, **cells)
         strict = verify_ed25519(row, coin)
         assert strict.passed, (coin.key, strict)
-        assert verify_ed25519(row, coin, compat=True).status == ("verified" if coin.header == "OKX" else "failed"), coin.key
+        assert verify_ed25519_okx_go(row, coin).status == ("verified" if coin.header == "OKX" else "failed"), coin.key
         assert verify_ed25519(mutations(row)["signature"], coin).status == "failed", coin.key
 
 
@@ -336,7 +336,7 @@ def test_okx_vectors() -> None:
     checked = 0
     for v in vectors("ED25519"):
         row, coin = row_from_vector(v), coin_for(v)
-        strict, compat = verify_ed25519(row, coin), verify_ed25519(row, coin, compat=True)
+        strict, compat = verify_ed25519(row, coin), verify_ed25519_okx_go(row, coin)
         historical_apt = v["id"].startswith("H") and v["verify_key"] == "APT"
         if v["expected"] == "pass":
             assert strict.passed, (v["id"], strict)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from chains.eosio.codec import may_touch, token_of, units_of
-from chains.eosio.fetch import EosFetcher
+from chains.eos.codec import may_touch, token_of, units_of
+from chains.eos.fetch import EosFetcher
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import fetch_snapshot
 from indexer.models import BalanceRequest

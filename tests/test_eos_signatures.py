@@ -11,7 +11,7 @@ from coincurve import PrivateKey
 from Crypto.Hash import RIPEMD160
 
 from chains.common.encoding import B58_ALPHABET
-from chains.eos import ACCOUNT_NOT_LINKED, sign_eos, verify_eos
+from chains.eos.verify import ACCOUNT_NOT_LINKED, sign_eos, verify_eos, verify_eos_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -69,7 +69,7 @@ def row(signature: str, pubkey: str, message: str = MSG, **kw) -> SignedRow:
 def test_okx_vectors(mode):
     checked = 0
     for v in vectors("EOS"):
-        verdict = verify_eos(row_from_vector(v), coin_for(v), compat=mode == "compat")
+        verdict = (verify_eos_okx_go if mode == "compat" else verify_eos)(row_from_vector(v), coin_for(v))
         assert verdict.passed == (v["expected"] == "pass"), (v["id"], verdict)
         checked += 1
     assert checked >= 2
@@ -83,7 +83,7 @@ def test_fresh_key(coin_key):
     good = row(sig_k1(k), eos_pub(k))
     strict = verify_eos(good, coin)
     assert strict.status == "signature_only" and strict.reason == ACCOUNT_NOT_LINKED
-    assert verify_eos(good, coin, compat=True).status == "verified"
+    assert verify_eos_okx_go(good, coin).status == "verified"
     # the account name is never checked (OKX and strict alike): any name passes with the same key
     assert verify_eos(replace(good, address="someoneelse1"), coin).passed
     bad_rows = [
@@ -97,7 +97,7 @@ def test_fresh_key(coin_key):
     ]
     for bad in bad_rows:
         for compat in (False, True):
-            verdict = verify_eos(bad, coin, compat=compat)
+            verdict = (verify_eos_okx_go if compat else verify_eos)(bad, coin)
             assert verdict.status == "failed" and verdict.reason, bad
 
 
@@ -115,14 +115,14 @@ def test_dual_key_json_needs_both():
     keys = json.dumps({"publicKey1": eos_pub(a), "publicKey2": eos_pub(b)})
     good = row(sig_k1(a), keys, signature2=sig_k1(b))
     assert verify_eos(good, EOS).status == "signature_only"
-    assert verify_eos(good, EOS, compat=True).status == "verified"
+    assert verify_eos_okx_go(good, EOS).status == "verified"
     # as the audit CSV quotes it: outer quotes, doubled inner quotes
     quoted = '"' + keys.replace('"', '""') + '"'
     assert verify_eos(replace(good, script_or_pubkey=quoted), EOS).status == "signature_only"
     for bad in (replace(good, signature2=sig_k1(a)), replace(good, signature2=""), replace(good, signature1=sig_k1(b)),
                 replace(good, script_or_pubkey=json.dumps({"publicKey1": eos_pub(a)}))):
         for compat in (False, True):
-            verdict = verify_eos(bad, EOS, compat=compat)
+            verdict = (verify_eos_okx_go if compat else verify_eos)(bad, EOS)
             assert verdict.status == "failed", bad
 
 
@@ -130,7 +130,7 @@ def test_pub_k1_keys_are_accepted_only_in_strict():
     k = key(6)
     r = row(sig_k1(k), pub_k1(k))
     assert verify_eos(r, EOS).status == "signature_only"
-    assert verify_eos(r, EOS, compat=True).status == "failed"
+    assert verify_eos_okx_go(r, EOS).status == "failed"
     assert verify_eos(replace(r, script_or_pubkey=pub_k1(key(7))), EOS).status == "failed"
 
 
@@ -138,7 +138,7 @@ def test_null_public_key_fails_in_both_modes():
     k = key(8)
     r = row(sig_k1(k), "", raw={"script_or_pubkey": "null"})
     assert verify_eos(r, EOS).status == "failed"
-    assert verify_eos(r, EOS, compat=True).status == "failed"
+    assert verify_eos_okx_go(r, EOS).status == "failed"
 
 
 def test_signer_rows_verify():
@@ -150,5 +150,5 @@ def test_signer_rows_verify():
         assert len(cells["address"]) == 12 and set(cells["address"]) <= set("abcdefghijklmnopqrstuvwxyz12345")
         r = row(cells["signature1"], cells["script_or_pubkey"], address=cells["address"])
         assert verify_eos(r, coin).status == "signature_only"
-        assert verify_eos(r, coin, compat=True).status == "verified"
+        assert verify_eos_okx_go(r, coin).status == "verified"
         assert verify_eos(replace(r, message="other"), coin).status == "failed"

@@ -12,7 +12,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from chains.common.encoding import bech32_encode
-from chains.evm.verify import evm_digest, sign_evm, verify_evm
+from chains.evm.verify import evm_digest, sign_evm, verify_evm, verify_evm_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -78,7 +78,7 @@ def test_digest_matches_spec_example():
 def test_okx_vectors(mode):
     checked = 0
     for v in vectors("EVM"):
-        verdict = verify_evm(row_from_vector(v), coin_for(v), compat=mode == "compat")
+        verdict = (verify_evm_okx_go if mode == "compat" else verify_evm)(row_from_vector(v), coin_for(v))
         assert verdict.passed == (v["expected"] == "pass"), (v["id"], verdict)
         if v["expected"] == "fail":
             assert verdict.status == "failed" and verdict.reason, v["id"]
@@ -106,13 +106,13 @@ def test_fresh_key_eth_type(coin_key):
     sig = eth_sign(acct, MSG)
     for address in (acct.address, acct.address.lower(), "0x" + acct.address[2:].upper()):
         assert verify_evm(row(address, sig), coin).status == "verified"
-        assert verify_evm(row(address, sig), coin, compat=True).status == "verified"
+        assert verify_evm_okx_go(row(address, sig), coin).status == "verified"
     # one byte of signature, message or address changed: refused in both modes
     other = account(2).address
     for bad in (row(acct.address, flip(sig)), row(acct.address, flip(sig, 40)), row(acct.address, sig, MSG + "."),
                 row(other, sig), row(acct.address[:-1] + ("0" if acct.address[-1] != "0" else "1"), sig)):
         for compat in (False, True):
-            verdict = verify_evm(bad, coin, compat=compat)
+            verdict = (verify_evm_okx_go if compat else verify_evm)(bad, coin)
             assert verdict.status == "failed" and verdict.reason, (bad, verdict)
 
 
@@ -132,12 +132,12 @@ def test_fil_delegated_and_hex_forms():
     sig = eth_sign(acct, "hello world")
     for address in (f410(acct.address), f410(acct.address).upper(), acct.address, acct.address.lower()):
         assert verify_evm(row(address, sig, "hello world"), FIL_EVM).status == "verified", address
-        assert verify_evm(row(address, sig, "hello world"), FIL_EVM, compat=True).status == "verified", address
+        assert verify_evm_okx_go(row(address, sig, "hello world"), FIL_EVM).status == "verified", address
     other = f410(account(5).address)
     assert verify_evm(row(other, sig, "hello world"), FIL_EVM).status == "failed"
     assert verify_evm(row(f410(acct.address), sig, "hello world!"), FIL_EVM).status == "failed"
     # FIL_EVM (type ETH) does not take f410 addresses, exactly as OKX
-    assert verify_evm(row(f410(acct.address), sig, "hello world"), registry().coin("FIL_EVM"), compat=True).status == "failed"
+    assert verify_evm_okx_go(row(f410(acct.address), sig, "hello world"), registry().coin("FIL_EVM")).status == "failed"
 
 
 def test_lat_bech32():
@@ -147,7 +147,7 @@ def test_lat_bech32():
     assert lat.startswith("lat1")
     assert verify_evm(row(lat, sig), LAT).status == "verified"
     assert verify_evm(row(lat, flip(sig)), LAT).status == "failed"
-    assert verify_evm(row(acct.address, sig), LAT, compat=True).status == "failed"  # OKX wants lat1…
+    assert verify_evm_okx_go(row(acct.address, sig), LAT).status == "failed"  # OKX wants lat1…
     assert verify_evm(row(bech32_encode("lat", bytes.fromhex(account(7).address[2:])), sig), LAT).status == "failed"
 
 
@@ -156,13 +156,13 @@ def test_high_s_rules():
     sig = high_s(eth_sign(acct, MSG))
     # same key recovers, but type ETH refuses high S in both modes (SPEC §3.1)
     for compat in (False, True):
-        verdict = verify_evm(row(acct.address, sig), ETH, compat=compat)
+        verdict = (verify_evm_okx_go if compat else verify_evm)(row(acct.address, sig), ETH)
         assert verdict.status == "failed" and "high-S" in verdict.reason
     # OKX applies the rule to type ETH only (quirk §3.11.4); the strict verdict applies it to every EVM type
     lat = bech32_encode("lat", bytes.fromhex(acct.address[2:]))
-    assert verify_evm(row(lat, sig), LAT, compat=True).status == "verified"
+    assert verify_evm_okx_go(row(lat, sig), LAT).status == "verified"
     assert verify_evm(row(lat, sig), LAT).status == "failed"
-    assert verify_evm(row(f410(acct.address), sig), FIL_EVM, compat=True).status == "verified"
+    assert verify_evm_okx_go(row(f410(acct.address), sig), FIL_EVM).status == "verified"
     assert verify_evm(row(f410(acct.address), sig), FIL_EVM).status == "failed"
 
 
@@ -194,7 +194,7 @@ def test_strict_refuses_wrong_eip55_checksum_compat_does_not():
     wrong = "0x" + body[:i] + body[i].swapcase() + body[i + 1 :]
     assert verify_evm(row(wrong, sig), ETH).status == "failed"
     assert "EIP-55" in verify_evm(row(wrong, sig), ETH).reason
-    assert verify_evm(row(wrong, sig), ETH, compat=True).status == "verified"  # EqualFold
+    assert verify_evm_okx_go(row(wrong, sig), ETH).status == "verified"  # EqualFold
     assert verify_evm(row("0xab", sig), ETH).status == "failed"
 
 
@@ -212,7 +212,7 @@ def test_owner_eoa1_is_signature_only_unless_it_is_the_address():
     strict = verify_evm(r, ETH)
     assert strict.status == "signature_only"
     assert f"owner EOA {owner.address.lower()} signed" in strict.reason and "not provable from the file" in strict.reason
-    assert verify_evm(r, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "verified"
     assert verify_evm(replace(r, address=owner.address), ETH).status == "verified"
     assert verify_evm(replace(r, eoa1=account(12).address), ETH).status == "failed"
     assert verify_evm(replace(r, signature1=flip(sig)), ETH).status == "failed"
@@ -223,11 +223,11 @@ def test_two_owner_eoas_both_checked():
     a, b = account(13), account(14)
     r = row(CONTRACT, eth_sign(a, MSG), signature2=eth_sign(b, MSG), eoa1=a.address, eoa2=b.address)
     assert verify_evm(r, ETH).status == "signature_only"
-    assert verify_evm(r, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "verified"
     for bad in (replace(r, signature2=flip(r.signature2)), replace(r, eoa2=account(15).address), replace(r, signature2="")):
         verdict = verify_evm(bad, ETH)
         assert verdict.status == "failed" and verdict.reason.startswith("signature2 by EOA2"), verdict
-        assert verify_evm(bad, ETH, compat=True).status == "failed"
+        assert verify_evm_okx_go(bad, ETH).status == "failed"
 
 
 def test_native_staking_row():
@@ -235,7 +235,7 @@ def test_native_staking_row():
     r = row(VALIDATOR, eth_sign(owner, MSG), eoa1=owner.address, row_type="Native ETH Staking")
     verdict = verify_evm(r, ETH)
     assert verdict.status == "signature_only" and "validator key" in verdict.reason and owner.address in verdict.reason
-    assert verify_evm(r, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "verified"
     assert verify_evm(replace(r, signature1=flip(r.signature1)), ETH).status == "failed"
     # with EOA2, signature2 is checked too
     bad2 = replace(r, eoa2=account(17).address, signature2=eth_sign(account(18), MSG))
@@ -247,25 +247,25 @@ def test_eigenlayer_row_skips_eoa2_pod():
     r = row(VALIDATOR, eth_sign(owner, MSG), eoa1=owner.address, eoa2=CONTRACT, signature2="0xdeadbeef", row_type=" eigenlayer staking ")
     verdict = verify_evm(r, ETH)
     assert verdict.status == "signature_only" and "EigenPod" in verdict.reason
-    assert verify_evm(r, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "verified"
     assert verify_evm(replace(r, eoa1=account(20).address), ETH).status == "failed"
     # the same cells on a non-staking row check signature2 against EOA2, and fail
     assert verify_evm(replace(r, row_type="Non Staking"), ETH).status == "failed"
-    assert verify_evm(replace(r, row_type="Non Staking"), ETH, compat=True).status == "failed"
+    assert verify_evm_okx_go(replace(r, row_type="Non Staking"), ETH).status == "failed"
 
 
 def test_audit_owner1_replaces_address_and_owner2_needs_its_signature():
     a, b = account(21), account(22)
     r = row(CONTRACT, eth_sign(a, MSG), eoa1=a.address, audit=True)
     assert verify_evm(r, ETH).status == "signature_only"
-    assert verify_evm(r, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "verified"
     both = replace(r, eoa2=b.address, signature2=eth_sign(b, MSG))
     assert verify_evm(both, ETH).status == "signature_only"
     assert verify_evm(replace(both, signature2=eth_sign(a, MSG)), ETH).status == "failed"
-    assert verify_evm(replace(both, signature2=eth_sign(a, MSG)), ETH, compat=True).status == "failed"
+    assert verify_evm_okx_go(replace(both, signature2=eth_sign(a, MSG)), ETH).status == "failed"
     # owner2 without signedMessage2 is not checked by OKX; strict says so
     lone = replace(r, eoa2=b.address)
-    assert verify_evm(lone, ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(lone, ETH).status == "verified"
     assert "owner2" in verify_evm(lone, ETH).reason
     # no owners: the address itself signs
     plain = row(a.address, eth_sign(a, MSG), audit=True)
@@ -280,7 +280,7 @@ def test_literal_null_in_eoa_column_fails_only_in_compat():
     sig = eth_sign(acct, MSG)
     r = row(acct.address, sig, raw={"eoa1": "null", "eoa2": "null"})
     assert verify_evm(r, ETH).status == "verified"
-    verdict = verify_evm(r, ETH, compat=True)
+    verdict = verify_evm_okx_go(r, ETH)
     assert verdict.status == "failed" and "EOA1" in verdict.reason
 
 
@@ -289,8 +289,8 @@ def test_audit_owner_backslash_n_is_an_owner_for_okx():
     sig = eth_sign(acct, MSG)
     r = row(acct.address, sig, audit=True, raw={"eoa1": "\\N", "eoa2": "null", "signature2": "null"})
     assert verify_evm(r, ETH).status == "verified"
-    assert verify_evm(r, ETH, compat=True).status == "failed"
-    assert verify_evm(replace(r, raw={"eoa1": "null"}), ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "failed"
+    assert verify_evm_okx_go(replace(r, raw={"eoa1": "null"}), ETH).status == "verified"
 
 
 def test_untrimmed_cell_breaks_okx_verifyaddress_but_not_audit():
@@ -298,8 +298,8 @@ def test_untrimmed_cell_breaks_okx_verifyaddress_but_not_audit():
     sig = eth_sign(acct, MSG)
     r = row(acct.address, sig, raw={"signature1": " " + sig, "address": acct.address})
     assert verify_evm(r, ETH).status == "verified"
-    assert verify_evm(r, ETH, compat=True).status == "failed"
-    assert verify_evm(replace(r, audit=True), ETH, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, ETH).status == "failed"
+    assert verify_evm_okx_go(replace(r, audit=True), ETH).status == "verified"
 
 
 def test_missing_required_cells():
@@ -307,7 +307,7 @@ def test_missing_required_cells():
     sig = eth_sign(acct, MSG)
     for bad in (row("", sig), row(acct.address, ""), row(acct.address, sig, "")):
         for compat in (False, True):
-            assert verify_evm(bad, ETH, compat=compat).status == "failed"
+            assert (verify_evm_okx_go if compat else verify_evm)(bad, ETH).status == "failed"
 
 
 # --- the synth signer -------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_signer_produces_rows_that_verify(coin_key):
     assert cells["address"] != sign_evm(coin, MSG, b"seed-2")["address"]
     r = row(cells["address"], cells["signature1"])
     assert verify_evm(r, coin).status == "verified"
-    assert verify_evm(r, coin, compat=True).status == "verified"
+    assert verify_evm_okx_go(r, coin).status == "verified"
     assert verify_evm(replace(r, message=MSG + "x"), coin).status == "failed"
     if coin.address_type == "ETH":  # an independent library agrees on the signer
         recovered = Account.recover_message(encode_defunct(primitive=keccak(MSG.encode())), signature=cells["signature1"])

@@ -21,6 +21,7 @@ import pytest
 from coincurve import PrivateKey
 from Crypto.Hash import RIPEMD160, keccak
 
+from indexer.registry import registry
 from indexer.audit import load_liability_file
 from indexer.ingest import IngestError, ingest_file
 from indexer.verify import verify_snapshot
@@ -311,7 +312,8 @@ def test_okx_files_still_read_as_okx_under_auto(con, tmp_path):
 
 
 def test_synthetic_exchange_files_ingest_and_verify(con, tmp_path):
-    from indexer.synth_exchanges import write_binance, write_htx
+    from exchanges.binance.synth import write_binance
+    from exchanges.htx.synth import write_htx
 
     htx = tmp_path / "huobi_por_20260301.csv"
     write_htx(htx, 40, seed=3)
@@ -332,12 +334,12 @@ def test_synthetic_exchange_files_ingest_and_verify(con, tmp_path):
 
 def test_fetch_reads_a_derivative_form_only_from_its_contract():
     """stETH is read from Lido's contract; a staked/lent key without a confirmed contract is an error, never ETH."""
-    from indexer.exchanges.htx import htx_registry
+    from exchanges.htx import htx_registry
     from functools import partial
 
     from indexer.fetch.target import read_target
 
-    resolve = partial(read_target, htx_registry())
+    resolve = partial(read_target, htx_registry(registry()))
     steth = resolve("STETH", "ETH", "ETH", "0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18)
     assert (steth.contract, steth.decimals, steth.error) == ("0xae7ab96520DE3A18E5e111B5EaAb095312D7fE84", 18, "")
     aeth = resolve("AETH", "ETH", "ETH", "", 18)
@@ -357,10 +359,10 @@ stETH stUSDT-TRC20""".replace("|", " ").split()
 
 def test_htx_coin_map_covers_every_key_and_names_confirmed_contracts_only():
     from chains.common.ethaddr import strict_hex_account
-    from indexer.exchanges.htx import FORMS, SCHEMES, htx_registry
+    from exchanges.htx import FORMS, SCHEMES, htx_registry
 
     keys = [k.replace("Avalanche", "Avalanche C-Chain") for k in HTX_KEYS_SEEN if k != "C-Chain"]
-    reg = htx_registry()
+    reg = htx_registry(registry())
     missing = [k for k in keys if reg.coin(k) is None]
     assert missing == []
     for coin in reg.coins.values():

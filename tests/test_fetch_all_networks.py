@@ -17,17 +17,18 @@ from pathlib import Path
 import pytest
 
 from chains.aptos.fetch import normalise_address as aptos_address
-from chains.ed25519.ton import parse_address
+from chains.common.toncells import parse_address
 from chains.polkadot import codec as dot
 from chains.polkadot.fetch import MIGRATION_AT_MS
 from chains.starknet.codec import ETH_TOKEN
 from chains.sui.fetch import SUI, normalise_address as sui_address
 from chains.ton.codec import raw_form
 from chains.aelf.codec import address_bytes as aelf_address
+from indexer.registry import registry
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import fetch_snapshot
 from indexer.ingest import ingest_file
-from indexer.synth import write_synth_file
+from exchanges.okx.synth import write_synth_file
 from indexer.store import connect
 from tests.fixtures.aelf_node import AelfScenario, aelf_node
 from tests.fixtures.aptos_node import APT, AptosScenario, aptos_node
@@ -47,7 +48,7 @@ NETWORKS = ("XRP", "APTOS", "TON", "DOT", "ASSETHUB", "FIL", "EOS", "ELF", "STAR
 def snapshot(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("all")
     path = tmp / "okx_por_2026063016.csv"
-    write_synth_file(path, 3000, seed=3, workers=2)
+    write_synth_file(registry(), path, 3000, seed=3, workers=2)
     con = connect(tmp / "por.duckdb")
     [report] = ingest_file(con, path)
     rows = con.execute(

@@ -383,3 +383,18 @@ def test_a_run_that_stops_on_an_unexpected_error_says_so(con, use_plugins) -> No
     outcome, reason, finished = con.execute("select outcome, reason, finished_at is not null from runs where network = 'TRON'").fetchone()
     assert (outcome, finished) == ("failed", True) and "source" in reason
     assert con.execute("select count(*) from balances").fetchone()[0] == 0
+
+
+def test_every_installed_adapter_says_what_a_provider_needs_for_a_snapshot_value() -> None:
+    """``needs`` is what a user checks their provider plan against (archive state, history API, retention): every
+    adapter of the house declares it, and ``por networks`` carries it for each network it serves."""
+    from indexer.fetch import network_status
+    from indexer.config import PorConfig
+    from indexer.plugins import plugins
+
+    adapters = [p for p in plugins() if p.make_fetcher is not None and p.name != "democoin"]
+    assert len(adapters) >= 14
+    for plugin in adapters:
+        assert plugin.capabilities is not None and len(plugin.capabilities.needs) > 20, plugin.name
+    rows = {r["network"]: r for r in network_status(PorConfig())}
+    assert "archive node" in rows["ETH"]["needs"] and "history" in rows["TRON"]["needs"]

@@ -1,4 +1,4 @@
-"""HTX's token keys: the contracts in ``data/htx_coins.csv`` are the ones the public registries name, and
+"""HTX's token keys: the contracts in ``exchanges/htx/coins.csv`` are the ones the public registries name, and
 a key is read from its contract only when the contract's balance is the amount HTX states.
 
 The confirmed values are written out here (not read back from the file), so a typo in the map fails; the
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer.registry import registry
 from indexer.config import NetworkSettings, PorConfig
-from indexer.exchanges.base import read_data_csv
-from indexer.exchanges.htx import htx_registry
+from indexer.plugins import package_csv
+from exchanges.htx import htx_registry
 from indexer.fetch import fetch_snapshot
 from indexer.fetch.target import read_target
 from indexer.ingest import ingest_file
@@ -49,11 +50,11 @@ CITED = re.compile(r"[\w.-]+/[\w.-]+ \S+ @[0-9a-f]{40}")
 
 
 def rows() -> dict[str, dict[str, str]]:
-    return {r["coin_key"].upper(): r for r in read_data_csv("htx_coins.csv")}
+    return {r["coin_key"].upper(): r for r in package_csv("exchanges.htx", "coins.csv")}
 
 
 def test_confirmed_contracts_and_decimals_are_the_cited_ones():
-    reg, file_rows = htx_registry(), rows()
+    reg, file_rows = htx_registry(registry()), rows()
     got = {k: (c.network, c.contract, c.decimals) for k, c in reg.coins.items() if c.contract and not file_rows[k]["registry_coin"]}
     assert got == CONFIRMED
     for key, (_network, _contract, decimals) in CONFIRMED.items():
@@ -66,13 +67,13 @@ def test_confirmed_contracts_and_decimals_are_the_cited_ones():
 
 @pytest.mark.parametrize("key", sorted(CONFIRMED))
 def test_contract_shapes_are_valid_for_their_chain(key):
-    coin = htx_registry().coins[key]
+    coin = htx_registry(registry()).coins[key]
     (_tron if coin.network == "TRON" else _evm)(coin)
-    assert coin.network in htx_registry().networks
+    assert coin.network in htx_registry(registry()).networks
 
 
 def test_unconfirmed_and_networkless_keys_are_never_fetchable():
-    reg = htx_registry()
+    reg = htx_registry(registry())
     for key in ("AETH", "BTC-TRC20", "TRX-SOL", "BETH"):
         assert reg.coins[key].contract == "" and not reg.coins[key].source, key
         assert "not confirmed" in rows()[key]["note"], key
@@ -83,7 +84,7 @@ def test_unconfirmed_and_networkless_keys_are_never_fetchable():
 
 
 def test_a_receipt_is_never_read_even_with_a_contract():
-    reg = htx_registry()
+    reg = htx_registry(registry())
     file_rows = rows()
     assert {k for k, r in file_rows.items() if r["balance_of"] == "receipt"} == RECEIPTS
     assert file_rows["JUSDT-TRC20"]["contract"] == "TXJgMdjVX5dKiQaUi9QobwNxtSQaFqccvd"  # confirmed, kept in the file
@@ -97,20 +98,20 @@ def test_a_receipt_is_never_read_even_with_a_contract():
 
 def test_the_map_refuses_a_contract_that_does_not_say_what_its_balance_is(monkeypatch):
     """The rule is in the code, not only in today's rows: an aToken marked as a receipt is not read either."""
-    import indexer.exchanges.htx as htx
+    import exchanges.htx as htx
 
-    original = read_data_csv("htx_coins.csv")
+    original = package_csv("exchanges.htx", "coins.csv")
 
     def with_row(**change: str):
-        return lambda name: [({**r, **change} if r["coin_key"] == "USDT-aEthUSDT" else r) for r in original]
+        return lambda *where: [({**r, **change} if r["coin_key"] == "USDT-aEthUSDT" else r) for r in original]
 
-    monkeypatch.setattr(htx, "read_data_csv", with_row(balance_of="receipt"))
-    coin = htx.htx_registry.__wrapped__().coins["USDT-AETHUSDT"]
-    assert coin.contract == "" and "no confirmed contract" in read_target(htx.htx_registry.__wrapped__(), "USDT-AETHUSDT", "USDT", "ETH", None, 6).error
+    monkeypatch.setattr(htx, "package_csv", with_row(balance_of="receipt"))
+    coin = htx.htx_registry.__wrapped__(registry()).coins["USDT-AETHUSDT"]
+    assert coin.contract == "" and "no confirmed contract" in read_target(htx.htx_registry.__wrapped__(registry()), "USDT-AETHUSDT", "USDT", "ETH", None, 6).error
     for bad in ("", "1:1"):
-        monkeypatch.setattr(htx, "read_data_csv", with_row(balance_of=bad))
+        monkeypatch.setattr(htx, "package_csv", with_row(balance_of=bad))
         with pytest.raises(ValueError, match="USDT-aEthUSDT has balance_of"):
-            htx.htx_registry.__wrapped__()
+            htx.htx_registry.__wrapped__(registry())
 
 
 # ------------------------------------------------------------------------------------------ end to end on anvil
@@ -135,7 +136,7 @@ class Chain:
 
 @pytest.fixture(scope="module")
 def chains() -> Iterator[tuple[Chain, Chain]]:
-    reg = htx_registry()
+    reg = htx_registry(registry())
     eth = Chain(1, [reg.coins["WBTC-ERC20"].contract, reg.coins["USDT-AETHUSDT"].contract])
     bsc = Chain(56, [reg.coins["USDT-BEP20"].contract])
     try:
@@ -151,7 +152,7 @@ OTHER = "0x0000000000000000000000000000000000000b0B"
 
 def test_an_htx_file_is_read_through_the_contracts_in_the_map_at_the_snapshot_height(con, tmp_path: Path, chains):
     eth, bsc = chains
-    reg = htx_registry()
+    reg = htx_registry(registry())
     wbtc, aeth_usdt, bsc_usd = reg.coins["WBTC-ERC20"].contract, reg.coins["USDT-AETHUSDT"].contract, reg.coins["USDT-BEP20"].contract
     _mint(eth.node, wbtc, HOLDER, 50_000_000)  # 0.5 WBTC
     _mint(eth.node, aeth_usdt, HOLDER, 10_000_001)  # 10.000001 aEthUSDT

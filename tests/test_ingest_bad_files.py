@@ -18,7 +18,8 @@ from indexer import api
 from indexer.ingest import IngestError, SummaryMismatch, TooManyRejected, ingest_file
 from indexer.ingest.rejects import RejectLimit
 from indexer.store import StoreError, connect
-from indexer.synth import write_synth_file
+from exchanges.okx.synth import write_synth_file
+from indexer.registry import registry
 from tests.conftest import shared_examples
 from tests.test_cli import por
 from tests.test_ingest import SUMMARY_11, table, write
@@ -32,7 +33,7 @@ EOA = "0x0cdcdb19a857c2ac24818ca4fdfe38cce071483e"
 def synth(tmp_path_factory) -> bytes:
     """A complete synthetic OKX file (12 columns, exact per-asset summary), as bytes."""
     path = tmp_path_factory.mktemp("synth") / "okx.csv"
-    write_synth_file(path, 400, 1)
+    write_synth_file(registry(), path, 400, 1)
     return path.read_bytes()
 
 
@@ -214,7 +215,7 @@ def test_htx_rows_rounded_to_cents_add_up_within_their_rounding(con, tmp_path):
 
 def test_htx_whole_figures_written_with_two_zero_decimals_and_summary_spellings(con, tmp_path):
     """2026-02-09: HTX-TRC20 249706562775323.00 (a whole figure) against rows summing to ...322.49; its summary writes
-    USDT-ERC20 and SOL-USDC where its rows write USDT-ETH and USDC-SOL (data/htx_coins.csv: the same holdings)."""
+    USDT-ERC20 and SOL-USDC where its rows write USDT-ETH and USDC-SOL (exchanges/htx/coins.csv: the same holdings)."""
     summary = ["HTX-TRC20,79736938,249706562775323.00", "USDT-ERC20,24355911,17856625.37", "SOL-USDC,397161865,2906000"]
     rows = [
         ("HTX-TRC20", "TDToUxX8sH4z6moQpK3ZLAN24eupu2ivA4", "79736938", "246413348367579.00"),
@@ -326,12 +327,13 @@ def test_max_rejected_takes_a_count_or_a_percentage(text):
 def test_refused_rows_are_handed_on_in_batches_as_they_fill(tmp_path):
     """A file of refused rows holds one batch of them at a time, as a file of good rows does: they reach the sink
     while the file is being read, not all at its end."""
+    from indexer.exchange_plugins import exchange_plugin
     from indexer.ingest.columnar import ColumnarReader
     from indexer.registry import registry
 
     data = refused_rows(1, 95).encode()
     seen: list[tuple[str, int]] = []
-    reader = ColumnarReader(registry(), block_bytes=2048)
+    reader = ColumnarReader(registry(), block_bytes=2048, exchange=exchange_plugin("okx"))
     reader.batch_rows = 10
     reader.run_binary(lambda: io.BufferedReader(io.BytesIO(data)), lambda t, b: seen.append((t, b.num_rows)))
     errors = [n for t, n in seen if t == "ingest_errors"]

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from indexer.exchanges import exchange_plugin
+from indexer.exchange_plugins import exchange_plugin, registry_of
 from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.reader import PorReader
 from indexer.registry import registry
@@ -55,10 +55,8 @@ MIXED = [
 
 
 def _reader_args(exchange: str | None) -> tuple:
-    if exchange is None:
-        return registry(), None
-    plugin = exchange_plugin(exchange)
-    return plugin.registry(), plugin
+    plugin = exchange_plugin(exchange or "okx")  # None: OKX's files (the reader itself knows no exchange)
+    return registry_of(plugin), plugin
 
 
 def row_path(text: str, exchange: str | None = None) -> tuple[list, list, object]:
@@ -234,7 +232,7 @@ def test_invalid_utf8_is_refused_as_by_row_path():
 
     data = (H12 + "\n" + "\n".join(GOOD) + "\n").encode() + b"ETH,x,ETH,1,0x\xff\xfe,1,m,s,,,,\n"
     with pytest.raises(NotAPorFile, match="not UTF-8"):
-        ColumnarReader(registry()).run_binary(lambda: io.BufferedReader(io.BytesIO(data)), lambda t, b: None)
+        ColumnarReader(registry(), exchange=exchange_plugin("okx")).run_binary(lambda: io.BufferedReader(io.BytesIO(data)), lambda t, b: None)
 
 
 @pytest.mark.parametrize("where", ["header", "detail"])

@@ -241,11 +241,12 @@ def _registry_with(**changes: dict) -> Registry:
 
 
 def _use_registry(monkeypatch, reg: Registry) -> None:
+    import indexer.exchange_plugins
     import indexer.ingest
     import indexer.registry
     import indexer.verify
 
-    for module in (indexer.registry, indexer.ingest, indexer.verify):
+    for module in (indexer.registry, indexer.ingest, indexer.exchange_plugins):  # verify reads it through exchange_plugins
         monkeypatch.setattr(module, "registry", lambda: reg)
     monkeypatch.setattr(indexer.verify, "_DISPATCH", {})
 

@@ -19,7 +19,7 @@ from coincurve import PrivateKey
 from nuls2.model.data import get_address
 
 from chains.common.nuls import nuls_address, nuls_decode
-from chains.okx_ecdsa import okx_digest
+from chains.common.framed_ecdsa import okx_digest
 from indexer.models import SignedRow
 from indexer.verify import verify_row, verify_row_compat
 
@@ -40,21 +40,21 @@ def nuls_row(address: str, message: str, signature: str, network: str = "NULS", 
 @pytest.mark.parametrize("audit", [False, True], ids=["report", "audit"])
 def test_okx_nuls_vectors(v: dict, audit: bool) -> None:
     r = nuls_row(v["address"], v["message"], v["signature"], audit=audit)
-    family, strict = verify_row(r)
+    family, strict = verify_row(r, "okx")
     assert family == "ECDSA" and strict.status == "verified", strict
-    assert verify_row_compat(r)[1].status == "verified"
+    assert verify_row_compat(r, "okx")[1].status == "verified"
     for bad in (replace(r, signature1=mutate_hex(v["signature"])), replace(r, message=v["message"] + "."),
                 replace(r, address=v["address"][:-1] + ("A" if v["address"][-1] != "A" else "B"))):  # fmt: skip
-        assert verify_row(bad)[1].status == "failed", bad
-        assert verify_row_compat(bad)[1].status == "failed", bad
+        assert verify_row(bad, "okx")[1].status == "failed", bad
+        assert verify_row_compat(bad, "okx")[1].status == "failed", bad
 
 
 def test_one_account_s_signature_does_not_prove_another() -> None:
     a, b = NULS
     r = nuls_row(a["address"], b["message"], b["signature"])
-    strict = verify_row(r)[1]
+    strict = verify_row(r, "okx")[1]
     assert strict.status == "failed" and b["address"] in strict.reason
-    assert verify_row_compat(r)[1].status == "failed"
+    assert verify_row_compat(r, "okx")[1].status == "failed"
 
 
 def test_the_address_is_derived_like_aleph_nuls2() -> None:
@@ -87,15 +87,15 @@ def test_fresh_keys_and_okx_case_folding() -> None:
     signature = "0x" + sig[:64].hex() + bytes([27 + sig[64]]).hex()
     address = nuls_address(key.public_key.format(compressed=True))
     r = nuls_row(address, "I am an OKX address", signature)
-    assert verify_row(r)[1].status == "verified" and verify_row_compat(r)[1].status == "verified"
+    assert verify_row(r, "okx")[1].status == "verified" and verify_row_compat(r, "okx")[1].status == "verified"
     folded = replace(r, address=address.swapcase())
-    assert verify_row(folded)[1].status == "failed"  # base58: case is data, another (invalid) address
-    assert verify_row_compat(folded)[1].status == "verified"  # OKX compares with EqualFold
+    assert verify_row(folded, "okx")[1].status == "failed"  # base58: case is data, another (invalid) address
+    assert verify_row_compat(folded, "okx")[1].status == "verified"  # OKX compares with EqualFold
 
 
 def test_without_a_network_cell_the_old_coin_table_applies() -> None:
     """Coin-keyed NULS rows (older files) had no address derivation in OKX's tool: unchanged."""
     v = NULS[0]
     r = nuls_row(v["address"], v["message"], v["signature"], network="")
-    assert verify_row(r)[1].status == "unsupported"
-    assert verify_row_compat(r)[1].status == "failed"
+    assert verify_row(r, "okx")[1].status == "unsupported"
+    assert verify_row_compat(r, "okx")[1].status == "failed"

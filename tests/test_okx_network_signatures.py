@@ -23,7 +23,7 @@ from eth_utils import keccak
 from indexer import store
 from indexer.ingest import ingest_file
 from indexer.models import SignedRow
-from indexer.okx_networks import load_schemes, normalize, scheme_of, schemes
+from exchanges.okx.networks import load_schemes, normalize, scheme_of, schemes
 from indexer.plugins import verifier_for
 from indexer.registry import registry
 from indexer.verify import verify_row, verify_row_compat, verify_snapshot
@@ -67,10 +67,10 @@ def test_normalisation_is_okx_s() -> None:
 
 
 def test_every_row_names_its_source_and_a_scheme_we_run() -> None:
-    from chains.okx_ecdsa import derive_address
+    from chains.common.framed_ecdsa import derive_address
     from chains.utxo.params import HEADERS, PARAMS
 
-    with (ROOT / "data" / "okx_networks.csv").open(newline="") as f:
+    with (ROOT / "exchanges" / "okx" / "networks.csv").open(newline="") as f:
         records = list(csv.DictReader(f))
     assert len(records) == len(schemes()) >= 200
     pub = bytes.fromhex("04" + "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798" + "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8")
@@ -94,11 +94,11 @@ def test_every_row_names_its_source_and_a_scheme_we_run() -> None:
 
 
 def test_a_table_written_unnormalised_or_twice_is_refused(tmp_path: Path) -> None:
-    text = (ROOT / "data" / "okx_networks.csv").read_text()
-    (tmp_path / "okx_networks.csv").write_text(text + "BSC,EVM,ETH,ETH32,x,\n")
+    text = (ROOT / "exchanges" / "okx" / "networks.csv").read_text()
+    (tmp_path / "networks.csv").write_text(text + "BSC,EVM,ETH,ETH32,x,\n")
     with pytest.raises(ValueError, match="twice"):
         load_schemes(tmp_path)
-    (tmp_path / "okx_networks.csv").write_text(text + "eth-new,EVM,ETH,ETH32,x,\n")
+    (tmp_path / "networks.csv").write_text(text + "eth-new,EVM,ETH,ETH32,x,\n")
     with pytest.raises(ValueError, match="normalised"):
         load_schemes(tmp_path)
 
@@ -120,23 +120,23 @@ def test_rows_keyed_by_network_verify(network: str) -> None:
     for v in vectors:
         for spelling in (network, network.lower(), network.replace("-", "_")):
             r = row(coin, spelling, v["address"], v["message"], v["signature"])
-            family, strict = verify_row(r)
+            family, strict = verify_row(r, "okx")
             assert family == scheme_of(network).family
             assert strict.status == "verified", (spelling, strict)
-            assert verify_row_compat(r)[1].status == "verified", spelling
+            assert verify_row_compat(r, "okx")[1].status == "verified", spelling
             bad = replace(r, signature1=mutate_hex(v["signature"]))
-            assert verify_row(bad)[1].status == "failed" and verify_row_compat(bad)[1].status == "failed"
-            assert verify_row(replace(r, message=v["message"] + "!"))[1].status == "failed"
+            assert verify_row(bad, "okx")[1].status == "failed" and verify_row_compat(bad, "okx")[1].status == "failed"
+            assert verify_row(replace(r, message=v["message"] + "!"), "okx")[1].status == "failed"
         # the coin column alone selects another scheme (or none): the Network cell is what proves the row
-        assert verify_row(row(coin, "", v["address"], v["message"], v["signature"]))[1].status != "verified"
+        assert verify_row(row(coin, "", v["address"], v["message"], v["signature"]), "okx")[1].status != "verified"
         # keyed the old way (coin key, no Network cell) the same signature still verifies
         old = row(old_key, "", v["address"], v["message"], v["signature"])
-        assert verify_row(old)[1].status == "verified" and verify_row_compat(old)[1].status == "verified"
+        assert verify_row(old, "okx")[1].status == "verified" and verify_row_compat(old, "okx")[1].status == "verified"
 
 
 def test_a_known_coin_on_another_network_says_so() -> None:
     v = _mirror_rows("OKB-X1")[0]
-    strict = verify_row(row("USDT", "OKB-X1", v["address"], v["message"], v["signature"]))[1]
+    strict = verify_row(row("USDT", "OKB-X1", v["address"], v["message"], v["signature"]), "okx")[1]
     assert strict.status == "verified"
     assert "Network cell" in strict.reason and "UTXO" in strict.reason  # USDT alone is the Omni (UTXO) coin
 
@@ -146,30 +146,30 @@ def test_every_mirror_signature_verifies_under_its_network(group: str) -> None:
     """OKX's crypto_test.go passes network names to Verify*; so do these rows (unknown coin column)."""
     for v in MIRROR[group]["rows"]:
         r = row("SOMECOIN", v["network"], v["address"], v["message"], v["signature"])
-        family, strict = verify_row(r)
+        family, strict = verify_row(r, "okx")
         assert family == group.upper() and strict.status == "verified", (v, strict)
-        assert verify_row_compat(r)[1].status == "verified", v
-        assert verify_row(replace(r, signature1=mutate_hex(v["signature"])))[1].status == "failed", v
+        assert verify_row_compat(r, "okx")[1].status == "verified", v
+        assert verify_row(replace(r, signature1=mutate_hex(v["signature"])), "okx")[1].status == "failed", v
 
 
 def test_a_family_stored_at_ingest_keeps_an_old_snapshot_on_its_scheme() -> None:
     v = _mirror_rows("OKB-X1")[0]
     r = row("USDT", "OKB-X1", v["address"], v["message"], v["signature"])
-    assert verify_row(replace(r, family="EVM"))[0] == "EVM"
-    assert verify_row(replace(r, family="UTXO"))[0] == "UTXO"  # ingested before network dispatch: judged as then
+    assert verify_row(replace(r, family="EVM"), "okx")[0] == "EVM"
+    assert verify_row(replace(r, family="UTXO"), "okx")[0] == "UTXO"  # ingested before network dispatch: judged as then
 
 
 def test_another_exchange_s_scheme_is_never_replaced_by_the_network() -> None:
     v = _mirror_rows("OKC")[0]
-    family, _ = verify_row(row("OKB", "OKC", v["address"], v["message"], v["signature"], family="HTX-EVM"))
+    family, _ = verify_row(row("OKB", "OKC", v["address"], v["message"], v["signature"], family="HTX-EVM"), "okx")
     assert family == "HTX-EVM"
 
 
 def test_an_unknown_network_falls_back_to_the_coin_key() -> None:
     v = _mirror_rows("BSC")[0]
     r = row("BABYDOGE-BSC", "BEP20-ISH", v["address"], v["message"], v["signature"])
-    assert verify_row(r) == ("EVM", verify_row(replace(r, network=""))[1])
-    assert verify_row(r)[1].status == "verified"
+    assert verify_row(r, "okx") == ("EVM", verify_row(replace(r, network=""), "okx")[1])
+    assert verify_row(r, "okx")[1].status == "verified"
 
 
 # ---------------------------------------------------------------- USDG on ETH_ROBINHOOD
@@ -189,12 +189,12 @@ def test_usdg_on_eth_robinhood() -> None:
     address, signature = _evm_signed(b"usdg-robinhood", "I am an OKX address")
     for coin_cell, network in (("USDG-ROBINHOOD-D168", "ETH_ROBINHOOD"), ("USDG", "ETH-ROBINHOOD"), ("USDG-ROBINHOOD-D168", "")):
         r = row(coin_cell, network, address.lower(), "I am an OKX address", signature)
-        family, verdict = verify_row(r)
+        family, verdict = verify_row(r, "okx")
         assert family == "EVM" and verdict.status == "verified", (coin_cell, network, verdict)
-        assert verify_row_compat(r)[1].status == "verified"
-        assert verify_row(replace(r, signature1=mutate_hex(signature)))[1].status == "failed"
+        assert verify_row_compat(r, "okx")[1].status == "verified"
+        assert verify_row(replace(r, signature1=mutate_hex(signature)), "okx")[1].status == "failed"
     # USDG alone is the Solana token (ed25519): without the network the EVM signature proves nothing
-    assert verify_row(row("USDG", "", address, "I am an OKX address", signature))[1].status == "failed"
+    assert verify_row(row("USDG", "", address, "I am an OKX address", signature), "okx")[1].status == "failed"
 
 
 # ---------------------------------------------------------------- files, end to end

@@ -24,8 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a build needs: metadata, the package layout and the packages with their data.
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "indexer", "chains", "data", "queries")
-OWN = ("indexer", "chains", "por_indexer", "__editable__", "_por_", "__pycache__")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "indexer", "chains", "exchanges", "por", "data", "queries")
+OWN = ("indexer", "chains", "exchanges", "por_indexer", "__editable__", "_por_", "__pycache__")
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

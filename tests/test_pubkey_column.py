@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chains.okx_ecdsa import sign_okx_ecdsa
+from chains.common.framed_ecdsa import sign_okx_ecdsa
 from indexer.models import SignedRow
 from indexer.registry import registry
 from indexer.verify import verify_row, verify_row_compat
@@ -38,20 +38,20 @@ def wallet_row(coin: str, address: str, signature: str, pubkey: str, message: st
 def test_okx_vector_v056_in_the_wallet_layout_is_checked_against_its_key() -> None:
     v = _v056()
     r = wallet_row("AVAX-X", v["address"], v["signature1"], v["pubkey_or_script"], v["message"])
-    family, strict = verify_row(r)
+    family, strict = verify_row(r, "okx")
     assert (family, strict.status) == ("ECDSA", "verified"), strict  # key matches and the X-chain address is derived from it
-    assert verify_row_compat(r)[1].reason == "invalid coin type"  # OKX's VerifyAddress: unchanged
+    assert verify_row_compat(r, "okx")[1].reason == "invalid coin type"  # OKX's VerifyAddress: unchanged
     # every mutation fails: another key (the other point with that x), the message, a byte of the signature
-    assert verify_row(replace(r, script_or_pubkey="03" + r.script_or_pubkey[2:]))[1].status == "failed"
-    assert verify_row(replace(r, message=r.message + "."))[1].status == "failed"
+    assert verify_row(replace(r, script_or_pubkey="03" + r.script_or_pubkey[2:]), "okx")[1].status == "failed"
+    assert verify_row(replace(r, message=r.message + "."), "okx")[1].status == "failed"
     sig = bytearray(bytes.fromhex(r.signature1[2:]))
     sig[40] ^= 1
-    assert verify_row(replace(r, signature1="0x" + sig.hex()))[1].status == "failed"
+    assert verify_row(replace(r, signature1="0x" + sig.hex()), "okx")[1].status == "failed"
     # the key proven but an address it does not derive: the link is not claimed
-    other = verify_row(replace(r, address=r.address[:-6] + "qqqqqq"))[1]
+    other = verify_row(replace(r, address=r.address[:-6] + "qqqqqq"), "okx")[1]
     assert other.status == "signature_only" and "address not derived" in other.reason
     # no key in the cell: still unsupported (nothing to check against)
-    assert verify_row(replace(r, script_or_pubkey=""))[1].status == "unsupported"
+    assert verify_row(replace(r, script_or_pubkey=""), "okx")[1].status == "unsupported"
 
 
 @pytest.mark.parametrize("coin_key", ["XRP", "RIPPLE"])
@@ -60,19 +60,19 @@ def test_xrp_wallet_rows_with_a_published_key(coin_key: str) -> None:
     cells = sign_okx_ecdsa(coin, "I am an OKX address", b"wallet-layout-" + coin_key.encode())
     r = wallet_row(coin_key, cells["address"], cells["signature1"], cells["script_or_pubkey"], "I am an OKX address")
     assert cells["address"].startswith("r") and len(bytes.fromhex(cells["script_or_pubkey"])) == 33
-    assert verify_row(r)[1].status == "verified"
+    assert verify_row(r, "okx")[1].status == "verified"
     stranger = sign_okx_ecdsa(coin, "I am an OKX address", b"someone else")
-    assert verify_row(replace(r, script_or_pubkey=stranger["script_or_pubkey"]))[1].status == "failed"
-    assert verify_row(replace(r, address=stranger["address"]))[1].status == "signature_only"
+    assert verify_row(replace(r, script_or_pubkey=stranger["script_or_pubkey"]), "okx")[1].status == "failed"
+    assert verify_row(replace(r, address=stranger["address"]), "okx")[1].status == "signature_only"
 
 
 def test_nuls_wallet_row_with_a_published_key_is_no_longer_unsupported() -> None:
     coin = registry().coin("NULS")
     cells = sign_okx_ecdsa(coin, "I am an OKX address", b"nuls")
     r = wallet_row("NULS", cells["address"], cells["signature1"], cells["script_or_pubkey"], "I am an OKX address")
-    assert verify_row(r)[1].status in ("verified", "signature_only")
+    assert verify_row(r, "okx")[1].status in ("verified", "signature_only")
     other_key = sign_okx_ecdsa(coin, "I am an OKX address", b"other nuls")["script_or_pubkey"]
-    assert verify_row(replace(r, script_or_pubkey=other_key))[1].status == "failed"
+    assert verify_row(replace(r, script_or_pubkey=other_key), "okx")[1].status == "failed"
 
 
 def test_v056_through_ingest_and_verify(tmp_path: Path) -> None:

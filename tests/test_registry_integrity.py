@@ -359,7 +359,7 @@ def test_audit_pairs_resolve_to_registry_keys_with_their_contracts(tmp_path: Pat
 
 def test_omni_usdt_rows_are_never_read_as_bitcoin() -> None:
     """USDT on Bitcoin is Omni property 31: the UTXO reader refuses the property instead of summing BTC."""
-    from chains.utxo.fetch import decode_scripts
+    from chains.utxo.scripts import decode_scripts
     from chains.utxo.params import chain_params
     from indexer.models import BalanceRequest
 

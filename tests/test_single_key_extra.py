@@ -42,25 +42,25 @@ def mirror_row(line: str) -> SignedRow:
 def test_okx_example_p2pkh_rows_verify_and_their_constant_signature2_is_recorded_apart(line: str) -> None:
     r = mirror_row(line)
     assert r.signature2 == mirror.CONSTANT_SIGNATURE2
-    family, strict = verify_row(r)
+    family, strict = verify_row(r, "okx")
     assert family == "UTXO"
     assert (strict.status, strict.extra) == ("verified", "other_key"), strict
     assert mirror.CONSTANT_SIGNATURE2_ADDRESS in strict.reason and "signature2" in strict.reason
-    assert verify_row_compat(r)[1].status == "verified"  # OKX's own verdict on its own row
+    assert verify_row_compat(r, "okx")[1].status == "verified"  # OKX's own verdict on its own row
 
     # one byte of signature1 changed: the address is no longer proven, in both modes
     for at in (10, 40):  # a byte of r (may recover no key at all) and of s (recovers another key)
         bad = replace(r, signature1=flip_sig(r.signature1, at))
-        assert verify_row(bad)[1].status == "failed" and verify_row(bad)[1].reason.split(":")[0] in ("signature1", "address mismatch")
-        assert verify_row_compat(bad)[1].status == "failed"
+        assert verify_row(bad, "okx")[1].status == "failed" and verify_row(bad, "okx")[1].reason.split(":")[0] in ("signature1", "address mismatch")
+        assert verify_row_compat(bad, "okx")[1].status == "failed"
     # one character of the address changed: fails
-    assert verify_row(replace(r, address=r.address[:-3] + ("B" if r.address[-3] != "B" else "C") + r.address[-2:]))[1].status == "failed"
+    assert verify_row(replace(r, address=r.address[:-3] + ("B" if r.address[-3] != "B" else "C") + r.address[-2:]), "okx")[1].status == "failed"
     # the extra signature itself changed: still no proof about this address, still never a failure
-    changed = verify_row(replace(r, signature2=flip_sig(r.signature2)))[1]
+    changed = verify_row(replace(r, signature2=flip_sig(r.signature2)), "okx")[1]
     assert changed.status == "verified" and changed.extra in ("other_key", "unreadable")
     # without it there is nothing extra; a second signature by the address's own key is "same_key"
-    assert verify_row(replace(r, signature2=""))[1] == verify_row(replace(r, signature2=""))[1].__class__("verified")
-    assert verify_row(replace(r, signature2=r.signature1))[1].extra == "same_key"
+    assert verify_row(replace(r, signature2=""), "okx")[1] == verify_row(replace(r, signature2=""), "okx")[1].__class__("verified")
+    assert verify_row(replace(r, signature2=r.signature1), "okx")[1].extra == "same_key"
 
 
 def _single_key_rows() -> dict[str, tuple[SignedRow, str]]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from chains.stark import encode_felt, message_hash, sign_stark, verify_stark
+from chains.starknet.verify import encode_felt, message_hash, sign_stark, verify_stark, verify_stark_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -51,7 +51,7 @@ def test_fresh_keys_verify_either_y_root() -> None:
         row = fresh_row(seed)
         verdict = verify_stark(row, coin)
         assert verdict.status == "signature_only" and "account" in verdict.reason
-        assert verify_stark(row, coin, compat=True).status == "verified"
+        assert verify_stark_okx_go(row, coin).status == "verified"
 
 
 def test_mutations_fail() -> None:
@@ -68,7 +68,7 @@ def test_mutations_fail() -> None:
     }
     for what, mutated in bad.items():
         assert verify_stark(mutated, coin).status == "failed", what
-        assert verify_stark(mutated, coin, compat=True).status == "failed", what
+        assert verify_stark_okx_go(mutated, coin).status == "failed", what
 
 
 def test_0x_prefixed_signature_is_an_okx_quirk() -> None:
@@ -76,7 +76,7 @@ def test_0x_prefixed_signature_is_an_okx_quirk() -> None:
     row = fresh_row(2)
     prefixed = replace(row, signature1="0x" + row.signature1)
     assert verify_stark(prefixed, coin).status == "signature_only"
-    assert verify_stark(prefixed, coin, compat=True).status == "failed"
+    assert verify_stark_okx_go(prefixed, coin).status == "failed"
 
 
 def test_long_message_cannot_be_a_felt() -> None:
@@ -99,7 +99,7 @@ def test_okx_stark_vectors() -> None:
     seen = 0
     for v in vectors("STARK"):
         row, coin = row_from_vector(v), coin_for(v)
-        strict, compat = verify_stark(row, coin), verify_stark(row, coin, compat=True)
+        strict, compat = verify_stark(row, coin), verify_stark_okx_go(row, coin)
         if v["expected"] == "pass":
             assert strict.status == "signature_only" and compat.status == "verified", v["id"]
         else:

@@ -8,7 +8,8 @@ import os
 import pytest
 from nacl.signing import SigningKey
 
-from chains.ed25519 import ton, verify_ed25519
+from chains.common import toncells as ton
+from chains.common.framed_ed25519 import verify_ed25519, verify_ed25519_okx_go
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
 from tests.test_ed25519_signatures import signed_row
@@ -84,7 +85,7 @@ def test_every_wallet_version_strict_and_compat(version: str) -> None:
         row = signed_row(key, ton.friendly(account, bounceable))
         strict = verify_ed25519(row, coin)
         assert strict.status == "verified" and version in strict.reason
-        okx = verify_ed25519(row, coin, compat=True).status
+        okx = verify_ed25519_okx_go(row, coin).status
         assert okx == ("verified" if version in ("v3r2", "highload_v3") else "failed")  # OKX lacks V4/V5
     wrong_key = signed_row(SigningKey(os.urandom(32)), ton.friendly(account, True))
     assert verify_ed25519(wrong_key, coin).status == "failed"
@@ -96,14 +97,14 @@ def test_ton_comparison_is_exact_in_strict_mode() -> None:
     address = ton.friendly(ton.wallet_hash("v3r2", pub), True)
     swapped = signed_row(key, address.swapcase())
     assert verify_ed25519(swapped, coin).status == "failed"  # a different 36-byte string (bad checksum / other account)
-    assert verify_ed25519(swapped, coin, compat=True).status == "verified"  # OKX's EqualFold quirk
+    assert verify_ed25519_okx_go(swapped, coin).status == "verified"  # OKX's EqualFold quirk
     testnet = signed_row(key, ton.friendly(ton.wallet_hash("v3r2", pub), True, testnet=True))
     assert verify_ed25519(testnet, coin).status == "failed"
     masterchain = signed_row(key, ton.friendly(ton.wallet_hash("v3r2", pub), True, workchain=-1))
     assert verify_ed25519(masterchain, coin).status == "failed"
     raw = signed_row(key, "0:" + ton.wallet_hash("v3r2", pub).hex())
     assert verify_ed25519(raw, coin).status == "verified"
-    assert verify_ed25519(raw, coin, compat=True).status == "failed"
+    assert verify_ed25519_okx_go(raw, coin).status == "failed"
 
 
 def test_okx_ton_vectors() -> None:
@@ -117,6 +118,6 @@ def test_okx_ton_vectors() -> None:
         assert account in {pytoniq_state_init_hash(ver, pub) for ver in ton.OKX_VERSIONS}
         expected = "verified" if v["expected"] == "pass" else "failed"
         assert verify_ed25519(row, coin).status == expected
-        assert verify_ed25519(row, coin, compat=True).status == expected
+        assert verify_ed25519_okx_go(row, coin).status == expected
         seen += 1
     assert seen >= 5

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytoniq_core import Address, Cell, begin_cell
 
-from chains.ed25519.ton import friendly, parse_address
+from chains.common.toncells import friendly, parse_address
 from chains.ton import codec
 from chains.ton.fetch import TonFetcher
 from indexer.config import NetworkSettings, PorConfig

@@ -10,7 +10,7 @@ from coincurve import PrivateKey
 from Crypto.Hash import keccak as _pyc_keccak
 
 from chains.common.encoding import B58_ALPHABET
-from chains.tron import sign_tron, verify_tron
+from chains.tron import sign_tron, verify_tron, verify_tron_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, row_from_vector, vectors
@@ -69,7 +69,7 @@ def flip(hex_sig: str, index: int = 7) -> str:
 def test_okx_vectors(mode):
     checked = 0
     for v in vectors("TRX"):
-        verdict = verify_tron(row_from_vector(v), coin_for(v), compat=mode == "compat")
+        verdict = (verify_tron_okx_go if mode == "compat" else verify_tron)(row_from_vector(v), coin_for(v))
         assert verdict.passed == (v["expected"] == "pass"), (v["id"], verdict)
         assert verdict.status in ("verified", "failed")
         checked += 1
@@ -87,12 +87,12 @@ def test_fresh_keys_both_digest_styles(style, coin_key):
     assert address.startswith("T") and len(address) == 34
     good = row(address, sig)
     for compat in (False, True):
-        assert verify_tron(good, coin, compat=compat).status == "verified"
+        assert (verify_tron_okx_go if compat else verify_tron)(good, coin).status == "verified"
     other = tron_address(key(2))
     for bad in (replace(good, signature1=flip(sig)), replace(good, signature1=flip(sig, 50)), replace(good, message=MSG + "."),
                 replace(good, address=other), replace(good, address=address[:-1] + ("1" if address[-1] != "1" else "2"))):
         for compat in (False, True):
-            verdict = verify_tron(bad, coin, compat=compat)
+            verdict = (verify_tron_okx_go if compat else verify_tron)(bad, coin)
             assert verdict.status == "failed" and verdict.reason, bad
 
 
@@ -111,7 +111,7 @@ def test_comparison_is_exact_and_case_sensitive():
     sig = sign(k, digest_tron32(MSG))
     address = tron_address(k)
     for variant in (address.lower(), address.swapcase(), " " + address, address + " "):
-        assert verify_tron(row(variant, sig, raw={"address": variant}), TRX, compat=True).status == "failed", variant
+        assert verify_tron_okx_go(row(variant, sig, raw={"address": variant}), TRX).status == "failed", variant
     assert verify_tron(row(address.lower(), sig), TRX).status == "failed"
 
 
@@ -132,7 +132,7 @@ def test_eoa_columns_are_ignored():
     k = key(5)
     r = row(tron_address(k), sign(k, digest_tron32(MSG)), eoa1="TXXX", eoa2="TYYY", signature2="0xdead")
     assert verify_tron(r, TRX).status == "verified"
-    assert verify_tron(r, TRX, compat=True).status == "verified"
+    assert verify_tron_okx_go(r, TRX).status == "verified"
 
 
 def test_signer_rows_verify():

@@ -15,7 +15,7 @@ from Crypto.Hash import RIPEMD160, keccak
 from coincurve import PrivateKey, PublicKey
 
 from chains.common.encoding import b58check_encode, cashaddr_encode, segwit_encode
-from chains.utxo.verify import sign_utxo, verify_utxo
+from chains.utxo.verify import sign_utxo, verify_utxo, verify_utxo_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry
 
@@ -99,7 +99,7 @@ def row(coin_key: str, address: str, sig1: str, sig2: str = "", script: bytes | 
 
 
 def check(r: SignedRow, compat: bool = False):
-    return verify_utxo(r, registry().coin(r.coin), compat)
+    return (verify_utxo_okx_go if compat else verify_utxo)(r, registry().coin(r.coin))
 
 
 def flip_sig(sig: str, at: int = 10) -> str:

@@ -82,7 +82,7 @@ def test_the_vector_file_is_complete() -> None:
 @pytest.mark.parametrize("v", DATA["signature_vectors"], ids=_ids(DATA["signature_vectors"]))
 def test_signature_vector_passes(v: dict) -> None:
     row = as_row(v)
-    family, verdict = verify_row(row)
+    family, verdict = verify_row(row, "okx")
     assert family == expected_family(v), f"{v['id']} dispatched to {family!r}"
     assert verdict.status in PASSING, _explain(v, verdict)
     if verdict.status == "signature_only":
@@ -91,28 +91,28 @@ def test_signature_vector_passes(v: dict) -> None:
         assert verdict.status == "signature_only", _explain(v, verdict)
     if family == "UTXO":
         assert verdict.status == "verified", _explain(v, verdict)  # every UTXO vector's address is provable
-    compat = verify_row_compat(row)[1]
+    compat = verify_row_compat(row, "okx")[1]
     assert compat.status == "verified", _explain(v, compat)
 
 
 @pytest.mark.parametrize("v", DATA["synthetic_negative_vectors"], ids=_ids(DATA["synthetic_negative_vectors"]))
 def test_synthetic_negative_fails(v: dict) -> None:
     row = as_row(v)
-    family, verdict = verify_row(row)
+    family, verdict = verify_row(row, "okx")
     assert family == expected_family(v)
     assert verdict.status == "failed", _explain(v, verdict)
     assert verdict.reason
-    compat = verify_row_compat(row)[1]
+    compat = verify_row_compat(row, "okx")[1]
     assert compat.status == "failed", _explain(v, compat)
 
 
 @pytest.mark.parametrize("v", DATA["quirk_vectors"], ids=_ids(DATA["quirk_vectors"]))
 def test_quirk_fails_strictly_and_passes_like_okx(v: dict) -> None:
     row = as_row(v)
-    strict = verify_row(row)[1]
+    strict = verify_row(row, "okx")[1]
     assert v["expected_strict"] == "fail"
     assert strict.status == "failed", _explain(v, strict)
-    compat = verify_row_compat(row)[1]
+    compat = verify_row_compat(row, "okx")[1]
     assert compat.status == "verified", _explain(v, compat)
     assert "quirk" in compat.reason  # the compat verdict says the pass is OKX's quirk
 
@@ -127,7 +127,7 @@ def _historical_compat_expectation(v: dict) -> str:
 @pytest.mark.parametrize("v", DATA["historical_vectors"], ids=_ids(DATA["historical_vectors"]))
 def test_historical_vector_verdict(v: dict) -> None:
     row = as_row(v)
-    family, verdict = verify_row(row)
+    family, verdict = verify_row(row, "okx")
     assert family == expected_family(v)
     if v["expected"] == "pass":
         assert verdict.status in PASSING, _explain(v, verdict)
@@ -139,7 +139,7 @@ def test_historical_vector_verdict(v: dict) -> None:
             assert "not in the" in verdict.reason
         if "mismatch" in ref:
             assert ref.split("mismatch ")[1].rstrip("')").lower() in verdict.reason.lower()
-    compat = verify_row_compat(row)[1]
+    compat = verify_row_compat(row, "okx")[1]
     assert (compat.status == "verified") == (_historical_compat_expectation(v) == "pass"), _explain(v, compat)
 
 
@@ -189,7 +189,7 @@ def test_fil_address_from_public_key(v: dict) -> None:
 
 @pytest.mark.parametrize("v", DATA["header_detection_vectors"], ids=["offset0", "offset1"])
 def test_header_detection(v: dict) -> None:
-    from indexer.ingest.layouts import detect_detail_layout
+    from exchanges.okx.layouts import detect_detail_layout
 
     layout = detect_detail_layout(v["header"])
     assert layout is not None

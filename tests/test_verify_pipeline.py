@@ -199,26 +199,26 @@ def test_interrupted_run_keeps_commits_and_resumes(tmp_path: Path, how: str) -> 
 def test_audit_rows_with_unknown_network_fall_back_to_ecdsa() -> None:
     # (AVAX-X, the example this test used, is a registry key now: OKX's vector V056; see test_registry_integrity.py)
     row = SignedRow(row_no=1, coin="NOT-A-NETWORK", address="X-avax1...", message=MESSAGE, signature1="0x00", audit=True)
-    family, _ = verify_row(row)
+    family, _ = verify_row(row, "okx")
     assert family == "ECDSA"  # what OKX's audit verifier does with an unknown network
-    family, verdict = verify_row(SignedRow(row_no=1, coin="NOT-A-NETWORK", address="x", message=MESSAGE, signature1="0x00"))
+    family, verdict = verify_row(SignedRow(row_no=1, coin="NOT-A-NETWORK", address="x", message=MESSAGE, signature1="0x00"), "okx")
     assert family == "" and verdict.status == "unsupported"
 
 
 def test_blacklisted_coins_are_skipped_by_okx_only_outside_audit_files() -> None:
     row = SignedRow(row_no=1, coin="EOS", address="okbwallet1tr", message=MESSAGE, signature1="SIG_K1_x")
-    assert verify_row_compat(row)[1].status == "unsupported"
+    assert verify_row_compat(row, "okx")[1].status == "unsupported"
     audit_row = SignedRow(row_no=1, coin="EOS", address="okbwallet1tr", message=MESSAGE, signature1="SIG_K1_x", audit=True)
-    assert verify_row_compat(audit_row)[1].status != "unsupported" or "blacklist" not in verify_row_compat(audit_row)[1].reason
+    assert verify_row_compat(audit_row, "okx")[1].status != "unsupported" or "blacklist" not in verify_row_compat(audit_row, "okx")[1].reason
 
 
 def test_a_verifier_exception_becomes_a_failed_verdict() -> None:
-    def explodes(row, coin, compat=False):
+    def explodes(row, coin):
         raise RuntimeError("boom")
 
     coin = registry().coin("BTC")
     row = SignedRow(row_no=1, coin="BTC", address="1x", message=MESSAGE, signature1="x")
-    verdict = _run(explodes, row, coin, False)
+    verdict = _run(explodes, row, coin)
     assert verdict == Verdict("failed", "verifier error: RuntimeError: boom")
 
 

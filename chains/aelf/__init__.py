@@ -1,6 +1,6 @@
 """aelf balances: ``MultiToken.GetBalance`` through the node's HTTP API (current state only).
 
-ELF signatures are OKX-header ECDSA (``chains.okx_ecdsa``); this plugin only reads balances.
+ELF signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``); this plugin only reads balances.
 """
 
 from chains.aelf.fetch import make_fetcher
@@ -20,5 +20,6 @@ plugin = ChainPlugin(
             "executeTransaction of MultiToken.GetBalance (protobuf) at the best chain height: current state, stored as latest;"
             " an address is read on its own chain (ELF_…_tDVV: options.chains.tDVV), never on another chain's node"
         ),
+        needs='no snapshot value can be read: aelf nodes keep no state by height and no history API is known (values are latest); a node per chain for side-chain addresses (options.chains)',
     ),
 )

@@ -1,6 +1,6 @@
 """Aptos balances at a ledger version (REST ``/v1/view?ledger_version=``): APT and fungible assets.
 
-Aptos signatures (ed25519, auth keys) live in ``chains.ed25519``; this plugin only reads balances.
+Aptos signatures (ed25519, auth keys) live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.aptos.fetch import make_fetcher
@@ -17,5 +17,6 @@ plugin = ChainPlugin(
         max_batch=1,
         token_kind="fungible_asset / coin type",
         notes="0x1::coin::balance<AptosCoin> (coin store + paired FA) and primary_fungible_store::balance at the block's last_version",
+        needs="a full node or indexer API that has not pruned the snapshot's ledger versions (an archive/full-history node for old snapshots)",
     ),
 )

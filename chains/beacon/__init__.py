@@ -1,14 +1,16 @@
 """Ethereum beacon chain: the ETH of the staking rows (``Native ETH Staking``, ``Eigenlayer Staking``),
 whose address is a validator public key, read from the standard Beacon API at the snapshot's slot.
 
-BLS ownership signatures (BETH) live in ``chains.beth``; this plugin only reads balances.
+BLS ownership signatures (BETH): scheme ``bls-deposit`` (``verify.py``).
 """
 
 from chains.beacon.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
+from chains.beacon.verify import sign_beth, verify_beth, verify_beth_okx_go
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
 
 plugin = ChainPlugin(
     name="beacon",
+    schemes=(SignatureScheme("bls-deposit", verify_beth, family="BETH", variants={"okx-go": verify_beth_okx_go}, sign=sign_beth),),
     adapter="beacon",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(
@@ -21,5 +23,6 @@ plugin = ChainPlugin(
             "/eth/v1/beacon/states/{slot}/validators?id=… (64 keys at most) plus the state's pending_deposits (Electra) at the slot"
             " of the snapshot block; Gwei -> wei; execution node: options.execution_rpc, else [networks.ETH]; needs an archive beacon node"
         ),
+        needs="an archive beacon node (states at old slots, incl. Electra pending_deposits) and an execution node ([networks.ETH] or options.execution_rpc) with the block's header",
     ),
 )

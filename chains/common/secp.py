@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from coincurve import PublicKey
 
+from chains.common.ethaddr import account_id
+
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = N // 2
 
@@ -60,3 +62,12 @@ def key_from_seed(seed: bytes, domain: bytes):
 
     secret = int.from_bytes(sha256(domain + b"\0" + seed), "big") % (N - 1) + 1
     return PrivateKey(secret.to_bytes(32, "big"))
+
+
+def recovered_account(digest: bytes, sig: bytes) -> bytes | str:
+    """The 20-byte ``keccak(X‖Y)[12:]`` account that signed ``digest`` (65-byte r‖s‖v, v 27/28), or why none."""
+    try:
+        pub = recover(digest, sig[:64], sig[64]).format(compressed=False)
+    except SignatureError as exc:
+        return str(exc)
+    return account_id(pub)

@@ -16,7 +16,9 @@ from chains.common.filaddr import f4_eth_address
 from chains.common.hashes import keccak256
 from chains.common.messages import ETH32
 from chains.common.owners import plan_checks, run_plan
-from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover
+from chains.common.messages import eip191_preimage
+from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["evm_digest", "verify_evm", "sign_evm", "evm_address_text"]
@@ -93,7 +95,7 @@ def _same_account(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def verify_evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_evm(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict: the address (or, in owner mode, each owner EOA) must be the signer.
 
     Owner-mode rows whose address is not itself an owner come back
@@ -109,6 +111,9 @@ def verify_evm(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
         return Verdict("failed", problem) if problem else _VERIFIED
     plan = plan_checks(row, compat, audit_owners=True, same=_same_account)
     return run_plan(plan, compat, lambda sig, claimed: check(sig, claimed, digest, address_type))
+
+
+verify_evm, verify_evm_okx_go = strict_and_okx_go(_verify_evm, "verify_evm")
 
 
 def _compat_message(row: SignedRow) -> str:
@@ -131,3 +136,45 @@ def sign_evm(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa1": "",
         "eoa2": "",
     }
+
+
+# --- scheme evm-keccak-or-eip191 (HTX's evm.js) ----------------------------------------------------
+def _rsv_signature(text: str) -> bytes:
+    """65-byte r‖s‖v; v 0/1 (ethereumjs' fromRpcSig reads them as 27/28) or 27/28."""
+    sig = parse_hex_signature(text if text[:2] in ("0x", "0X") else "0x" + text)
+    v = sig[64]
+    if v in (0, 1):
+        v += 27
+    if v not in (27, 28):
+        raise SignatureError(f"recovery byte {sig[64]} is not 0, 1, 27 or 28")
+    return sig[:64] + bytes([v])
+
+
+def verify_keccak_or_eip191(row: SignedRow, coin: Coin) -> Verdict:
+    """One signature over keccak256(message) (no prefix) or, failing that, EIP-191 ``personal_sign``; strict:
+    the recovered account must be the row's address. (HTX's checker, ``src/sdk/evm.js``, accepts both.)"""
+    want, problem = strict_hex_account(row.address)
+    if want is None:
+        return Verdict("failed", problem)
+    try:
+        sig = _rsv_signature(row.signature1)
+    except SignatureError as exc:
+        return Verdict("failed", str(exc))
+    data = row.message.encode()
+    got = []
+    for label, digest in (("keccak256(message)", keccak256(data)), ("EIP-191", keccak256(eip191_preimage(data)))):
+        account = recovered_account(digest, sig)
+        if account == want:
+            return Verdict("verified", "" if label == "EIP-191" else "signed keccak256(message) without a prefix")
+        got.append(f"{to_checksum(account) if isinstance(account, bytes) else account} ({label})")
+    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
+
+
+def sign_keccak_or_eip191(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A fresh key's row for ``evm-keccak-or-eip191``: over keccak256(message) for odd seeds, EIP-191 for even ones;
+    v written 00/01 (as HTX's files write it)."""
+    key = key_from_seed(seed, b"evm-keccak-or-eip191")
+    digest = keccak256(message.encode()) if seed[-1] % 2 else keccak256(eip191_preimage(message.encode()))
+    sig = key.sign_recoverable(digest, hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {"address": "0x" + account.hex(), "signature1": "0x" + sig[:64].hex() + bytes([sig[64]]).hex()}

@@ -1,6 +1,6 @@
 """Filecoin balances at an epoch (Lotus JSON-RPC ``Filecoin.StateGetActor`` at a tipset).
 
-f1/f3 signatures are OKX-header ECDSA (``chains.okx_ecdsa``), f410 rows are EVM; this plugin only reads balances.
+f1/f3 signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``), f410 rows are EVM; this plugin only reads balances.
 """
 
 from chains.filecoin.fetch import make_fetcher
@@ -18,5 +18,6 @@ plugin = ChainPlugin(
             "StateGetActor at the first tipset above the epoch: its parent state is the state after the epoch's messages"
             " (options.epoch_state = before: the first tipset at or above it); null rounds skipped; needs an archival Lotus"
         ),
+        needs='an archival Lotus node (StateGetActor at old tipsets; public gateways refuse lookbacks over about a day)',
     ),
 )

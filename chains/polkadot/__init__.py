@@ -1,6 +1,6 @@
 """Polkadot relay chain and Asset Hub balances at a block hash (Substrate storage reads).
 
-SS58/ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
+SS58/ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.polkadot.fetch import make_fetcher
@@ -17,5 +17,6 @@ plugin = ChainPlugin(
         max_batch=500,
         token_kind="Assets pallet id (Asset Hub)",
         notes="state_queryStorageAt of System.Account (free + reserved) and Assets.Account at the block hash; relay DOT refused after the Asset Hub migration",
+        needs="an archive node (state at the block hash; pruned nodes keep 256 blocks); Asset Hub's node for DOT after its 2025-11-04 migration",
     ),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chains.ed25519.addresses import ss58_decode
+from chains.common.ed25519_addresses import ss58_decode
 
 SYSTEM_ACCOUNT = bytes.fromhex("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9")
 ASSETS_ACCOUNT = bytes.fromhex("682a59d51ab9e48a8c8cc418ff9708d2b99d880ec681799c0cf30e8886371da9")

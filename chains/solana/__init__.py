@@ -1,13 +1,15 @@
 """Solana: SOL and SPL token (Token, Token-2022) balances at the snapshot slot by replaying each
 account's transaction metadata (fetch.py over the pure decoders in codec.py).
 
-Signatures of SOL rows are verified by the ED25519 family plugin (``chains.ed25519``)."""
+Signatures of SOL rows are verified by the ED25519 family plugin (``chains.common.framed_ed25519``)."""
 
 from chains.solana.fetch import make_fetcher
-from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
+from chains.solana.verify import sign_raw_message, verify_raw_message
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
 
 plugin = ChainPlugin(
     name="solana",
+    schemes=(SignatureScheme("solana-raw-message", verify_raw_message, sign=sign_raw_message),),
     adapter="solana",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(
@@ -17,5 +19,6 @@ plugin = ChainPlugin(
         max_batch=100,
         token_kind="spl",
         notes="current values by getMultipleAccounts/getTokenAccountsByOwner, replayed to the snapshot slot from transaction metadata",
+        needs='an RPC with full transaction history back to the snapshot slot (getSignaturesForAddress + getTransaction; many providers keep only recent slots)',
     ),
 )

@@ -1,7 +1,7 @@
 """Sui balances at a checkpoint through Sui's GraphQL RPC: ``checkpoint(sequenceNumber).query`` inside the service's
 consistent range, else the current balance replayed back over the address's transactions' balance changes.
 
-Sui ed25519 signatures live in ``chains.ed25519``; this plugin only reads balances.
+Sui ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.sui.fetch import make_fetcher
@@ -22,5 +22,6 @@ plugin = ChainPlugin(
             " up to 21 per request within 5,000 bytes; older: current balance minus later balanceChanges (replayed);"
             " history pruned too: latest"
         ),
+        needs="inside the GraphQL service's consistent range (15,000 checkpoints by default, about an hour): nothing more; older: transactions by address and balanceChanges retained back to the snapshot checkpoint",
     ),
 )

@@ -1,6 +1,6 @@
 """TON balances at a masterchain seqno (toncenter v2 HTTP API): TON and jettons (USDT on TON).
 
-TON wallet signatures live in ``chains.ed25519``; this plugin only reads balances.
+TON wallet signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
 """
 
 from chains.ton.fetch import make_fetcher
@@ -20,5 +20,6 @@ plugin = ChainPlugin(
             "getAddressInformation and runGetMethod (get_wallet_address, get_wallet_data) with seqno, each answer's block_id"
             " proving the block; needs archival liteservers and ton-http-api >= v2.0.53 (older ones ignore seqno: latest)"
         ),
+        needs='archival liteservers behind ton-http-api >= v2.0.53 (older releases ignore seqno)',
     ),
 )

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from chains.ed25519.ton import TonAddress, boc_cells, friendly, parse_address
+from chains.common.toncells import TonAddress, boc_cells, friendly, parse_address
 
 ADDR_STD_BITS = 267
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chains.tron.verify import sign_tron, tron_address, tron_digests, verify_tron
-from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
+from chains.tron.verify import sign_message_or_hash, sign_tron, tron_address, tron_digests, verify_message_or_hash, verify_tron, verify_tron_okx_go
+from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
 
 __all__ = ["sign_tron", "tron_address", "tron_digests", "verify_tron", "plugin", "make_fetcher"]
 
@@ -22,8 +22,10 @@ def make_fetcher(network: Any, settings: Any) -> Any:
 
 plugin = ChainPlugin(
     name="tron",
-    verifiers={"TRX": verify_tron},
-    signers={"TRX": sign_tron},
+    schemes=(
+        SignatureScheme("tron-message", verify_tron, family="TRX", variants={"okx-go": verify_tron_okx_go}, sign=sign_tron),
+        SignatureScheme("tron-message-or-hash", verify_message_or_hash, sign=sign_message_or_hash),
+    ),
     adapter="tron",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(
@@ -33,5 +35,6 @@ plugin = ChainPlugin(
         max_batch=0,
         token_kind="trc20",
         notes="TRX via getaccountbalance (node with balance history); TRC-20 read in bulk at a solidified block, replayed back over TronGrid transfers",
+        needs='TRX: a java-tron node started with storage.balance.history.lookup = true since before the snapshot; TRC-20: a TronGrid-compatible history API (options.history_api) covering the snapshot to now',
     ),
 )

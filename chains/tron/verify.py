@@ -17,7 +17,8 @@ from chains.common.encoding import b58check_decode, b58check_encode, b58decode_i
 from chains.common.hashes import keccak256, sha256d
 from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
-from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover
+from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 __all__ = ["tron_digests", "tron_address", "claimed_account", "verify_tron", "sign_tron"]
@@ -63,7 +64,7 @@ def _claimed_account(address: str) -> bytes | str:
 claimed_account = _claimed_account  # public name for other schemes over TRON addresses (exchange plugins)
 
 
-def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_tron(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """The same check in both modes: OKX's exact, case-sensitive comparison is already strict."""
     if compat:
         trim = row.audit
@@ -105,6 +106,9 @@ def verify_tron(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
     return Verdict("failed", f"TRON32 digest: {got[0]}; TIP-191 digest: {got[1]}; claimed {address}")
 
 
+verify_tron, verify_tron_okx_go = strict_and_okx_go(_verify_tron, "verify_tron")
+
+
 def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
     """A real TRON32-style signature (v = 27/28), the first digest OKX tries."""
     key = key_from_seed(seed, b"tron")
@@ -119,3 +123,37 @@ def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
         "eoa2": "",
     }
 
+
+
+# --- scheme tron-message-or-hash (TronWeb's signMessage; HTX's trx.js) -------------------------------
+def verify_message_or_hash(row: SignedRow, coin: Coin) -> Verdict:
+    """TronWeb's TRON32 digest over the message's own bytes, else over keccak256(message) (last byte 00/01 read
+    as 27/28); strict: the recovered account must be the row's address."""
+    want = claimed_account(row.address)
+    if isinstance(want, str):
+        return Verdict("failed", want)
+    try:
+        sig = parse_hex_signature(row.signature1 if row.signature1[:2] in ("0x", "0X") else "0x" + row.signature1)
+    except SignatureError as exc:
+        return Verdict("failed", str(exc))
+    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
+    if v not in (27, 28):
+        return Verdict("failed", f"recovery byte {sig[64]} is not 00, 01, 1b or 1c")
+    sig = sig[:64] + bytes([v])
+    got = []
+    for label, digest in (("TRON32 over the message", keccak256(TRON32 + row.message.encode())), ("TRON32 over keccak256(message)", tron_digests(row.message)[0])):
+        account = recovered_account(digest, sig)
+        if account == want:
+            return Verdict("verified", "" if label.endswith("message") else "signed keccak256(message) (TronWeb with a hashed message)")
+        got.append(f"{tron_address(account) if isinstance(account, bytes) else account} ({label})")
+    return Verdict("failed", f"signed by {' / '.join(got)}, not {row.address}")
+
+
+def sign_message_or_hash(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
+    """A fresh key's row for ``tron-message-or-hash``: TRON32 over keccak256(message) for odd seeds, over the message
+    for even ones; hex without 0x, v 00/01."""
+    key = key_from_seed(seed, b"tron-message-or-hash")
+    digest = keccak256(TRON32 + keccak256(message.encode())) if seed[-1] % 2 else keccak256(TRON32 + message.encode())
+    sig = key.sign_recoverable(digest, hasher=None)
+    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    return {"address": tron_address(account), "signature1": sig[:64].hex() + bytes([sig[64]]).hex()}

@@ -45,7 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from chains.utxo.params import CHAIN_PARAMS, ChainParams
+from chains.utxo.params import CHAIN_PARAMS, ChainParams, chain_params
+from chains.utxo.scripts import decode_scripts
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FeedHints, FetchBlocked
 
@@ -365,9 +366,6 @@ class DumpFetcher:
         raise FetchBlocked(f"A UTXO dump answers only at its base height {self.height}, not at the chain tip: use --at snapshot.")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
-        from chains.utxo.fetch import decode_scripts
-        from chains.utxo.params import chain_params
-
         await self.preflight({r.block for r in requests})
         assert self.header is not None and self.chain is not None
         params: ChainParams | None = chain_params(self.network.name, self.chain)

@@ -29,11 +29,10 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from chains.utxo.params import ChainParams, chain_params
-from chains.utxo.scripts import AddressError, script_for_address
+from chains.utxo.scripts import decode_scripts
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FeedHints, FetchBlocked
 
@@ -46,24 +45,6 @@ BUSY_POLLS = 3_000
 _SCAN_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
 
 
-def make_fetcher(network: Network, settings: Any) -> Any:
-    """A dump reader when ``options.utxo_dump`` is set (no node time), else the ``scantxoutset`` fetcher."""
-    opts = settings.options or {}
-    rewind = opts.get("rewind", False)
-    if not isinstance(rewind, bool):
-        raise ValueError(f"[networks.{network.name}.options] rewind must be true or false, not {rewind!r}")
-    dump = opts.get("utxo_dump")
-    if dump is not None and not isinstance(dump, (str, Path)):
-        raise ValueError(f"[networks.{network.name}.options] utxo_dump must be a file path, not {dump!r}")
-    if dump:
-        from chains.utxo.dump import DumpFetcher
-
-        return DumpFetcher(network, settings)
-    if not settings.rpc:
-        raise ValueError(f"[networks.{network.name}] has no rpc endpoint and no options.utxo_dump file")
-    return ScanFetcher(network, settings)
-
-
 def to_base_units(amount: Any, decimals: int) -> int:
     """Exact base units of a coin-unit JSON number parsed as Decimal (a float is refused: it may be inexact)."""
     if isinstance(amount, bool) or not isinstance(amount, (Decimal, int)):
@@ -72,25 +53,6 @@ def to_base_units(amount: Any, decimals: int) -> int:
     if scaled != scaled.to_integral_value() or scaled < 0:
         raise ValueError(f"amount {amount} is not a whole number of base units")
     return int(scaled)
-
-
-def decode_scripts(
-    network: Network, chain: str, params: ChainParams, requests: Sequence[BalanceRequest], source: str, method: str = "state_at_height"
-) -> tuple[dict[int | None, dict[bytes, list[int]]], list[BalanceResult | None]]:
-    """Requests grouped by block, then by scriptPubKey (duplicates read once); undecodable ones as error results."""
-    results: list[BalanceResult | None] = [None] * len(requests)
-    groups: dict[int | None, dict[bytes, list[int]]] = {}
-    for i, req in enumerate(requests):
-        if req.contract:
-            results[i] = BalanceResult(req, None, None, f"{network.name} has no token contracts (got {req.contract!r})", source, method=method)
-            continue
-        try:
-            script = script_for_address(req.address, params)
-        except AddressError as exc:
-            results[i] = BalanceResult(req, None, None, f"address does not decode on {network.name} ({chain}): {exc}", source, method=method)
-            continue
-        groups.setdefault(req.block, {}).setdefault(script, []).append(i)
-    return groups, results
 
 
 def _scan_lock(key: str) -> asyncio.Lock:

@@ -9,8 +9,11 @@ refuse raises AddressError so the row becomes an error, never a zero balance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chains.common.encoding import b58check_decode, cashaddr_decode, segwit_decode
 from chains.utxo.params import ChainParams
+from indexer.models import BalanceRequest, BalanceResult, Network
 
 OP_0, OP_DUP, OP_HASH160, OP_HASH256 = 0x00, 0x76, 0xA9, 0xAA
 OP_EQUAL, OP_EQUALVERIFY, OP_CHECKSIG = 0x87, 0x88, 0xAC
@@ -72,3 +75,22 @@ def _cashaddr_script(text: str, prefix: str) -> bytes:
     if kind in (1, 3) and len(payload) == 32:  # P2SH32 (BCH May 2023 upgrade)
         return bytes([OP_HASH256, 32]) + payload + bytes([OP_EQUAL])
     raise AddressError(f"cashaddr type {kind} with a {len(payload)}-byte hash has no standard script")
+
+
+def decode_scripts(
+    network: Network, chain: str, params: ChainParams, requests: Sequence[BalanceRequest], source: str, method: str = "state_at_height"
+) -> tuple[dict[int | None, dict[bytes, list[int]]], list[BalanceResult | None]]:
+    """Requests grouped by block, then by scriptPubKey (duplicates read once); undecodable ones as error results."""
+    results: list[BalanceResult | None] = [None] * len(requests)
+    groups: dict[int | None, dict[bytes, list[int]]] = {}
+    for i, req in enumerate(requests):
+        if req.contract:
+            results[i] = BalanceResult(req, None, None, f"{network.name} has no token contracts (got {req.contract!r})", source, method=method)
+            continue
+        try:
+            script = script_for_address(req.address, params)
+        except AddressError as exc:
+            results[i] = BalanceResult(req, None, None, f"address does not decode on {network.name} ({chain}): {exc}", source, method=method)
+            continue
+        groups.setdefault(req.block, {}).setdefault(script, []).append(i)
+    return groups, results

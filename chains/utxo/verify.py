@@ -31,6 +31,7 @@ from chains.common.secp import N, SignatureError, parse_hex_signature, recover
 from chains.utxo import bip322
 from chains.utxo.params import HEADERS, PARAMS, ChainParams, UtxoParams, chain_params
 from chains.utxo.scripts import AddressError, script_for_address
+from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
 OKX_HEADER = b"OKX Signed Message:\n"
@@ -548,9 +549,12 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
     return Verdict("verified", f"address classed {kind or 'unknown'}; OKX checks no address for it (quirk)")
 
 
-def verify_utxo(row: SignedRow, coin: Coin, compat: bool = False) -> Verdict:
+def _verify_utxo(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
     """Strict verdict by default; ``compat=True`` gives OKX's ``VerifyUtxoCoin`` result."""
     return _verify_compat(row, coin) if compat else _verify_strict(row, coin)
+
+
+verify_utxo, verify_utxo_okx_go = strict_and_okx_go(_verify_utxo, "verify_utxo")
 
 
 # --- synthetic signer -------------------------------------------------------------------------

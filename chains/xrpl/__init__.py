@@ -1,6 +1,6 @@
 """XRP Ledger balances at a ledger index (rippled JSON-RPC ``account_info``).
 
-Signatures of XRP rows are OKX-header ECDSA and live in ``chains.okx_ecdsa``; this plugin only reads balances.
+Signatures of XRP rows are OKX-header ECDSA and live in ``chains.common.framed_ecdsa``; this plugin only reads balances.
 """
 
 from chains.xrpl.fetch import make_fetcher
@@ -16,5 +16,6 @@ plugin = ChainPlugin(
         block_reference=BlockReference.LEDGER_INDEX,
         max_batch=1,
         notes="account_info at ledger_index (full-history server for old ledgers); actNotFound at a held ledger = account did not exist = 0",
+        needs='a full-history rippled server (complete_ledgers reaching the snapshot ledger)',
     ),
 )

@@ -54,7 +54,7 @@ from typing import Any
 import duckdb
 
 from indexer.config import PorConfig
-from indexer.exchanges import exchange_registry
+from indexer.exchange_plugins import exchange_registry
 from indexer.fetch import plan
 from indexer.fetch.judge import Judgement, judge
 from indexer.fetch.plan import FetchError

@@ -41,6 +41,7 @@ def network_status(config: PorConfig) -> list[dict[str, Any]]:
                 "native_methods": ", ".join(caps.native_methods) if caps else "-",
                 "token_methods": (", ".join(caps.token_methods) or "no tokens") if caps else "-",
                 "block_reference": caps.block_reference.label if caps else "-",
+                "needs": (caps.needs or "-") if caps else "-",
                 "configured": configured,
                 "chain_id": net.chain_id,
                 "description": net.description,

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indexer.errors import PorError
 from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.content import MemberScan, cut_row, publication_digest, scan
 from indexer.ingest.reader import ADDRESS_SCHEMA, FIRST_REASONS, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
@@ -22,7 +23,10 @@ from indexer.ingest.rejects import RejectLimit
 from indexer.ingest.sources import DAMAGE, DamagedArchive, Member, damage_message, members, publication_of
 from indexer.ingest.spill import Spill
 from indexer.ingest.summary import SummaryCheck, check_summary
-from indexer.registry import Registry, registry
+from indexer.exchange_plugins import exchange_plugin, recognise, registry_of
+from indexer.models import Registry
+from indexer.plugins import RECOGNISE_RECORDS
+from indexer.registry import registry
 from indexer.store import append_arrow, registered, transaction
 
 # A row's key inside its snapshot: member index × MEMBER_ROWS + its line in that member. The first
@@ -35,7 +39,7 @@ _CASTS = {
 }
 
 
-class IngestError(Exception):
+class IngestError(PorError):
     """A file could not be ingested; the database is unchanged. One sentence for the user."""
 
 
@@ -109,7 +113,7 @@ def ingest_file(
             raise IngestError(f"{path.name} holds no Proof-of-Reserves file (the archive has no member); nothing was loaded.")
         plugin = _exchange_of(found, exchange)
         report = IngestReport(source_file=path.name, members=[m.source_member for m in found])
-        report.exchange = plugin.name
+        report.exchange = plugin.name if plugin is not None else ""
         scans: list[MemberScan] = []
         for member in found:
             current = member.inner
@@ -224,7 +228,7 @@ def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _registry_of(plugin) -> Registry:
-    return plugin.registry() if plugin is not None and plugin.registry is not None else registry()
+    return registry_of(plugin)
 
 
 def _first_records(member: Member, limit: int) -> list[list[str]]:
@@ -232,27 +236,32 @@ def _first_records(member: Member, limit: int) -> list[list[str]]:
     import csv
     import itertools
 
+    records: list[list[str]] = []
     with member.open() as binary:
         try:
-            return list(itertools.islice(csv.reader(open_text(binary)), limit))
+            for cells in itertools.islice(csv.reader(open_text(binary)), limit):
+                records.append(cells)
         except (NotAPorFile, UnicodeDecodeError, csv.Error):
-            return []  # not text at all: the reader refuses it with its usual sentence
+            pass  # what came before the damage still says whose file it is; the reader refuses the rest in its words
+    return records
 
 
 def _exchange_of(found: list[Member], exchange: str):
     """The exchange plugin that reads this publication: the one named, or the one its headers say (``auto``)."""
-    from indexer.exchanges import exchange_plugin, recognise
-    from indexer.exchanges.base import RECOGNISE_RECORDS
-
     try:
         if exchange and exchange.lower() != "auto":
             return exchange_plugin(exchange)
         plugins = {}
         for member in found:
             plugin = recognise(_first_records(member, RECOGNISE_RECORDS))
-            plugins.setdefault(plugin.name, (plugin, member.source_member))
+            if plugin is not None:  # a member no plugin claims is read by the one that claims the others
+                plugins.setdefault(plugin.name, (plugin, member.source_member))
     except ValueError as exc:
         raise IngestError(f"{exc}; nothing was loaded.") from None
+    if not plugins:
+        # No installed plugin claims any member: read with none, so the refusal says what the file is (empty, not
+        # text, a header no installed exchange writes) in the reader's words.
+        return None
     if len(plugins) > 1:
         named = ", ".join(f"{m} looks like {n}" for n, (_, m) in sorted(plugins.items()))
         raise IngestError(f"its members come from different exchanges ({named}), which cannot be one publication; nothing was loaded.")

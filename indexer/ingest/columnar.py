@@ -38,9 +38,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from indexer.ingest.layouts import DETAIL_FIELDS, Layout
+from indexer.models import DETAIL_FIELDS, Layout
 from indexer.ingest.reader import NULL_MARKERS, SNIFF_BYTES, NotAPorFile, ParseStats, PorReader, Sink, _Lines
-from indexer.registry import Registry
+from indexer.models import Registry
 
 BLOCK_BYTES = 32 << 20
 FIRST_BLOCK_BYTES = 4 << 20

@@ -16,11 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from indexer.ingest.amounts import AmountError, from_base_units, split_decimal, to_base_units
-from indexer.ingest.layouts import DETAIL_FIELDS, Layout, detect_detail_layout, summary_header_width
-from indexer.exchanges import DEFAULT_EXCHANGE
-from indexer.okx_networks import overlay_family
-from indexer.models import Coin
-from indexer.registry import Registry
+from indexer.models import DETAIL_FIELDS, Coin, Layout
+from indexer.models import Registry
 
 NULL_MARKERS = frozenset({"null", "\\n"})  # compared lower-cased, after stripping
 BATCH_ROWS = 100_000
@@ -186,16 +183,22 @@ class _CoinInfo:
         self.key, self.asset, self.network, self.decimals, self.known = key, asset, network, decimals, known
 
 
+def _no_layout(cells: list[str]) -> None:
+    """No exchange plugin claims the file: no header is one of its layouts."""
+    return None
+
+
 class PorReader:
     """Parses one member. Call ``run(text, sink)``; read ``stats`` afterwards."""
 
     def __init__(self, reg: Registry, batch_rows: int | None = None, exchange=None) -> None:
-        """``exchange`` (an ``indexer.exchanges.base.ExchangePlugin``) supplies its own header recognition and
-        (coin, network) resolution; None reads with the core's layouts (OKX's)."""
+        """``exchange`` (an ``indexer.plugins.ExchangePlugin``) supplies the header recognition (its layouts) and
+        (coin, network) resolution; None (a file no installed plugin claims) recognises no header, so the file is
+        refused with the reason a reader gives (empty, not text, no known header)."""
         self.reg = reg
         self.exchange = exchange
-        self._detect = exchange.layout if exchange is not None and exchange.layout else detect_detail_layout
-        self._summary_width = exchange.summary_width if exchange is not None and exchange.summary_width else summary_header_width
+        self._detect = exchange.layout if exchange is not None else _no_layout
+        self._summary_width = exchange.summary_width if exchange is not None else _no_layout
         self.batch_rows = batch_rows or BATCH_ROWS
         self.stats = ParseStats()
         self._coin_cache: dict[tuple[str, str, str], _CoinInfo] = {}
@@ -247,7 +250,7 @@ class PorReader:
         layout = self._detect(header)
         if layout is None:
             shown = ",".join(header)[:80]
-            raise NotAPorFile(f"its header {shown!r} is not a known PoR layout")
+            raise NotAPorFile(f"its header {shown!r} is not a known PoR layout" + ("" if self.exchange is not None else " (no installed exchange plugin recognises it)"))
         self.stats.layout = layout_prefix + layout.name
         self._family_override = layout.family
         return layout, summary
@@ -527,9 +530,9 @@ class PorReader:
         network other than the key's, the row takes the one registry coin of that asset on that network.
         With none, or with several (X Layer has bridged USDT and USD₮0), no contract is guessed: the row
         keeps the asset and network with no coin facts, and the fetch records it as an error row.
-        Only OKX's files: other exchanges' keys go through their own coin maps.
+        Only for an exchange whose plugin says its Network cell names the chain (``network_keyed``: OKX).
         """
-        if not published_network or (self.exchange is not None and self.exchange.name != DEFAULT_EXCHANGE):
+        if not published_network or self.exchange is None or not self.exchange.network_keyed:
             return None
         net = self.reg.network(published_network)
         if net is None or (coin is not None and (not coin.network or net.name == coin.network)):
@@ -549,7 +552,7 @@ class PorReader:
         cache_key = (coin_text, network_text, "pair")
         info = self._coin_cache.get(cache_key)
         if info is None:
-            key = self.exchange.pair_key(coin_text, network_text) if self.exchange is not None and self.exchange.pair_key else None
+            key = self.exchange.pair_key(coin_text, network_text, self.reg) if self.exchange is not None and self.exchange.pair_key else None
             coin = self.reg.coin(key) if key else None
             if coin is None:
                 network = self.reg.resolve_network(network_text, network_text)
@@ -630,8 +633,8 @@ class PorReader:
                   pa.DictionaryArray.from_arrays(at, form)]  # fmt: skip
         if self._family_override:
             arrays[ADDRESS_SCHEMA.names.index("family")] = _constant_dictionary(self._family_override, len(at))
-        elif self.exchange is None or self.exchange.name == DEFAULT_EXCHANGE:  # OKX: the Network cell chooses the scheme
-            arrays[ADDRESS_SCHEMA.names.index("family")] = overlay_family(
+        elif self.exchange is not None and self.exchange.row_family is not None:  # OKX: the Network cell chooses the scheme
+            arrays[ADDRESS_SCHEMA.names.index("family")] = self.exchange.row_family(
                 arrays[ADDRESS_SCHEMA.names.index("family")], arrays[ADDRESS_SCHEMA.names.index("network_published")]
             )
         return pa.RecordBatch.from_arrays(arrays, names=ADDRESS_SCHEMA.names)

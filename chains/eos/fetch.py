@@ -1,0 +1,265 @@
+"""EOS / Vaulta token balances at the snapshot block, by replaying the account's token actions.
+
+Why replay: the EOS chain API reads balances only at the head (``get_currency_balance`` has no
+block parameter). The snapshot value is rebuilt as *current balance − what came in since + what
+went out since*, every step taken from chain data: the token contract's actions that involve the
+account after the snapshot block, from a Hyperion history API (``[networks.EOS.options] history_api``).
+
+How Hyperion is read, and why (eosrio/hyperion-history-api v4.0.7,
+``src/api/routes/v2-history/get_actions/functions.ts``):
+
+* **By block number, never by date.** ``sort=asc`` with an ISO ``after`` older than
+  ``max_asc_window_days`` (default 90) is refused, and a zone-less ISO date (nodeos block times have
+  no zone) is parsed in the *server's* local time. A block-number ``after``/``before`` is exempt from
+  the window and means the same everywhere.
+* **A block cursor, not ``skip``.** ``skip`` above 10,000 is refused. Each page asks for the actions in
+  blocks [cursor, H1]; results come sorted by ``global_sequence``, which grows with the block, so every
+  block below the page's last one is complete and the next page starts at that last block (re-read
+  actions are dropped by ``global_sequence``). Only when one block alone fills a page is ``skip``
+  used, inside that block.
+* **Page size** is the server's ``api.limits.get_actions`` as ``/v2/health`` reports it (at most
+  1,000); a server that refuses the size ("limit too big, maximum: N") is followed.
+* **Coverage** (``/v2/health``): the index must reach H1 (waited for, ``history_lag_checks`` ×
+  ``history_lag_wait``), start at or before the block after the snapshot (``first_indexed_block``, and
+  the auto-pruning window ``pruning.max_retained_blocks``), and have no missing blocks. Otherwise the
+  value is ``latest`` with the reason, never the snapshot value.
+
+Exactness rules:
+
+* Amounts are the transfers' ``quantity`` strings (``"1.2345 EOS"``), parsed exactly; Hyperion's
+  float ``amount`` field is never used.
+* The balance is read between two ``get_info`` calls (heads H0 ≤ H1). Transfers up to H0 are in the
+  balance, transfers after H1 are not; one inside (H0, H1] is ambiguous, so that account is read again.
+* **Balances change without a transfer** (eosio.token ``issue``/``issuefixed``/``retire``, Vaulta's
+  ``core.vaulta::init``: see ``chains.eos.codec``). Such an action, or any other action of the token
+  contract not known to leave balances alone, involving the account after the snapshot makes that row an
+  error naming the action and transaction (as TRON's ``DestroyedBlackFunds`` guard does), never a value.
+
+Native EOS is ``eosio.token``/``EOS`` (4 decimals); a registry contract ``code:SYMBOL`` (e.g.
+Vaulta's ``core.vaulta:A``) reads that token. OKX's "Snapshot Height" for EOS rows is the block number.
+
+Options (``[networks.EOS.options]``): ``history_api`` (Hyperion base URL), ``history_rps`` (its own
+request rate; default the network's ``rps``: Hyperion limits each client, ``rate_limit_rpm`` 1000 by
+default), ``history_concurrency`` (its requests in flight; default the network's ``concurrency``),
+``history_lag_checks`` / ``history_lag_wait``. The network's headers and auth go to the chain
+API only, never to the history API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from chains.common.fetcher import HttpFetcher
+from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, replay, token_of, units_of
+from indexer.config import NetworkSettings
+from indexer.models import BalanceRequest, BalanceResult, Network
+from indexer.plugins import FetchBlocked
+from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
+
+SERVER_DEFAULT_PAGE = 10  # get_actions.ts: size = limit || 10 (what a server that takes no limit returns)
+MAX_SKIP = 10_000  # functions.ts getSkipLimit: "skip is above maximum internal limit: 10000"
+ATTEMPTS = 3
+LAG_CHECKS = 5  # times /v2/health is read while the index catches up with the block the balance was read at
+LAG_WAIT = 1.0  # seconds between those reads (two EOS blocks)
+_LIMIT_TOO_BIG = re.compile(r"limit too big, maximum: (\d+)")
+
+
+def make_fetcher(network: Network, settings: NetworkSettings) -> EosFetcher:
+    return EosFetcher(network, settings)
+
+
+class EosFetcher(HttpFetcher):
+    """A BalanceFetcher for EOS / Vaulta (see indexer.plugins.BalanceFetcher)."""
+
+    def __init__(self, network: Network, settings: NetworkSettings) -> None:
+        super().__init__(network, settings)
+        opts = settings.options
+        self.history = self._history_client(opts)
+        self.lag_checks = int(opts.get("history_lag_checks", LAG_CHECKS))
+        self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
+        self.page = PAGE  # 0: the server takes no limit (it answers 10 per page)
+        self._coverage: Coverage | None = None
+        self._coverage_lock = asyncio.Lock()
+
+    def _history_client(self, opts: dict[str, Any]) -> JsonRpcClient | None:
+        """Hyperion is its own service with its own rate limit: its own client, rate and no chain credentials."""
+        url = opts.get("history_api")
+        if not url:
+            return None
+        rps = opts.get("history_rps", self.settings.rps)
+        hs = dataclasses.replace(
+            self.settings, name=f"{self.network.name}-history", rpc=[str(url)], headers={}, auth=None,
+            rps=float(rps) if rps else None, concurrency=max(1, int(opts.get("history_concurrency", self.settings.concurrency))),
+            options={},
+        )
+        return JsonRpcClient(hs)
+
+    async def _head(self) -> int:
+        return int((await self.client.rest("POST", "/v1/chain/get_info", {}))["head_block_num"])
+
+    async def tip(self) -> int:
+        return await self._head()
+
+    async def preflight(self, blocks: set[int | None]) -> None:
+        """The chain API must answer and every snapshot block must be at or below its head. No block is read:
+        the replay needs the block numbers only, so a node that keeps no old blocks will do."""
+        name = self.network.name
+        try:
+            head = await self._head()
+        except TransportError as exc:
+            raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
+        except RpcError as exc:
+            raise FetchBlocked(f"{name}: the chain API refused the preflight ({exc})") from None
+        for block in sorted(b for b in blocks if b is not None):
+            if block > head:
+                raise FetchBlocked(f"{name}: block {block:,} is beyond the chain head {head:,}")
+
+    async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
+        return list(await asyncio.gather(*(self._one(r) for r in requests)))
+
+    async def _balance(self, account: str, code: str, symbol: str) -> int:
+        rows = await self.client.rest("POST", "/v1/chain/get_currency_balance", {"code": code, "account": account, "symbol": symbol})
+        if not isinstance(rows, list):
+            raise ValueError(f"get_currency_balance answered {rows!r}")
+        return sum(units_of(q, symbol) for q in rows)  # [] = no balance row: 0
+
+    async def _one(self, req: BalanceRequest) -> BalanceResult:
+        src = self.client.source
+        try:
+            code, symbol = token_of(req.contract)
+        except ValueError as exc:
+            return BalanceResult(req, None, req.block, error=str(exc), source=src)
+        why_latest = ""
+        for _ in range(ATTEMPTS):
+            try:
+                h0 = await self._head()
+                current = await self._balance(req.address, code, symbol)
+                h1 = await self._head()
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                return BalanceResult(req, None, req.block, error=f"get_currency_balance failed: {exc}", source=src)
+            if req.block is None:
+                return BalanceResult(req, current, h0, source=src, method="latest")
+            if self.history is None:
+                why_latest = "no history_api configured: current balance, not the snapshot's"
+                break
+            try:
+                delta, ambiguous, undone = await self._replay(req.address, code, symbol, req.block, h0, h1)
+            except NotReplayable as exc:
+                return BalanceResult(req, None, req.block, error=str(exc), source=src)
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                why_latest = f"history unavailable ({exc}): current balance, not the snapshot's"
+                break
+            if ambiguous:
+                continue  # a transfer landed while the balance was read: read again
+            snapshot = current - delta
+            if snapshot < 0:
+                return BalanceResult(req, None, req.block, error=f"replay gives a negative balance ({snapshot}): history incomplete", source=src)
+            note = f"balance at head block {h0:,} with {undone:,} later transfer(s) undone"
+            return BalanceResult(req, snapshot, req.block, source=src, method="replayed", note=note)
+        else:
+            why_latest = "transfers kept landing while the balance was read: current balance, not the snapshot's"
+        return BalanceResult(req, current, h0, source=src, method="latest", note=why_latest)
+
+    # -- the replay -------------------------------------------------------------------------------------
+
+    async def _replay(self, account: str, code: str, symbol: str, snapshot: int, h0: int, h1: int) -> tuple[int, bool, int]:
+        """Net inflow (in − out) in blocks (snapshot, H0], whether a transfer sits in (H0, H1], and how many
+        transfers were undone. Raises NotReplayable when a non-transfer action changed the balance."""
+        await self._covered(snapshot, h1)
+        actions = [a async for a in self._actions(account, code, snapshot + 1, h1)]
+        r = replay(actions, account, code, symbol, snapshot, h0, h1)
+        return r.delta, r.ambiguous, r.undone
+
+    async def _covered(self, snapshot: int, h1: int) -> Coverage:
+        """The history's coverage once it has indexed block H1; ValueError (→ ``latest``) when it cannot serve
+        every action in (snapshot, H1]."""
+        assert self.history is not None
+        cov = await self._read_coverage(h1)
+        for _ in range(self.lag_checks):
+            if cov.last >= h1:
+                break
+            await asyncio.sleep(self.lag_wait)
+            cov = await self._read_coverage(h1)
+        if cov.last < h1:
+            raise ValueError(f"history indexed only to block {cov.last:,}, the balance was read at {h1:,}")
+        if cov.first > snapshot + 1:
+            raise ValueError(f"history keeps actions only from block {cov.first:,}, the replay needs them from block {snapshot + 1:,}")
+        if cov.missing > 0:
+            raise ValueError(f"history index misses {cov.missing:,} block(s) (health missing_blocks), so no replay can be shown complete")
+        return cov
+
+    async def _read_coverage(self, h1: int) -> Coverage:
+        """``/v2/health``, read again only when the last answer did not reach ``h1`` (one request for many rows)."""
+        assert self.history is not None
+        async with self._coverage_lock:
+            if self._coverage is None or self._coverage.last < h1:
+                self._coverage = coverage_of(await self.history.rest("GET", "/v2/health"))
+                if self._coverage.page is not None:
+                    self.page = self._coverage.page
+            return self._coverage
+
+    async def _actions(self, account: str, code: str, first: int, last: int) -> AsyncIterator[dict[str, Any]]:
+        """Every action of ``code`` involving ``account`` in blocks [first, last], once each, paged by block."""
+        seen: set[int] = set()
+
+        def fresh(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            out = [a for a in page if int(a["global_sequence"]) not in seen]
+            seen.update(int(a["global_sequence"]) for a in out)
+            return out
+
+        cursor = first
+        while cursor <= last:
+            page, size = await self._page(account, code, cursor, last, 0)
+            for a in fresh(page):
+                yield a
+            if len(page) < size:
+                return
+            top = int(page[-1]["block_num"])
+            if top > cursor:
+                cursor = top  # blocks below `top` are complete; `top` may continue on the next page
+                continue
+            skip = size  # one block fills the page: walk that block alone
+            while True:
+                if skip > MAX_SKIP:
+                    raise ValueError(f"more than {MAX_SKIP:,} actions of {account} in block {cursor:,}: Hyperion cannot page them")
+                page, size = await self._page(account, code, cursor, cursor, skip)
+                for a in fresh(page):
+                    yield a
+                if len(page) < size:
+                    break
+                skip += size
+            cursor += 1
+
+    async def _page(self, account: str, code: str, after: int, before: int, skip: int) -> tuple[list[dict[str, Any]], int]:
+        """One get_actions page in blocks [after, before], ascending by ``global_sequence`` (checked), and the
+        page size asked (a page shorter than that is the last)."""
+        assert self.history is not None
+        for _ in range(3):
+            params = {"account": account, "filter": f"{code}:*", "sort": "asc", "after": str(after), "before": str(before)}
+            if self.page:
+                params["limit"] = str(self.page)
+            if skip:
+                params["skip"] = str(skip)
+            try:
+                answer = await self.history.rest("GET", "/v2/history/get_actions", params=params)
+            except HttpError as exc:
+                message = str(exc.body.get("message", "")) if isinstance(exc.body, dict) else ""
+                m = _LIMIT_TOO_BIG.search(message)
+                if exc.status == 400 and m and min(PAGE, int(m.group(1))) != self.page:
+                    self.page = min(PAGE, int(m.group(1)))
+                    continue
+                if message:  # Hyperion's reason, not only fastify's "Bad Request"
+                    raise ValueError(f"get_actions refused (HTTP {exc.status}): {message}") from None
+                raise
+            actions = answer.get("actions") if isinstance(answer, dict) else None
+            if not isinstance(actions, list):
+                raise ValueError(f"get_actions answered without actions: {str(answer)[:200]}")
+            keys = [(int(a["global_sequence"]), int(a["block_num"])) for a in actions]
+            if any(k1[0] >= k2[0] or k1[1] > k2[1] for k1, k2 in zip(keys, keys[1:])):
+                raise ValueError("get_actions answered out of global_sequence order: paging by block would lose actions")
+            return actions, self.page or SERVER_DEFAULT_PAGE
+        raise ValueError("get_actions kept refusing the page size")
