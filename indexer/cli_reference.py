@@ -123,9 +123,9 @@ def write_or_check(args: list[str], render: Any, module: str, source: str) -> in
     exits 1 when PATH differs from it. Shared by every generated reference (``indexer.networks_reference`` too)."""
     check = "--check" in args
     paths = [a for a in args if a != "--check"]
-    if len(paths) != 1:
+    if len(paths) != 1 or paths[0].startswith("-"):  # ``--help`` asks for this line; it never names the page
         print(f"usage: python -m {module} [--check] PATH", file=sys.stderr)
-        return 2
+        return 0 if paths in (["--help"], ["-h"]) else 2
     target, text = Path(paths[0]), render()
     if check:
         same = target.is_file() and target.read_text(encoding="utf-8") == text

@@ -60,3 +60,15 @@ def test_check_mode_says_whether_the_file_is_current(tmp_path):
     assert cli_reference.main(["--check", str(target)]) == 0
     target.write_text(target.read_text(encoding="utf-8").replace("Detail rows to write,", "Rows,"), encoding="utf-8")
     assert cli_reference.main(["--check", str(target)]) == 1
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "--readme-typo"])
+def test_an_option_is_never_taken_for_the_page_to_write(tmp_path, monkeypatch, capsys, flag):
+    """``python -m indexer.networks_reference --help`` once wrote the page to a file named ``--help``."""
+    from indexer import networks_reference
+
+    monkeypatch.chdir(tmp_path)
+    assert cli_reference.main([flag]) == (0 if flag != "--readme-typo" else 2)
+    assert networks_reference.main([flag]) == (0 if flag != "--readme-typo" else 2)
+    assert "usage:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
