@@ -182,10 +182,54 @@ class SignatureScheme:
         return self.variants.get(name, self.verify) if name else self.verify
 
 
+# (status, reason) of a claimed address against a public key: "verified" | "signature_only" | "failed", and why
+# ("" = nothing to add). The parts of a Verdict a scheme builds around the signature check.
+AddressLink = tuple[str, str]
+# (claimed address, public key) -> AddressLink
+AddressCheck = Callable[[str, bytes], AddressLink]
+SECP256K1 = "secp256k1"  # the key an AddressCodec reads: 65 bytes, uncompressed (04 ‖ X ‖ Y)
+ED25519 = "ed25519"  # 32 bytes
+
+
+@dataclass(frozen=True)
+class AddressCodec:
+    """How one address type prints a public key: the strict link of a claimed address to a key, the link a
+    reference tool draws instead (``variants``), and the address a wallet shows for a key (synthetic rows).
+
+    Why a chain codec: OKX's framed ECDSA and ed25519 schemes sign the same way for some thirty chains and differ
+    per chain only in how a key becomes an address. Each chain's package declares its address types
+    (``ChainPlugin.address_codecs``) and the schemes look a row's type up (``address_codec``), so adding a chain
+    that OKX signs this way is one package and no edit to the schemes.
+    """
+
+    curve: str  # SECP256K1 | ED25519: the key ``check`` and ``address`` take
+    check: AddressCheck  # the strict link
+    address: Callable[[bytes], str] | None = None  # what a wallet of this type shows for a key; None: not derivable
+    # tool ("okx-go") -> the link that tool draws where it differs from the strict one (OKX's EqualFold of the
+    # strings it derives); a scheme says what a type without the tool's variant means to that tool
+    variants: Mapping[str, AddressCheck] = field(default_factory=dict)
+    # For coins that name no address type: True for a claim of this codec's form (XRP's ``r…``, Avalanche's
+    # ``X-avax1…``), so a row whose public key is published can still be tied to its address.
+    shape: Callable[[str], bool] | None = None
+    # False when the derived string is only the name a tool gives the signer, not the chain's account (Flow: OKX
+    # prints the key's Ethereum-style id; Flow accounts are assigned on-chain): a row whose key is published then
+    # leaves the address unproven instead of failing it.
+    derivable: bool = True
+    # Why a key that derives a row's owner address (eoa1) still does not prove the row's address, where the chain
+    # says more than the schemes' default (Aptos: the owner is the authentication key; rotation is on-chain state).
+    owner_gap: str = ""
+
+    def __post_init__(self) -> None:
+        if self.curve not in (SECP256K1, ED25519):  # a typo would make every lookup of its types miss silently
+            raise ValueError(f"AddressCodec.curve must be {SECP256K1!r} or {ED25519!r}, not {self.curve!r}")
+
+
 @dataclass(frozen=True)
 class ChainPlugin:
     name: str
     schemes: tuple[SignatureScheme, ...] = ()  # the signature schemes this chain publishes
+    # address type (the registry's ``address_type`` tag: SOL, DOT, ATOM, ...) -> how this chain prints a key
+    address_codecs: Mapping[str, AddressCodec] = field(default_factory=dict)
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
@@ -352,6 +396,33 @@ def verifier_for(family: str, variant: str = "") -> VerifyFn | None:
     """The verify function of scheme ``family`` (a name or a registry tag), in ``variant`` if it has one."""
     found = scheme(family)
     return found.variant(variant) if found is not None else None
+
+
+@cache
+def _address_codecs() -> dict[tuple[str, str], AddressCodec]:
+    out: dict[tuple[str, str], AddressCodec] = {}
+    for plugin in plugins():
+        for address_type, codec in plugin.address_codecs.items():
+            out.setdefault((codec.curve, address_type), codec)  # plugins are sorted by name: the first one wins
+    return out
+
+
+def address_codec(address_type: str, curve: str) -> AddressCodec | None:
+    """The installed codec of ``address_type`` for keys on ``curve``, else None (one dict lookup, memoised)."""
+    return _address_codecs().get((curve, address_type)) if address_type else None
+
+
+@cache
+def _shaped(curve: str) -> tuple[AddressCodec, ...]:
+    return tuple(c for (on, _), c in sorted(_address_codecs().items(), key=lambda kv: kv[0]) if on == curve and c.shape is not None)
+
+
+def address_codec_by_shape(claimed: str, curve: str) -> AddressCodec | None:
+    """The codec whose ``shape`` claims this address, for a coin that names no address type; None when none does."""
+    for codec in _shaped(curve):
+        if codec.shape(claimed):  # type: ignore[misc]
+            return codec
+    return None
 
 
 def signer_for(family: str) -> SignFn | None:
