@@ -18,6 +18,7 @@ from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.models import (
@@ -27,7 +28,11 @@ from indexer.models import (
     BalanceResult,
     Coin,
     Layout,
+    LiabilityProof,
+    LiabilityTotals,
     Network,
+    ProofCheck,
+    ProofState,
     Publication,
     Registry,
     SignedRow,
@@ -251,6 +256,32 @@ class NetworkScheme:
 
 
 @dataclass(frozen=True)
+class LiabilityFormat:
+    """A liabilities file an exchange publishes besides the core's ``asset,amount`` CSV and its audit page: totals
+    whose structure proves them (OKX's Merkle v1 proof and v2 tree) or a proof of the liabilities' sum bound to the
+    audit page (OKX's zk proof).
+
+    Why a hook: what such a file looks like and how it is checked is the exchange's; the core only tries the
+    installed formats on a file, binds a proof's root to the snapshot's audit page and stores what they return.
+    """
+
+    kind: str  # merkle-v1 | zk-proof | ...: ``por liabilities``'s kind and the liabilities.source prefix
+    description: str  # how the refusal of a file no format claims names this one ("a zk proof's sum_proof_data.json")
+    # (path, the file's bytes, its JSON parsed with Decimal numbers or None when it is no JSON) -> what it states;
+    # None when the file is not in this format; LiabilityError when it is but does not check out
+    read: Callable[[Path, bytes, Any], LiabilityTotals | LiabilityProof | None]
+    # A proof's verifier: the configured one (``[proof] verifier``; LiabilityError when it is not executable) or the
+    # exchange's own on PATH, None when none is installed; and running it on the proof as read from ``path``.
+    find_verifier: Callable[[str | None], str | None] | None = None
+    run_verifier: Callable[[str, Path, LiabilityProof, Callable[[float], None] | None], ProofCheck] | None = None
+
+    @property
+    def proves_a_sum(self) -> bool:
+        """True for a proof bound to the audit page (tried before pages), False for totals (tried after them)."""
+        return self.run_verifier is not None
+
+
+@dataclass(frozen=True)
 class ExchangePlugin:
     """One exchange: how its files look, what its coin keys mean, how it signs, what its audit page says.
 
@@ -276,6 +307,8 @@ class ExchangePlugin:
     constant_verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # family -> the verdict of every row
     audit_page: Callable[[Any], AuditPage | None] | None = None  # parsed JSON -> its AuditPage, or None if not its page
     audit_source: str = ""  # liabilities.source prefix of its audit page
+    liability_files: tuple[LiabilityFormat, ...] = ()  # its liabilities files beyond ``asset,amount`` and the page
+    proof_status: Callable[[ProofState], str] | None = None  # ``por report``'s proof line for its snapshots
     publication: Callable[[str, list[str]], Publication | None] | None = None  # file + member names -> date, label
     # True when the exchange writes each detail amount rounded at its last written digit (HTX: two decimals), so its
     # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.

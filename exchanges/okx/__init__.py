@@ -1,5 +1,6 @@
 """OKX: its file layouts (11/12-column, audit, legacy 7-column, ETH staking; SPEC §1), its network table, its audit
-page, and the rules of its own checking tool (VerifyAddress: a blacklist, no scheme for ALGO, the ``okx-go``
+page, its liability files (the Merkle v1 proof and v2 tree, the zk proof bound to the page and its verifier
+zk-por-cli; SPEC §6), and the rules of its own checking tool (VerifyAddress: a blacklist, no scheme for ALGO, the ``okx-go``
 variant of every scheme).
 
 OKX's coin keys are the core registry's (``data/coins.csv``, the shared token registry), so this plugin adds
@@ -13,7 +14,9 @@ from typing import Any
 
 from exchanges.okx.audit import audit_object, parse_audit_page
 from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, normalise_header_cell, summary_header_width
+from exchanges.okx.merkle import MERKLE_V1, MERKLE_V2
 from exchanges.okx.networks import overlay_family, scheme_of
+from exchanges.okx.proof import ZK_PROOF, proof_status
 from indexer.models import AuditPage, Registry, SynthWritten, Verdict
 from indexer.plugins import ExchangePlugin
 
@@ -72,6 +75,8 @@ plugin = ExchangePlugin(
     summary_width=summary_header_width,
     audit_page=audit_page,
     audit_source="okx-audit",
+    liability_files=(ZK_PROOF, MERKLE_V1, MERKLE_V2),
+    proof_status=proof_status,
     constant_verdicts={ETH_STAKING_UNSIGNED: ETH_STAKING_NO_PROOF},
     network_keyed=True,
     network_scheme=scheme_of,
