@@ -327,6 +327,10 @@ class ExchangePlugin:
     # --- the exchange's own checking tool ---
     tool_variant: str = ""  # the scheme variant that is its own tool's verdict ("okx-go"); "" = the strict one
     tool_skips: frozenset[str] = frozenset()  # coin keys its tool skips (neither verified nor failed)
+    # The coin an audit-layout row is verified as when no registry knows its key (OKX's audit verifier keys on the
+    # network column and checks an unknown network as ECDSA under its own header; SPEC §2.1, §3.10). None: such a row
+    # is "not in the registry", like any other.
+    audit_unknown_coin: Coin | None = None
     unverifiable: Mapping[str, str] = field(default_factory=dict)  # family -> why no scheme can exist (none published)
     own_tokens: tuple[str, ...] = ()  # assets that are the exchange's own token (left out of "clean" reserves)
     # (out, rows, seed, core registry, liabilities_out, months) -> SynthWritten: a synthetic publication in the
@@ -391,6 +395,11 @@ def load_entry_points(group: str, kind: type) -> tuple[list[Any], dict[str, str]
             continue
         found.append(plugin)
     return found, errors
+
+
+def installed_names(group: str) -> list[str]:
+    """The names of a group's entry points, sorted, without importing any (what ``--help`` lists as installed)."""
+    return sorted({ep.name for ep in entry_points(group=group)})
 
 
 @cache

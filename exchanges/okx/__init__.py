@@ -17,7 +17,8 @@ from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, no
 from exchanges.okx.merkle import MERKLE_V1, MERKLE_V2
 from exchanges.okx.networks import overlay_family, scheme_of
 from exchanges.okx.proof import ZK_PROOF, proof_status
-from indexer.models import AuditPage, Registry, SynthWritten, Verdict
+from exchanges.okx.publication import publication
+from indexer.models import AuditPage, Coin, Registry, SynthWritten, Verdict
 from indexer.plugins import ExchangePlugin
 
 # OKX's ETH staking file names each validator, its amount and its withdrawal address, and signs nothing: its rows
@@ -26,6 +27,9 @@ ETH_STAKING_NO_PROOF = Verdict(
     "unsupported",
     "no proof published: OKX's ETH staking file has no message or signature column (validator key, amount and withdrawal address only)",
 )
+# SPEC §2.1, §3.10: OKX's audit verifier keys on the network column and treats an unknown network as ECDSA under its
+# header; its public-key path then proves the signature, never the address.
+AUDIT_UNKNOWN_COIN = Coin(key="", asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
 # SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
 OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
 # Families for which OKX publishes no algorithm at all (SPEC §3.9).
@@ -76,6 +80,7 @@ plugin = ExchangePlugin(
     audit_page=audit_page,
     audit_source="okx-audit",
     liability_files=(ZK_PROOF, MERKLE_V1, MERKLE_V2),
+    publication=publication,
     proof_status=proof_status,
     constant_verdicts={ETH_STAKING_UNSIGNED: ETH_STAKING_NO_PROOF},
     network_keyed=True,
@@ -83,6 +88,7 @@ plugin = ExchangePlugin(
     row_family=overlay_family,
     tool_variant="okx-go",
     tool_skips=OKX_BLACKLIST,
+    audit_unknown_coin=AUDIT_UNKNOWN_COIN,
     unverifiable=NO_SCHEME,
     own_tokens=("OKB",),
     synth=synth,
