@@ -455,6 +455,16 @@ def address_codec(address_type: str, curve: str) -> AddressCodec | None:
 
 
 @cache
+def address_check(address_type: str, curve: str, tool: str = "") -> AddressCheck | None:
+    """The strict check of ``address_type``'s codec, or ``tool``'s variant of it (None where the codec has none, or
+    no installed chain declares the type). Memoised, so a scheme asks once per row at the cost of a dict lookup."""
+    codec = address_codec(address_type, curve)
+    if codec is None:
+        return None
+    return codec.variants.get(tool) if tool else codec.check
+
+
+@cache
 def _shaped(curve: str) -> tuple[AddressCodec, ...]:
     return tuple(c for (on, _), c in sorted(_address_codecs().items(), key=lambda kv: kv[0]) if on == curve and c.shape is not None)
 

@@ -20,7 +20,7 @@ from chains.common.owners import plan_checks, raw_cell, run_plan
 from chains.common.secp import SignatureError, compressed, key_from_seed, parse_hex_signature, recover
 from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import SECP256K1, AddressCodec, address_codec, address_codec_by_shape
+from indexer.plugins import SECP256K1, AddressCodec, address_check, address_codec, address_codec_by_shape
 
 __all__ = ["okx_digest", "verify_okx_ecdsa", "verify_okx_ecdsa_okx_go", "sign_okx_ecdsa"]
 
@@ -47,8 +47,7 @@ def _recover(signature: str, digest: bytes) -> bytes | str:
 def _address_check(address_type: str, digest: bytes, compat: bool, unproven: list[str]) -> Callable[[str, str], str]:
     """``check(signature, claimed) -> problem or ''`` for the owner plan; a link that names the signer without
     proving the address (Flow) is appended to ``unproven``."""
-    codec = _codec(address_type)
-    link = None if codec is None else codec.variants.get(TOOL) if compat else codec.check
+    link = address_check(address_type, SECP256K1, TOOL if compat else "")
 
     def check(signature: str, claimed: str) -> str:
         pub = _recover(signature, digest)

@@ -29,7 +29,7 @@ from chains.common.messages import OKX
 from chains.common.owners import raw_cell
 from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
-from indexer.plugins import ED25519, AddressLink, address_codec
+from indexer.plugins import ED25519, AddressLink, address_check, address_codec
 
 _OKX_PREFIX = varstr(OKX)
 TOOL = "okx-go"  # the variant of every codec that is OKX's own tool's comparison
@@ -43,10 +43,10 @@ def signed_bytes(message: str) -> bytes:
 
 def address_link(address_type: str, claimed: str, pub: bytes) -> AddressLink:
     """The strict link of ``claimed`` to the key under the type's codec; signature-only where no chain declares one."""
-    codec = address_codec(address_type, ED25519)
-    if codec is None:
+    link = address_check(address_type, ED25519)
+    if link is None:
         return "signature_only", f"no address derivation is known for address type {address_type or '(none)'}"
-    return codec.check(claimed, pub)
+    return link(claimed, pub)
 
 
 def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
@@ -76,7 +76,8 @@ def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
         return Verdict("failed", "signature is not 64 bytes of hex")
     if not _libsodium_ok(pub, signed_bytes(row.message), sig):
         return Verdict("failed", "ed25519 signature does not verify")
-    status, reason = address_link(coin.address_type, row.address, pub)
+    link = address_check(coin.address_type, ED25519)  # inlined address_link: this is the hot path
+    status, reason = link(row.address, pub) if link is not None else address_link(coin.address_type, row.address, pub)
     if row.eoa1 and not row.audit:
         status, reason = _owner_mode(coin, row, pub, status)
     if not coin.header and status != "failed":
@@ -127,8 +128,7 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
 
         if not go_verify(pub, message_bytes, sig):
             return Verdict("failed", "ed25519 sig invalid")
-    codec = address_codec(coin.address_type, ED25519)
-    tool = codec.variants.get(TOOL) if codec is not None else None
+    tool = address_check(coin.address_type, ED25519, TOOL)
     if tool is None:  # VerifyEd25519Coin's default branch: no address check for this type
         return Verdict("verified")
     status, reason = tool(address, pub)
