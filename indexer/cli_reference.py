@@ -137,7 +137,8 @@ def _prose(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
+    """Text for a markdown table cell: escaped as prose, and ``|`` does not end the cell."""
     return _prose(text).replace("|", "\\|")
 
 
@@ -162,12 +163,12 @@ def render_command(words: list[str], cmd: Any) -> str:
         out += ["| argument or option | type | default | what it does |", "|---|---|---|---|"]
         for p in cmd.params:
             name = _argument_word(p, hints.get(p.name)) if p.param_type_name == "argument" else ", ".join(p.opts)
-            out.append(f"| `{name}` | {_cell(type_word(p, hints.get(p.name)))} | {_cell(_default(p))} | {_cell(' '.join((p.help or '').split()))} |")
+            out.append(f"| `{name}` | {markdown_cell(type_word(p, hints.get(p.name)))} | {markdown_cell(_default(p))} | {markdown_cell(' '.join((p.help or '').split()))} |")
         out.append("")
     subs = getattr(cmd, "commands", {})
     if subs:
         out += ["| command | what it does |", "|---|---|"]
-        out += [f"| [`{' '.join(['por', *words, name])}`](#{'-'.join(['por', *words, name])}) | {_cell(sub.get_short_help_str(limit=300))} |" for name, sub in subs.items()]
+        out += [f"| [`{' '.join(['por', *words, name])}`](#{'-'.join(['por', *words, name])}) | {markdown_cell(sub.get_short_help_str(limit=300))} |" for name, sub in subs.items()]
         out.append("")
     if examples:
         out += ["Examples:" if len(examples) > 1 else "Example:", "", "```text", *examples, "```", ""]
@@ -179,22 +180,27 @@ def render(app: Any = None) -> str:
     return HEADER + "\n" + "\n".join(render_command(words, cmd) for words, cmd in command_tree(app))
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+def write_or_check(args: list[str], render: Any, module: str, source: str) -> int:
+    """The command line of a generated page: ``[--check] PATH`` writes ``render()`` to PATH, or with ``--check``
+    exits 1 when PATH differs from it. Shared by every generated reference (``indexer.networks_reference`` too)."""
     check = "--check" in args
     paths = [a for a in args if a != "--check"]
     if len(paths) != 1:
-        print("usage: python -m indexer.cli_reference [--check] docs/cli.md", file=sys.stderr)
+        print(f"usage: python -m {module} [--check] PATH", file=sys.stderr)
         return 2
     target, text = Path(paths[0]), render()
     if check:
         same = target.is_file() and target.read_text(encoding="utf-8") == text
         if not same:
-            print(f"{target} differs from the CLI: run python -m indexer.cli_reference {target}", file=sys.stderr)
+            print(f"{target} differs from {source}: run python -m {module} {target}", file=sys.stderr)
         return 0 if same else 1
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(sys.argv[1:] if argv is None else argv, render, "indexer.cli_reference", "the CLI")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Issue 16 D: OKX's separate ETH staking file (``okx_por_eth_staking_<hour>[_V<n>].csv``) in its own layout.
 
-The only public traces of that file's layout are two third-party readers (README, "ETH staking file"): a Go
+The only public traces of that file's layout are two third-party readers (docs/ingest.md, "OKX's ETH staking file"): a Go
 reader that finds the header ``deposit address,validator publickey,amount,withdrawal address`` among a file's
 first records, and a Python script that starts reading after the record whose first cell is ``deposit address``
 and takes the withdrawal address from column 4 (``rec[3]``) of ``okx_por_eth_staking_2026070700_V3.csv``.

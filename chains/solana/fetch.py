@@ -20,7 +20,7 @@ address is itself an account of the Token or Token-2022 program (a token account
 owns it) is an error result saying so: read as an owner it would own nothing and replay to a false 0.
 
 ``read_block`` is ``s`` for replayed values (the slot the replay is anchored at: OKX's SOL "Snapshot
-Height" is a slot, see the README). Where history cannot be had (``-32011`` no history on this node,
+Height" is a slot, see docs/adapters.md). Where history cannot be had (``-32011`` no history on this node,
 ``-32001``/``-32004``/``-32007``/``-32009`` pruned or skipped, ``-32015`` version, a ledger that starts
 after ``s``) the current value is returned as ``method="latest"`` with the reason in ``note``: never
 as the snapshot's. Every other failure is an error result, never a zero.

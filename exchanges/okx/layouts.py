@@ -80,7 +80,7 @@ def detect_detail_layout(cells: list[str]) -> Layout | None:
 
 
 # OKX's separate ETH staking file (``okx_por_eth_staking_<YYYYMMDDHH>[_V<n>].csv``, a member of the wallet archive).
-# Its header, as the public third-party readers of that file read it (README "ETH staking file"), is
+# Its header, as the public third-party readers of that file read it (docs/ingest.md, "OKX's ETH staking file"), is
 # ``deposit address,validator publickey,amount,withdrawal address``: no coin, height, message or signature
 # column. Every row is a native ETH validator: the validator key is the row's address (its balance is on the
 # beacon chain), the withdrawal address is the owner EOA (EOA1). The deposit address is not kept.
