@@ -29,54 +29,39 @@ from typing import Any
 
 import duckdb
 
+from indexer.errors import PorError
 from indexer.progress import NO_PROGRESS, Progress
-from indexer.results import ResultSet
+from indexer.results import AUDIT_COLUMNS, ResultSet, figure_labels
 from indexer.store import Reopening, StoreError, connect, db_path, open_raw
 
 PathLike = str | os.PathLike[str]
 Log = Callable[[str], None]
 
-# The columns a reader needs first, in order; a view without one of them (an older database,
-# a column another release adds) simply does not show it. ``claimed_*`` replaces ``published_*``.
+# The columns a reader needs first, in order; a view without one of them (an older database, a column another
+# release adds) simply does not show it. Four names, one meaning each, in every output (``indexer.results.FIGURES``):
+# published = the exchange's file, claimed = its audit page, onchain = what we read, verified = on-chain over the
+# rows whose ownership signature is proven.
 REPORT_COLUMNS: list[str] = [
     "asset",
     "liabilities",
-    "claimed_reserves",
     "published_reserves",
+    "claimed_reserves",
     "onchain_reserves",
-    "onchain_verified_reserves",
-    "custody_reserves",
-    "ratio_onchain_verified",
-    "coverage_onchain_verified",
+    "verified_reserves",
+    "claimed_custody_reserves",
+    "ratio_published",
+    "ratio_claimed",
     "ratio_onchain",
     "coverage_onchain",
+    "ratio_verified",
+    "coverage_verified",
     "ratio_onchain_with_custody",
-    "ratio_claimed",
-    "ratio_published",
 ]
-_REPLACED_BY = {"published_reserves": "claimed_reserves", "ratio_published": "ratio_claimed"}
-# Figures that come only from an exchange's audit page: left out of the default table when there is none.
-_AUDIT_COLUMNS = {"claimed_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody"}
-REPORT_LABELS = {
-    "liabilities": "liabilities",
-    "claimed_reserves": "claimed",
-    "published_reserves": "claimed",
-    "onchain_reserves": "on chain",
-    "onchain_verified_reserves": "verified",
-    "custody_reserves": "custody",
-    "ratio_onchain_verified": "ratio verified",
-    "coverage_onchain_verified": "verified coverage",
-    "ratio_onchain": "ratio on chain",
-    "coverage_onchain": "on-chain coverage",
-    "ratio_onchain_with_custody": "ratio +custody",
-    "ratio_claimed": "ratio claimed",
-    "ratio_published": "ratio claimed",
-}
-# On a narrow terminal the report keeps its ratios, each on-chain one with its coverage, before the amounts they are
-# made of (those are named below the table).
+# On a narrow terminal the report keeps the asset and its ratios, each on-chain one with its coverage, before the
+# amounts they are made of (those are named below the table).
 REPORT_KEEP = (
-    "ratio_onchain_verified", "coverage_onchain_verified", "ratio_onchain", "coverage_onchain",
-    "ratio_claimed", "ratio_published", "ratio_onchain_with_custody",
+    "ratio_published", "ratio_claimed", "ratio_onchain", "coverage_onchain", "ratio_verified", "coverage_verified",
+    "ratio_onchain_with_custody",
 )  # fmt: skip
 # What the on-chain check (``--min-ratio``) reads from ``reserve_ratios``.
 _ONCHAIN_COLUMNS = ("asset", "liabilities_units", "onchain_reserves", "ratio_onchain", "rows", "rows_fetched", "coverage_onchain", "coverage_onchain_published")
@@ -85,15 +70,34 @@ JUDGED_RATIO = (
     "no claimed or published figure, no custody reserves, no current-state value)"
 )
 
+# What a narrow table keeps first (after its first column), per command: a query's address (the thing a reader
+# looks up), a diff's network and changes (what the comparison is for).
+SQL_KEEP = ("address",)
+NETWORKS_KEEP = ("rows", "plugin", "configured", "native_methods", "token_methods", "block_reference")
+DIFF_KEEP = ("network", "address", "status", "published_change", "onchain_change")
+
 _READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
-
-
-class PorError(ValueError):
-    """Something the caller can fix; the message is one sentence saying what to do."""
 
 
 class ReadOnlyQuery(PorError):
     """``sql`` was given a statement that writes, without ``write=True``."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as words ("read-only file system", "permission denied"), without "[Errno 30]"."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def _paths(files: PathLike | Sequence[PathLike]) -> list[Path]:
+    """One path or many: ``"okx.csv"`` is one file, not the characters of its name."""
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    return [Path(f) for f in files]
+
+
+def _names(values: str | Sequence[str] | None) -> list[str] | None:
+    """One name or many (``networks="ETH"``), as a list; None stays None."""
+    return [values] if isinstance(values, str) else None if values is None else list(values)
 
 
 # ------------------------------------------------------------------------------------ opening
@@ -183,7 +187,7 @@ def ingest_messages(outcome: IngestOutcome) -> list[Message]:
 
 
 def ingest(
-    files: Sequence[PathLike],
+    files: PathLike | Sequence[PathLike],
     db: PathLike | None = None,
     *,
     exchange: str = "auto",
@@ -195,7 +199,8 @@ def ingest(
     progress: Progress | None = None,
     on_wait: Log | None = None,
 ) -> list[Any]:
-    """Load PoR files, one all-or-nothing transaction per file; returns one ``IngestReport`` per loaded text.
+    """Load PoR files (one path or a list), one all-or-nothing transaction per file; returns one ``IngestReport`` per
+    loaded text.
 
     ``on_error`` says what a refused file (``indexer.ingest.IngestError``: cut short, every row refused, a summary
     that does not add up, ...) does to the files after it:
@@ -223,24 +228,29 @@ def ingest(
     except ValueError as exc:
         raise PorError(str(exc)) from None
     progress = progress or NO_PROGRESS
+    files = _paths(files)
     done: list[Any] = []
     refused: list[IngestOutcome] = []
     with removed_if_unused(db):
-        for path in map(Path, files):
+        for path in files:
             con = connect(db, on_wait=on_wait)
             task = f"ingest {path.name} (bytes)"
-            progress.start(task, _text_bytes(path))
-            last = [0]
+            total = _text_bytes(path)
+            progress.start(task, total)
+            last, sent = [0], [0]
 
-            def on_bytes(read: int, size: int | None, t: str = task, last: list = last) -> None:
+            def on_bytes(read: int, size: int | None, t: str = task, last: list = last, sent: list = sent) -> None:
                 """Bytes read of the current member: the unit of the rate and ETA (row counts are unknown up front);
                 a count below the last one is the next member starting."""
-                progress.advance(t, read - last[0] if read >= last[0] else read)
-                last[0] = read
+                step = read - last[0] if read >= last[0] else read
+                progress.advance(t, step)
+                last[0], sent[0] = read, sent[0] + step
 
             try:
                 outcome = IngestOutcome(path, ingest_file(con, path, exchange=exchange, label=label, allow_mismatch=allow_mismatch,
                                                           max_rejected=limit, on_bytes=on_bytes))  # fmt: skip
+                if total is not None and sent[0] < total:
+                    progress.advance(task, total - sent[0])  # the reader's last report precedes its last bytes: a loaded file ends at 100 %
             except IngestError as exc:
                 outcome = IngestOutcome(path, refused=exc)
             finally:
@@ -343,13 +353,45 @@ def verify(
         handle.close()
 
 
+def unverified_snapshots(db: PathLike | None = None, *, okx_compat: bool = False, on_wait: Log | None = None) -> list[int]:
+    """The snapshots that have rows without a verdict (with ``okx_compat``: without OKX's tool's verdict too),
+    oldest first: what ``verify_all`` works on, and what ``por verify`` names when it did only the latest."""
+    con = open_db(db, on_wait=on_wait)
+    try:
+        missing = "s.row_no is null" + (" or s.okx_status is null" if okx_compat else "")
+        return [int(r[0]) for r in con.execute(
+            f"""select distinct a.snapshot_id from addresses a
+                left join signatures s on s.snapshot_id = a.snapshot_id and s.row_no = a.row_no
+                where {missing} order by 1"""
+        ).fetchall()]  # fmt: skip
+    finally:
+        con.close()
+
+
+def verify_all(
+    db: PathLike | None = None,
+    *,
+    workers: int | None = None,
+    okx_compat: bool = False,
+    progress: Progress | None = None,
+    on_snapshot: Callable[[int], None] | None = None,
+    on_wait: Log | None = None,
+) -> list[Any]:
+    """``verify`` every snapshot that has rows without a verdict (``unverified_snapshots``), oldest first; one
+    ``VerifySummary`` each. After three monthly files are ingested, this is what verifies all three."""
+    return [
+        verify(db, sid, workers=workers, okx_compat=okx_compat, progress=progress, on_snapshot=on_snapshot, on_wait=on_wait)
+        for sid in unverified_snapshots(db, okx_compat=okx_compat, on_wait=on_wait)
+    ]
+
+
 async def fetch_async(
     db: PathLike | None = None,
     config: Any = None,
     snapshot: int | None = None,
     *,
     at: str = "snapshot",
-    networks: list[str] | None = None,
+    networks: str | Sequence[str] | None = None,
     refresh: bool = False,
     adapter_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
@@ -370,7 +412,7 @@ async def fetch_async(
     handle = _writer_handle(db, on_wait)
     try:
         return await fetch_snapshot_async(
-            handle, cfg, sid, at=at, networks=networks, refresh=refresh, adapter_options=adapter_options, progress=progress,
+            handle, cfg, sid, at=at, networks=_names(networks), refresh=refresh, adapter_options=adapter_options, progress=progress,
         )  # fmt: skip
     finally:
         handle.close()
@@ -538,14 +580,13 @@ class Report(ResultSet):
         return check
 
 
-def report_columns(available: Sequence[str], wide: bool = False, filled: Sequence[str] | None = None) -> list[str]:
-    """The default report columns that the view has (or every column with ``wide``). A ``claimed_*``
-    column replaces its ``published_*`` one only where it holds figures (``filled``: an audit page is loaded)."""
+def report_columns(available: Sequence[str], wide: bool = False, audit: bool = True) -> list[str]:
+    """The default report columns that the view has (or every column with ``wide``); without an audit page
+    (``audit=False``) the claimed figures, which would be empty, are left out of the default."""
     if wide:
         return list(available)
     have = set(available)
-    full = set(available if filled is None else filled)
-    return [c for c in REPORT_COLUMNS if c in have and not (c in _REPLACED_BY and _REPLACED_BY[c] in full)]
+    return [c for c in REPORT_COLUMNS if c in have and (audit or c not in AUDIT_COLUMNS)]
 
 
 def report(
@@ -573,22 +614,23 @@ def report(
 def _write_html(con: duckdb.DuckDBPyConnection, sid: int, out: PathLike | None) -> Path:
     from indexer.report_html import write_html_report
 
-    return write_html_report(con, sid, Path(out) if out is not None else Path(f"por-report-{sid}.html"))
+    target = Path(out) if out is not None else Path(f"por-report-{sid}.html")
+    try:
+        return write_html_report(con, sid, target)
+    except OSError as exc:  # a read-only folder, a full disk: one sentence, not "[Errno 30] ..."
+        raise PorError(f"the report cannot be written to {target}: {os_reason(exc)} (choose another place with --out)") from None
 
 
 def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
     available = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
-    claims = [c for c in _REPLACED_BY.values() if c in available]
-    filled_counts = con.execute(
-        f"select {', '.join(f'count({_quote(c)})' for c in claims) or '0'} from reserve_ratios where snapshot_id = ?", [sid]
-    ).fetchall()[0] if claims else ()
-    filled = [c for c, n in zip(claims, filled_counts) if n] + [c for c in available if c not in claims]
-    cols = report_columns(available, wide, filled)
-    if not wide and not any(filled_counts):  # no audit page for this snapshot: its columns would be empty
-        cols = [c for c in cols if c not in _AUDIT_COLUMNS]
+    claims = [c for c in AUDIT_COLUMNS if c in available]
+    audit = bool(claims) and any(con.execute(
+        f"select {', '.join(f'count({_quote(c)})' for c in claims)} from reserve_ratios where snapshot_id = ?", [sid]
+    ).fetchall()[0])  # fmt: skip
+    cols = report_columns(available, wide, audit)
     onchain, missing = _onchain_figures(con, sid, available)
     order = ["liabilities is null"]
-    order += [f"{c} desc nulls last" for c in ("claimed_reserves", "published_reserves") if c in available][:1]
+    order += [f"{c} desc nulls last" for c in ("published_reserves",) if c in available]
     order.append("asset")
     rel = con.sql(
         f"select {', '.join(_quote(c) for c in cols)} from reserve_ratios where snapshot_id = $sid order by {', '.join(order)}",
@@ -603,7 +645,7 @@ def _report(con: duckdb.DuckDBPyConnection, sid: int, wide: bool) -> Report:
         status = "proof: this database predates audit pages and proofs (a writing command migrates it)"
     return Report(
         result.columns, result.types, result.rows, title=f"reserves, snapshot {sid}", notes=result.notes, snapshot_id=sid,
-        proof_status=status, onchain=onchain, onchain_missing=missing,
+        proof_status=status, onchain=onchain, onchain_missing=missing, labels=figure_labels(result.columns), keep=REPORT_KEEP,
     )
 
 
@@ -676,7 +718,9 @@ def diff(a: int, b: int, db: PathLike | None = None, *, addresses: str | None = 
             rel = diff_rel(con, a, b) if addresses is None else diff_addresses(con, a, b, None if addresses == "all" else addresses)
         except SeriesError as exc:
             raise PorError(str(exc)) from None
-        return ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result = ResultSet.from_relation(rel, title=f"snapshot {a} -> {b}")
+        result.keep = DIFF_KEEP
+        return result
     finally:
         con.close()
 
@@ -696,7 +740,7 @@ def import_prices(file: PathLike, db: PathLike | None = None, *, on_wait: Log | 
 
 
 def fetch_prices(
-    db: PathLike | None = None, config: Any = None, snapshots: Sequence[int] | None = None, *, on_progress: Any = None,
+    db: PathLike | None = None, config: Any = None, snapshots: int | Sequence[int] | None = None, *, on_progress: Any = None,
     progress: Progress | None = None, on_wait: Log | None = None,
 ) -> Any:
     """Historical USD prices for every snapshot's publication time (DefiLlama, then CoinGecko), cached in ``prices``.
@@ -721,7 +765,8 @@ def fetch_prices(
 
     con = connect(db, on_wait=on_wait)
     try:
-        return _fetch(con, price_settings(cfg), list(snapshots) if snapshots else None, on_progress=heard if progress else on_progress)
+        chosen = [snapshots] if isinstance(snapshots, int) else list(snapshots) if snapshots else None
+        return _fetch(con, price_settings(cfg), chosen, on_progress=heard if progress else on_progress)
     finally:
         con.close()
         for task in shown:
@@ -778,9 +823,10 @@ def sql(
     """
     changing = writes(query)
     if changing and not write:
+        copy = " (or use --format csv instead of COPY)" if "COPY" in changing else ""  # the alternative of COPY only
         raise ReadOnlyQuery(
             f"por sql is read-only and this query has a {', '.join(sorted(set(changing)))} statement: "
-            "add --write to change the database (or use --format csv instead of COPY)"
+            f"add --write to change the database{copy}"
         )
     con = open_db(db, read_only=not write, on_wait=on_wait)
     try:
@@ -793,9 +839,11 @@ def sql(
         if rel is None:
             return None
         try:
-            return ResultSet.from_relation(rel, limit=limit)
+            result = ResultSet.from_relation(rel, limit=limit)
         except duckdb.Error as exc:
             raise PorError(query_error(exc)) from exc
+        result.keep = SQL_KEEP
+        return result
     finally:
         con.close()
 
@@ -818,7 +866,7 @@ def query_error(exc: BaseException) -> str:
 
 def _first_line(exc: BaseException) -> str:
     line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error")) and ": " in line else line
+    return line.split(": ", 1)[1] if line.startswith(("Parser Error", "Binder Error", "Catalog Error", "Conversion Error", "Invalid Input Error")) and ": " in line else line
 
 
 def committed(db: PathLike | None = None, snapshot: int | None = None) -> dict[str, int]:
@@ -858,8 +906,10 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
 
     cfg = config if isinstance(config, PorConfig) else load_config(config)
     rows = network_status(cfg)
-    columns = ["network", "adapter", "plugin", "configured", "chain_id", "description"]
-    types = ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"]
+    # what the registry and each adapter's AdapterCapabilities declare: how native coins and tokens are read, which
+    # block the value is read at, and what a provider must offer (archive state, a history API, retention)
+    columns = ["network", "adapter", "plugin", "configured", "native_methods", "token_methods", "block_reference", "needs", "chain_id", "description"]
+    types = ["VARCHAR"] * 8 + ["BIGINT", "VARCHAR"]
     notes: list[str] = []
     target = db_path(db)
     if db is not None or Path(target).exists():
@@ -882,7 +932,8 @@ def networks(config: Any = None, db: PathLike | None = None, snapshot: int | Non
     else:
         title = "networks"
         notes.append(f"no database at {target}: row counts omitted (pass --db)")
-    return NetworkList(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes, plugin_errors=plugin_errors())
+    return NetworkList(columns, types, [tuple(r.get(c) for c in columns) for r in rows], title=title, notes=notes,
+                       keep=NETWORKS_KEEP, plugin_errors=plugin_errors())  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------ synth
@@ -907,9 +958,12 @@ class SynthResult:
         return [f"wrote {self.rows:,} rows over {self.coin_keys} coin keys to {self.files[0]}"]
 
 
+DEMO_ROWS = 2000  # a synthetic file's rows when nobody says: the demo of ``por run``, ``por synth`` without --rows
+
+
 def synth(
     out: PathLike,
-    rows: int,
+    rows: int | None = None,
     *,
     exchange: str | None = None,
     seed: int = 1,
@@ -924,12 +978,14 @@ def synth(
     """Write a realistic synthetic PoR file with real signatures in an exchange's layout (the built-in demo input).
 
     ``exchange`` names the plugin whose layout is written; None: the installed plugin that writes the demo
-    publication (``demo=True``). ``months`` writes a monthly series into the directory ``out`` (one file and its
-    liabilities per month, where the plugin supports it); ``liabilities_out`` also writes one file's liabilities.
+    publication (``demo=True``). ``rows`` defaults to ``DEMO_ROWS`` (per month with ``months``). ``months`` writes a
+    monthly series into the directory ``out`` (one file and its liabilities per month, where the plugin supports
+    it); ``liabilities_out`` also writes one file's liabilities.
     ``log`` hears what was written (``SynthResult.lines``) before anything is ingested. With ``db`` every file
     written is ingested there too (``on_error="stop"``; ``on_file`` hears each outcome). Same seed, same files.
     """
     out = Path(out)
+    rows = DEMO_ROWS if rows is None else rows
     from indexer.exchange_plugins import demo_plugin, exchange_plugin  # the plugin writes its own layout
     from indexer.registry import registry
 
@@ -977,7 +1033,7 @@ class RunResult:
 
 
 def run(
-    files: Sequence[PathLike] | None = None,
+    files: PathLike | Sequence[PathLike] | None = None,
     db: PathLike | None = None,
     *,
     config: PathLike | None = None,
@@ -1001,6 +1057,7 @@ def run(
     step on the files that loaded, then raises ``FilesRefused`` with this run's ``RunResult`` on its ``result``);
     ``on_file`` hears each file's outcome, else ``log`` gets its ``ingest_messages``.
     """
+    files = None if files is None else _paths(files)
     with removed_if_unused(db):
         return _run(files, db, config=config, liabilities=liabilities, label=label, allow_mismatch=allow_mismatch,
                     max_rejected=max_rejected, demo_dir=demo_dir, on_error=on_error, on_file=on_file, progress=progress,
@@ -1024,8 +1081,8 @@ def _run(files, db, *, config, liabilities, label, allow_mismatch, max_rejected,
 
         demo = Path(demo_dir) / "por-demo.csv"
         demo_liabilities = Path(demo_dir) / "por-demo-liabilities.csv"
-        log(f"no file given: writing a synthetic demo file {demo} (2,000 rows, seed 1)")
-        demo_plugin().synth(demo, 2000, 1, registry(), liabilities_out=demo_liabilities)
+        log(f"no file given: writing a synthetic demo file {demo} ({DEMO_ROWS:,} rows, seed 1)")
+        demo_plugin().synth(demo, DEMO_ROWS, 1, registry(), liabilities_out=demo_liabilities)
         files = [demo]
         liabilities = liabilities or demo_liabilities
         result.demo_file = demo
@@ -1093,6 +1150,8 @@ __all__ = [
     "run",
     "sql",
     "synth",
+    "unverified_snapshots",
     "verify",
+    "verify_all",
     "verify_failures",
 ]

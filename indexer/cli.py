@@ -21,8 +21,40 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
+
+
+class _WordsHelp:
+    """``--help`` with types as words (``FILE...``, ``INTEGER``, ``table|json|csv``), not typer's ``<list[Path]>``:
+    the same words ``docs/cli.md`` shows, from the one place that chooses them (``indexer.cli_words``)."""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        from indexer.cli_words import usage_words
+
+        return usage_words(self)
+
+    def format_options(self, ctx, formatter) -> None:  # type: ignore[no-untyped-def]
+        from indexer.cli_words import help_records
+
+        arguments, options = help_records(self, ctx)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+        if isinstance(self, TyperGroup):
+            self.format_commands(ctx, formatter)
+
+
+class _Command(_WordsHelp, TyperCommand):
+    pass
+
+
+class _Group(_WordsHelp, TyperGroup):
+    pass
+
 
 app = typer.Typer(
+    cls=_Group,
     help=(
         "Check an exchange's Proof of Reserves against the chains themselves.\n\n\b\n"
         "Example: por run   (a synthetic demo: ingest, verify, report; no network)\n"
@@ -80,11 +112,23 @@ DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (def
 SnapshotOption = Annotated[Optional[int], typer.Option("--snapshot", help="Snapshot id (default: the latest).")]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="por.toml (default: $POR_CONFIG).")]
 FormatOption = Annotated[Format, typer.Option("--format", help="table, json or csv (json/csv: every column, exact values).")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Table: every column at full width, even past the terminal.")]
 _state: dict[str, Any] = {"debug": False, "on_interrupt": None}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from indexer import __version__
+
+        console.print(f"por {__version__}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False) -> None:
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and DuckDB's own error text.")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version, help="Print the version and exit.")] = False,
+) -> None:
     _state["debug"] = debug
 
 
@@ -117,10 +161,12 @@ def _resume_command(snapshot: int | None = None) -> str:
     return shlex.join(args)
 
 
-def _render(result, fmt: Format, *, wide: bool = False, labels: dict[str, str] | None = None, prefer: tuple[str, ...] = ()) -> None:
+def _render(result, fmt: Format, *, wide: bool = False) -> None:
+    """Every table goes through ``indexer.render.render``: what a narrow terminal drops and keeps is decided there,
+    from the result itself (``ResultSet.keep``, ``ResultSet.labels``), the same for every command."""
     from indexer.render import render
 
-    render(result, fmt.value, out=sys.stdout, wide=wide, labels=labels, prefer=prefer)
+    render(result, fmt.value, out=sys.stdout, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- ingest
@@ -206,20 +252,39 @@ def verify(
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
     okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict the exchange's own checking tool would give (its plugin's tool variant).")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Every snapshot that has rows without a verdict, oldest first (default: only --snapshot, or the latest).")] = False,
+    wide: WideOption = False,
 ) -> None:
     """Verify every row's ownership signature, strictly; resumable. Readers may query the database meanwhile.
 
+    Without --snapshot or --all only the latest snapshot is verified, and the others still without verdicts are named.
+
     \b
     Example: por verify --okx-compat && por sql "select * from signature_disagreements"
+    Example: por verify --all   (after ingesting several monthly files)
     """
     from indexer import api
 
-    summary = api.verify(db, snapshot, workers=workers, okx_compat=okx_compat, progress=_progress(),
-                         on_snapshot=_resumable(db, "verify"), on_wait=_waiting)  # fmt: skip
-    _print_verify_summary(summary)
-    console.print(f"{summary}")
-    if fail_on_failed and (failed := api.verify_failures(summary)):
-        raise CheckFailed(failed)
+    if every and snapshot is not None:
+        raise UserError("--all verifies every snapshot without verdicts; give it or --snapshot, not both")
+    kw: dict[str, Any] = dict(workers=workers, okx_compat=okx_compat, progress=_progress(), on_snapshot=_resumable(db, "verify"), on_wait=_waiting)
+    summaries = api.verify_all(db, **kw) if every else [api.verify(db, snapshot, **kw)]
+    for summary in summaries:
+        _print_verify_summary(summary, wide)
+        console.print(f"{summary}")
+    if every and not summaries:
+        console.print("every row of every snapshot already has a verdict.")
+    if not every and snapshot is None:
+        others = [s for s in api.unverified_snapshots(db, okx_compat=okx_compat, on_wait=_waiting) if s != summaries[0].snapshot_id]
+        if others:
+            console.print(
+                f"note: verified snapshot {summaries[0].snapshot_id} only, the latest; snapshot(s) {', '.join(map(str, others))} "
+                "still have rows without a verdict: `por verify --all` verifies them (or --snapshot N).",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
+    failed = [f for s in summaries if (f := api.verify_failures(s))]
+    if fail_on_failed and failed:
+        raise CheckFailed(failed[0])
 
 
 def _resumable(db: Path | None, what: str) -> Callable[[int], None]:
@@ -247,12 +312,12 @@ def _interrupted_message(db: Path | None, sid: int, what: str) -> str:
     return f"interrupted: {state}. Resume with: {_resume_command(sid)}"
 
 
-def _print_verify_summary(summary) -> None:
+def _print_verify_summary(summary, wide: bool = False) -> None:
     from indexer.results import ResultSet
 
     cols = ["family", "verified", "signature_only", "failed", "unsupported"]
     rows = [(fam, *(counts.get(c, 0) for c in cols[1:])) for fam, counts in summary.by_family.items()]
-    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table)
+    _render(ResultSet(cols, ["VARCHAR"] + ["BIGINT"] * 4, rows, title=f"signatures, snapshot {summary.snapshot_id}"), Format.table, wide=wide)
 
 
 # ---------------------------------------------------------------------------------------- fetch
@@ -291,6 +356,7 @@ def networks(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
     format: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """List every network in the registry, its balance adapter, whether it is configured, and its rows in the database (read-only).
 
@@ -300,7 +366,7 @@ def networks(
     from indexer import api
 
     listed = api.networks(config, db, snapshot, on_wait=_waiting)
-    _render(listed, format)
+    _render(listed, format, wide=wide)
     for name, error in listed.plugin_errors.items():
         err_console.print(f"[yellow]plugin {name} failed to load:[/yellow] {error}")
 
@@ -357,7 +423,8 @@ def report(
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="With --min-ratio: judge the on-chain ratio of what was read where coverage is incomplete, and print that coverage.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="html: where to write the page (default: por-report-<snapshot>.html).")] = None,
 ) -> None:
-    """Print reserves and reserve ratios per asset (read-only): liabilities, claimed, on chain, verified, ratios, the
+    """Print reserves and reserve ratios per asset (read-only): liabilities, published (the exchange's file), claimed
+    (its audit page, when loaded), on-chain (read by fetch), verified (on-chain, proven rows), their ratios, the
     on-chain coverage beside each on-chain ratio, then one line saying which proof checks ran (on stderr for json/csv).
 
     --min-ratio judges the on-chain ratio only (balances read for the snapshot block over liabilities; never the
@@ -379,7 +446,7 @@ def report(
     if html:
         console.print(f"wrote {result.html_path}")
     else:
-        _render(result, fmt, wide=wide, labels=None if wide else api.REPORT_LABELS, prefer=api.REPORT_KEEP)
+        _render(result, fmt, wide=wide)
         status.print(result.proof_status, markup=False, highlight=False, soft_wrap=True)
     if threshold is not None:
         check = result.check_ratio(threshold, allow_partial=allow_partial)
@@ -406,12 +473,12 @@ def sql(
     format: FormatOption = Format.table,
     write: Annotated[bool, typer.Option("--write", help="Allow statements that change the database (INSERT, DELETE, DROP, COPY, …).")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Table format: show at most this many rows (json/csv: all).")] = 200,
-    wide: Annotated[bool, typer.Option("--wide", help="Table format: every column at full width, even past the terminal.")] = False,
+    wide: WideOption = False,
 ) -> None:
     """Run SQL over the tables and views; read-only unless --write.
 
     \b
-    Example: por sql "select asset, onchain_verified_amount from reserves where snapshot_id = 1 order by 2 desc"
+    Example: por sql "select asset, verified_amount from reserves where snapshot_id = 1 order by 2 desc"
     """
     from indexer import api
 
@@ -426,8 +493,8 @@ def sql(
 # ---------------------------------------------------------------------------------------- synth / run
 @app.command()
 def synth(
-    rows: Annotated[int, typer.Option("--rows", min=1, help="Detail rows to write.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the PoR CSV.")],
+    rows: Annotated[Optional[int], typer.Option("--rows", min=1, help="Detail rows to write, per month with --months (default: 2,000).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 1,
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
@@ -458,6 +525,7 @@ def run(
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot.")] = None,
     allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Load files whose detail rows do not add up to their own summary totals.")] = False,
     max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%", help="Refuse a file with more refused rows than N, or than P% of its rows.")] = None,
+    wide: WideOption = False,
 ) -> None:
     """Everything the installed plugins can do: ingest, verify, fetch (with --config), report.
 
@@ -478,12 +546,12 @@ def run(
         raise typer.Exit(EXIT_BAD_INPUT) from None  # the refusal is already printed, in its place
     for step in result.snapshots:
         if step.verify is not None:
-            _print_verify_summary(step.verify)
+            _print_verify_summary(step.verify, wide)
         else:
             console.print(f"skipped verify: {step.verify_skipped}")
         console.print(step.fetch if step.fetch is not None else f"skipped fetch: {step.fetch_skipped}")
         if step.report is not None:
-            _render(step.report, Format.table, labels=api.REPORT_LABELS)
+            _render(step.report, Format.table, wide=wide)
             console.print(step.report.proof_status, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -495,6 +563,7 @@ def diff(
     db: DbOption = None,
     format: FormatOption = Format.table,
     addresses: Annotated[Optional[str], typer.Option("--addresses", help="Per address instead: all, added, removed or kept.")] = None,
+    wide: WideOption = False,
 ) -> None:
     """Compare two snapshots of one exchange per asset and network: addresses added, removed, kept, amounts and change (read-only).
 
@@ -504,10 +573,11 @@ def diff(
     """
     from indexer import api
 
-    _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format)
+    _render(api.diff(a, b, db, addresses=addresses, on_wait=_waiting), format, wide=wide)
 
 
 prices_app = typer.Typer(
+    cls=_Group,
     help="USD prices for valuing snapshots: import a CSV or fetch from public price APIs.\n\n\b\nExample: por prices fetch --config por.toml",
     no_args_is_help=True,
 )
@@ -561,6 +631,12 @@ def export(
     from indexer import api
 
     console.print(f"{api.export(out_dir, db, snapshot, format=format, overwrite=overwrite, on_wait=_waiting)}")
+
+
+# Every command prints its help with types as words (``_WordsHelp``); set here, once, for all registered commands.
+for _info in (*app.registered_commands, *prices_app.registered_commands):
+    if _info.cls in (None, TyperCommand):
+        _info.cls = _Command
 
 
 # ---------------------------------------------------------------------------------------- entry point
@@ -617,6 +693,11 @@ def _report_error(exc: Exception) -> int:
         message = query_error(exc) if isinstance(exc, (duckdb.CatalogException, duckdb.BinderException)) else (
             "the database operation failed (run with --debug for DuckDB's message)"
         )
+    elif isinstance(exc, OSError) and exc.strerror:
+        from indexer.api import os_reason
+
+        # "cannot write x.html: permission denied", never "[Errno 13] Permission denied: 'x.html'"
+        message = f"{exc.filename}: {os_reason(exc)}" if exc.filename else os_reason(exc)
     else:
         message = str(exc).strip().rstrip(".") or type(exc).__name__
         if not isinstance(exc, (UserError, ValueError, OSError, StoreError)) and type(exc).__name__ not in ("FetchBlocked", "ConfigError"):

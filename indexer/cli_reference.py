@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import inspect
 import sys
-import typing
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from indexer.cli_words import argument_word, hints_of, type_word, usage_words
 
 EXAMPLE = "Example:"
 HEADER = """# The `por` command
@@ -68,61 +69,6 @@ def split_help(text: str | None) -> tuple[list[str], list[str]]:
     return paragraphs, examples
 
 
-def _hints(cmd: Any) -> dict[str, Any]:
-    """The Python annotations of the function behind ``cmd`` (typer keeps it as ``__wrapped__``)."""
-    if cmd.callback is None:
-        return {}
-    return typing.get_type_hints(inspect.unwrap(cmd.callback), include_extras=True)
-
-
-def type_word(param: Any, annotation: Any) -> str:
-    """``param``'s type as a word a reader knows: its metavar when it declares one, else FILE, DIR (a path named
-    ``*_dir``), INTEGER, NUMBER, TEXT, the choices joined by ``|``, or ``flag``; ``...`` after an argument that
-    takes several. A type with no word here is an error, so a new one cannot slip in as ``<SomeClass>``."""
-    base, info = annotation, None
-    if typing.get_origin(base) is typing.Annotated:
-        base, *meta = typing.get_args(base)
-        info = next((m for m in meta if hasattr(m, "min")), None)
-    many = False
-    while True:
-        args = [a for a in typing.get_args(base) if a is not type(None)]
-        if typing.get_origin(base) in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
-            base = args[0]
-        elif typing.get_origin(base) is list and len(args) == 1:
-            base, many = args[0], True
-        else:
-            break
-    if param.metavar:
-        word = param.metavar
-    elif base is bool:
-        return "flag"
-    elif isinstance(base, type) and issubclass(base, Enum):
-        word = "|".join(str(m.value) for m in base)
-    elif isinstance(base, type) and issubclass(base, Path):
-        word = "DIR" if param.name.endswith("_dir") else "FILE"
-    elif base is int:
-        word = "INTEGER"
-    elif base is float:
-        word = "NUMBER"
-    elif base is str:
-        word = "TEXT"
-    else:
-        raise TypeError(f"--{param.name}: no word for the type {base!r}; add one to indexer/cli_reference.py")
-    bounds = [f"at least {info.min}" if getattr(info, "min", None) is not None else "", f"at most {info.max}" if getattr(info, "max", None) is not None else ""]
-    word += f" ({', '.join(b for b in bounds if b)})" if any(bounds) else ""
-    if many:
-        word += "..." if param.param_type_name == "argument" else ", repeatable"
-    return word
-
-
-def _argument_word(param: Any, annotation: Any) -> str:
-    """An argument as it stands in a usage line: FILE... for paths, else its name (QUERY, A, B)."""
-    word = type_word(param, annotation)
-    if word.startswith(("FILE", "DIR")):
-        return word
-    return param.name.upper() + ("..." if word.endswith("...") else "")
-
-
 def _default(param: Any) -> str:
     if param.required:
         return "required"
@@ -144,17 +90,9 @@ def markdown_cell(text: str) -> str:
 
 def render_command(words: list[str], cmd: Any) -> str:
     """One command's section: heading, help, usage, a table of its arguments and options, examples."""
-    hints = _hints(cmd)
+    hints = hints_of(cmd)
     paragraphs, examples = split_help(cmd.help)
-    arguments = [p for p in cmd.params if p.param_type_name == "argument"]
-    usage = ["por", *words]
-    if any(p.param_type_name == "option" for p in cmd.params):
-        usage.append("[OPTIONS]")
-    for p in arguments:
-        word = _argument_word(p, hints.get(p.name))
-        usage.append(word if p.required else f"[{word}]")
-    if getattr(cmd, "commands", None):
-        usage.append("COMMAND")
+    usage = ["por", *words, *(w if w != "COMMAND [ARGS]..." else "COMMAND" for w in usage_words(cmd))]
     out = [f"## `{' '.join(['por', *words])}`", ""]
     for text in paragraphs:
         out += [_prose(text), ""]
@@ -162,7 +100,7 @@ def render_command(words: list[str], cmd: Any) -> str:
     if cmd.params:
         out += ["| argument or option | type | default | what it does |", "|---|---|---|---|"]
         for p in cmd.params:
-            name = _argument_word(p, hints.get(p.name)) if p.param_type_name == "argument" else ", ".join(p.opts)
+            name = argument_word(p, hints.get(p.name)) if p.param_type_name == "argument" else ", ".join(p.opts)
             out.append(f"| `{name}` | {markdown_cell(type_word(p, hints.get(p.name)))} | {markdown_cell(_default(p))} | {markdown_cell(' '.join((p.help or '').split()))} |")
         out.append("")
     subs = getattr(cmd, "commands", {})

@@ -46,6 +46,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from indexer.errors import PorError
+
 DEFAULT_CONFIG = "por.toml"
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -64,7 +66,7 @@ _KNOWN_KEYS = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(PorError):
     """The configuration cannot be used; the message is one sentence for the user (never a secret)."""
 
 

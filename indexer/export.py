@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from indexer.errors import PorError
+
 # The views an analyst reads most; every base table is exported as well.
 VIEWS = (
     "reserves",
@@ -39,7 +41,7 @@ VIEWS = (
 SKIP_TABLES = {"schema_migrations"}
 
 
-class ExportError(ValueError):
+class ExportError(PorError):
     """The export cannot be written; one sentence for the user."""
 
 
@@ -64,6 +66,26 @@ def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _write_empty(con: duckdb.DuckDBPyConnection, source: str, folder: Path, snapshot_id: int | None) -> None:
+    """A partitioned object with no rows (signatures of a never-verified snapshot) still gets its folder and one
+    empty Parquet file with the schema, so ``read_parquet('<out>/<name>/**')`` reads zero rows instead of failing on
+    a folder the manifest lists. With a snapshot the file sits in that snapshot's partition, as a written one would
+    (the partition columns in the path, not in the file); without one, beside where the partitions would be."""
+    if snapshot_id is not None:
+        exchange = con.execute("select exchange from snapshots where snapshot_id = ?", [snapshot_id]).fetchall()
+        if exchange:
+            part = folder / f"exchange={exchange[0][0]}" / f"snapshot_id={int(snapshot_id)}"
+            part.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy (select * exclude (exchange, snapshot_id) from ({source}) limit 0) to '{_literal(part / 'data_0.parquet')}' (format parquet)")
+            return
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy (select * from ({source}) limit 0) to '{_literal(folder / 'empty.parquet')}' (format parquet)")
 
 
 def export_parquet(
@@ -116,7 +138,9 @@ def export_parquet(
             options = "format parquet"
         rows = int(con.execute(f"select count(*) from ({source})").fetchall()[0][0])
         if rows or not partitioned:
-            con.execute(f"copy ({source}) to '{str(target).replace(chr(39), chr(39) * 2)}' ({options})")
+            con.execute(f"copy ({source}) to '{_literal(target)}' ({options})")
+        else:
+            _write_empty(con, source, out_dir / name, snapshot_id)
         report.written[name] = rows
         manifest["objects"][name] = {
             "rows": rows,

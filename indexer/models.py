@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from indexer.errors import PorError
+
 SignatureStatus = Literal["verified", "signature_only", "failed", "unsupported"]
 # What an extra signature on a single-key row is (``Verdict.extra``): a second signature by the address's own key;
 # one that recovers another key (OKX's constant signature2 on BTC P2PKH rows, SPEC §1.1b); one that recovers no key.
@@ -268,7 +270,7 @@ class Publication:
     label: str | None
 
 
-class LiabilityError(ValueError):
+class LiabilityError(PorError):
     """The liabilities file is malformed or does not verify (one sentence)."""
 
 

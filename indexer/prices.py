@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from indexer.config import ConfigError, NetworkSettings, PorConfig, _parse_network
+from indexer.errors import PorError
 from indexer.resources import resource_dir
 from indexer.store import transaction, upsert_arrow
 
@@ -51,7 +52,7 @@ SEARCH_WIDTH_HOURS = 4
 FRESH = timedelta(days=1)  # a price at most this old at the snapshot time makes a fetch unnecessary
 
 
-class PriceError(ValueError):
+class PriceError(PorError):
     """A price file or setting cannot be used; one sentence for the user (the database is unchanged)."""
 
 

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TextIO
@@ -50,17 +51,23 @@ def cell_text(value: Any, column: str = "", type_name: str = "") -> str:
     if isinstance(value, (Decimal, float)):
         return decimal_text(value)
     if isinstance(value, int):
-        return f"{value:,}"
+        return str(value) if _is_identifier(column) else f"{value:,}"
     if isinstance(value, (list, tuple)):
         return ", ".join(cell_text(v) for v in value)
     return str(value)
 
 
+def _is_identifier(column: str) -> bool:
+    """An id (chain_id, snapshot_id) is a name made of digits, not a quantity: no thousands separators."""
+    return column == "id" or column.endswith("_id")
+
+
 def render(
     result: ResultSet, fmt: str, *, out: TextIO | None = None, wide: bool = False, labels: dict[str, str] | None = None,
-    prefer: Sequence[str] = (),
+    prefer: Sequence[str] | None = None,
 ) -> None:
-    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``. ``prefer``: see ``render_table``."""
+    """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``; the one renderer of every command.
+    ``labels`` and ``prefer`` default to the result's own (``ResultSet.labels``, ``ResultSet.keep``)."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(json.dumps(result.json_records(), indent=2) + "\n")
@@ -81,26 +88,30 @@ def to_csv(result: ResultSet) -> str:
 
 
 def render_table(
-    result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None, prefer: Sequence[str] = ()
+    result: ResultSet, *, out: TextIO, wide: bool = False, labels: dict[str, str] | None = None, prefer: Sequence[str] | None = None
 ) -> None:
     """A rich table that fits the terminal. Columns that do not fit are left out and named below it: first those
-    without a value, then from the right, except the ``prefer`` columns (a report's ratios), which are kept before
-    any other but the first; shown columns keep their order."""
+    without a value, then from the right, except the ``prefer`` columns (default ``result.keep``: a report's ratios,
+    a query's address, a diff's changes), which are kept before any other but the first; shown columns keep their
+    order. Every command's table goes through here, so they all drop, keep and say alike (``--wide``: all)."""
+    labels = result.labels if labels is None else labels
+    prefer = result.keep if prefer is None else prefer
     width = None if wide else terminal_width(out)
     console = Console(file=out, width=width or 100_000, soft_wrap=False, highlight=False)
     if not result.rows:
         console.print(f"{result.title or 'result'}: no rows")
         _notes(console, result.notes)
         return
-    labels = labels or {}
     numeric = [is_numeric_type(t) for t in result.types]
     cells = [[cell_text(v, c, t) for v, c, t in zip(row, result.columns, result.types)] for row in result.rows]
     widths = []
     for i, name in enumerate(result.columns):
         longest = max(len(r[i]) for r in cells)
-        header = labels.get(name, name)
         need = longest if numeric[i] else min(longest, TEXT_MAX if width else longest)
-        widths.append(max(need, min(len(header), 14) if width else len(header), 1))
+        widths.append((max(need, len(labels.get(name, name)), 1), need))
+    # headers on one line when the whole table fits so; else a header wraps at its spaces and the cells decide
+    fits = not width or sum(w + 3 for w, _ in widths) + 1 <= width
+    widths = [whole if fits else max(need, min(max(map(len, labels.get(c, c).split())), 14), 1) for (whole, need), c in zip(widths, result.columns)]
     shown = list(range(len(result.columns)))
     empty: list[str] = []
     if width and sum(w + 3 for w in widths) + 1 > width:
@@ -121,7 +132,9 @@ def render_table(
         shown.sort()
     table = Table(title=result.title or None, title_justify="left")
     for i in shown:
-        header = labels.get(result.columns[i], result.columns[i])
+        # the header wraps at its spaces (a word longer than the column is cut into pieces) so it never widens
+        # the column past what was measured above: the cells decide the width, and the table fits
+        header = "\n".join(textwrap.wrap(labels.get(result.columns[i], result.columns[i]), widths[i], break_on_hyphens=False))
         if numeric[i]:
             table.add_column(header, justify="right", no_wrap=True, min_width=widths[i], overflow="fold")
         else:
@@ -151,26 +164,47 @@ def _notes(console: Console, notes: list[str]) -> None:
 class RichProgress:
     """The ``indexer.progress.Progress`` protocol as rich bars on stderr (rate, ETA, errors)."""
 
+    # Fixed widths that add up to 78 with the gaps, so a bar never wraps on an 80-column terminal: a long task name
+    # (a file name) is cut with "…" rather than pushing the bar onto two lines.
+    NAME, BAR, PERCENT, RATE, TIME, ETA, ERRORS = 17, 10, 5, 9, 7, 11, 13
+
     def __init__(self, console: Console) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
         from rich.text import Text
+
+        def fixed(width: int, justify: str = "left") -> Column:
+            return Column(width=width, no_wrap=True, overflow="ellipsis", justify=justify)  # type: ignore[arg-type]
 
         class RateColumn(ProgressColumn):
             def render(self, task: Any) -> Text:
                 speed = task.finished_speed or task.speed
-                return Text(f"{speed:>9,.0f} /s" if speed else "        - /s", style="cyan")
+                if not speed:
+                    return Text("- /s", style="cyan")
+                for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1)):
+                    if speed >= size:
+                        return Text(f"{speed / size:,.0f}{unit}/s" if size == 1 else f"{speed / size:,.1f}{unit}/s", style="cyan")
+                return Text(f"{speed:.1f}/s", style="cyan")
+
+        class EtaColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                left = task.time_remaining
+                if task.finished or left is None:
+                    return Text("")
+                minutes, seconds = divmod(int(left), 60)
+                return Text(f"ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}")
 
         self._bar = Progress(
-            TextColumn("[bold]{task.description:<10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            RateColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[errors]}"),
+            TextColumn("[bold]{task.description}", table_column=fixed(self.NAME)),
+            BarColumn(bar_width=self.BAR),
+            TextColumn("{task.percentage:>3.0f} %", table_column=fixed(self.PERCENT, "right")),
+            RateColumn(table_column=fixed(self.RATE, "right")),
+            TimeElapsedColumn(table_column=fixed(self.TIME)),
+            EtaColumn(table_column=fixed(self.ETA)),
+            TextColumn("{task.fields[errors]}", table_column=fixed(self.ERRORS)),
             console=console,
             transient=False,
+            expand=False,
         )
         self._tasks: dict[str, Any] = {}
         self._errors: dict[str, int] = {}
@@ -187,7 +221,7 @@ class RichProgress:
         if task not in self._tasks:
             return
         self._errors[task] += errors
-        label = f"[red]{self._errors[task]:,} errors" if self._errors[task] else ""
+        label = f"[red]{self._errors[task]:,} errors" if self._errors[task] else ""  # cut to the column if long
         self._bar.update(self._tasks[task], advance=done, errors=label)
 
     def finish(self, task: str) -> None:

@@ -5,24 +5,31 @@ audit, so it must need no network. Charts are Plotly figures (a maintained libra
 own JS); tables carry the exact amounts as text. Chart values are floats because a chart is a
 picture; every number a reader copies comes from a table cell printed from the exact DECIMAL/HUGEINT.
 
-Sections: reserves per asset (published, on chain, signature-verified, custody where the database has
-it, liabilities, ratios, USD), ratio and reserves over the exchange's snapshots, USD composition,
+Sections: reserves per asset (the report's columns and headers: published, claimed where an audit page is
+loaded, on-chain, verified, liabilities, ratios, coverage; USD), ratio and reserves over the exchange's snapshots, USD composition,
 coverage by network and by method, signature verdicts, and reconciliation mismatches by size.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from indexer.results import percent_text
+from indexer.results import AUDIT_COLUMNS, figure_label, percent_text
 
 MAX_MISMATCHES = 200
+# The reserves table: the columns of reserve_ratios, under the same names and headers as ``por report``'s table
+# (``figure_label``): published (the file), claimed (the audit page), on-chain (read), verified (on-chain, proven rows).
+RESERVE_COLUMNS = (
+    "asset", "liabilities", "published_reserves", "claimed_reserves", "onchain_reserves", "verified_reserves",
+    "claimed_custody_reserves", "ratio_published", "ratio_claimed", "ratio_onchain", "coverage_onchain",
+    "coverage_onchain_published", "ratio_verified", "coverage_verified", "ratio_onchain_with_custody", "rows", "rows_fetched",
+)  # fmt: skip
 TOP_ASSETS = 12
 METHOD_ORDER = ("state_at_height", "dump", "replayed", "latest", "error", "missing")
 METHOD_COLORS = {
@@ -110,29 +117,25 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     snap = _rows(con, "select s.*, t.published_at as effective_time, t.time_source from snapshots s join snapshot_times t using (snapshot_id) where snapshot_id = ?", [snapshot_id])
     if not snap:
         raise ValueError(f"there is no snapshot {snapshot_id} in this database")
-    custody = "rr.custody_reserves" if _has_column(con, "reserve_ratios", "custody_reserves") else "null"
-    # the on-chain coverage beside each on-chain ratio (NULL on a database whose views predate it, read as it is)
-    coverages = ", ".join(
-        f"rr.{c}" if _has_column(con, "reserve_ratios", c) else f"null as {c}"
-        for c in ("coverage_onchain", "coverage_onchain_verified", "coverage_onchain_published")
-    )
+    # the report's own columns (the view's names), those this database's view has: a page of an older database, read
+    # as it is, shows what it holds
+    figures = [c for c in RESERVE_COLUMNS if _has_column(con, "reserve_ratios", c)]
     reserves = _rows(
         con,
-        f"""select rr.asset, rr.published_reserves, rr.onchain_reserves, rr.onchain_verified_reserves,
-                   {custody} as custody_reserves, rr.liabilities,
-                   rr.ratio_published, rr.ratio_onchain, rr.ratio_onchain_verified, rr.rows, rr.rows_fetched,
-                   {coverages}, u.price_usd, u.published_usd, u.onchain_verified_usd, u.own_token
+        f"""select {', '.join(f'rr.{c}' for c in figures)}, u.price_usd, u.published_usd, u.verified_usd, u.own_token
             from reserve_ratios rr
             left join reserves_usd u on u.snapshot_id = rr.snapshot_id and u.asset = rr.asset
             where rr.snapshot_id = ?
             order by u.published_usd desc nulls last, rr.liabilities is null, rr.published_reserves desc nulls last, rr.asset""",
         [snapshot_id],
     )
+    if not any(r.get(c) is not None for r in reserves for c in AUDIT_COLUMNS):  # no audit page: no empty claimed columns
+        figures = [c for c in figures if c not in AUDIT_COLUMNS]
     exchange = snap[0]["exchange"]
     series = _rows(
         con,
-        """select snapshot_id, published_at, asset, published, onchain_verified, liabilities,
-                  ratio_published, ratio_onchain, ratio_onchain_verified, published_usd, onchain_verified_usd, own_token
+        """select snapshot_id, published_at, asset, published, verified, liabilities,
+                  ratio_published, ratio_onchain, ratio_verified, published_usd, verified_usd, own_token
            from snapshot_series where lower(exchange) = lower(?) order by published_at, snapshot_id, asset""",
         [exchange],
     )
@@ -169,6 +172,7 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
     return {
         "snapshot": snap[0],
         "reserves": reserves,
+        "reserve_columns": [*figures, "price_usd", "published_usd", "verified_usd", "own_token"],
         "series": series,
         "totals": totals,
         "coverage": coverage,
@@ -179,6 +183,22 @@ def report_data(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, A
 
 
 # ------------------------------------------------------------------------------------------ charts
+DAY_MS = 86_400_000
+
+
+def time_axis(times: list[Any]) -> dict[str, Any]:
+    """The x axis of a chart over snapshot times: dates when the snapshots are a day or more apart (monthly files),
+    date and minute when closer; one snapshot gets a two-day window with a tick per day. Left to itself Plotly
+    zooms into a lone point down to ticks like ``00:28:22.8425``."""
+    xs = sorted({t for t in times if t is not None})
+    apart = len(xs) < 2 or min(b - a for a, b in zip(xs, xs[1:])) >= timedelta(days=1)
+    axis: dict[str, Any] = {"tickformat": "%Y-%m-%d" if apart else "%Y-%m-%d %H:%M", "type": "date"}
+    if len(xs) == 1:
+        day = xs[0].replace(hour=0, minute=0, second=0, microsecond=0)
+        axis.update(range=[day - timedelta(days=1), day + timedelta(days=2)], dtick=DAY_MS, tick0=day)
+    return axis
+
+
 def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(anchor, title, plotly Figure) for each chart; imports plotly lazily (``por --help`` stays fast)."""
     import plotly.graph_objects as go
@@ -197,7 +217,7 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     for i, asset in enumerate(assets):
         pts = [r for r in series if r["asset"] == asset]
         color = palette[i % len(palette)]
-        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_onchain_verified", "dash", "verified on chain")):
+        for key, dash, label in (("ratio_published", "solid", "published"), ("ratio_verified", "dash", "verified")):
             ys = [_f(r[key]) for r in pts]
             if any(y is not None for y in ys):
                 ratio.add_trace(
@@ -207,7 +227,8 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
                     )
                 )  # fmt: skip
     ratio.add_hline(y=1.0, line_dash="dash", line_color="#e53935")
-    ratio.update_layout(title="Reserve ratio per asset: published (solid), signature-verified on chain (dashed)", yaxis_title="reserves / liabilities", **layout)
+    ratio.update_xaxes(**time_axis([r["published_at"] for r in series]))
+    ratio.update_layout(title="Reserve ratio per asset: published (solid), verified (dashed)", yaxis_title="reserves / liabilities", **layout)
     figs.append(("ratio", "Ratio over the snapshots", ratio))
 
     reserves = go.Figure()
@@ -217,17 +238,18 @@ def _figures(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
             reserves.add_trace(go.Bar(x=[r["published_at"] for r in pts], y=[_f(r["published_usd"]) for r in pts], name=asset))
         verified = {}
         for r in series:
-            if r["onchain_verified_usd"] is not None:
-                verified[r["published_at"]] = verified.get(r["published_at"], 0.0) + float(r["onchain_verified_usd"])
+            if r["verified_usd"] is not None:
+                verified[r["published_at"]] = verified.get(r["published_at"], 0.0) + float(r["verified_usd"])
         if verified:
             xs = sorted(verified)
-            reserves.add_trace(go.Scatter(x=xs, y=[verified[x] for x in xs], name="verified on chain (all assets)", mode="lines+markers", line=dict(color="black")))
+            reserves.add_trace(go.Scatter(x=xs, y=[verified[x] for x in xs], name="verified (all assets)", mode="lines+markers", line=dict(color="black")))
         reserves.update_layout(barmode="stack", title="Published reserves in USD per snapshot", yaxis_title="USD", **layout)
     else:
         for asset in assets:
             pts = [r for r in series if r["asset"] == asset]
             reserves.add_trace(go.Scatter(x=[r["published_at"] for r in pts], y=[_f(r["published"]) for r in pts], name=asset, mode="lines+markers"))
         reserves.update_layout(title="Published reserves per asset (coin units; no prices loaded)", yaxis_type="log", **layout)
+    reserves.update_xaxes(**time_axis([r["published_at"] for r in series]))
     figs.append(("reserves", "Reserves over the snapshots", reserves))
 
     priced = [r for r in data["reserves"] if r["published_usd"] is not None and r["published_usd"] > 0]
@@ -294,28 +316,15 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
         )
         + "</p>",
         "<h2>Reserves per asset</h2>",
-        _table(
-            data["reserves"],
-            [
-                ("asset", "asset"), ("published_reserves", "published"), ("onchain_reserves", "on chain"),
-                ("onchain_verified_reserves", "on chain, signature-verified"), ("custody_reserves", "custody"),
-                ("liabilities", "liabilities"), ("ratio_published", "ratio published"), ("ratio_onchain", "ratio on chain"),
-                ("coverage_onchain", "on-chain coverage"), ("coverage_onchain_published", "coverage of published"),
-                ("ratio_onchain_verified", "ratio verified"), ("coverage_onchain_verified", "verified coverage"),
-                ("rows", "rows"), ("rows_fetched", "fetched"),
-                ("price_usd", "price USD"), ("published_usd", "published USD"), ("onchain_verified_usd", "verified USD"),
-                ("own_token", "own token"),
-            ],  # fmt: skip
-            "reserves",
-        ),
+        _table(data["reserves"], [(c, figure_label(c)) for c in data["reserve_columns"]], "reserves"),
         "<h2>USD totals per snapshot</h2>",
         _table(
             data["totals"],
             [
                 ("snapshot_id", "snapshot"), ("published_at", "published"), ("assets_priced", "assets priced"),
-                ("assets", "assets"), ("published_usd", "published USD"), ("onchain_verified_usd", "verified on chain USD"),
+                ("assets", "assets"), ("published_usd", "published USD"), ("verified_usd", "verified USD"),
                 ("liabilities_usd", "liabilities USD"), ("clean_published_usd", "clean published USD"),
-                ("clean_onchain_verified_usd", "clean verified USD"), ("share_onchain_verified", "share verified"),
+                ("clean_verified_usd", "clean verified USD"), ("share_verified", "share verified"),
                 ("ratio_published_usd", "ratio published (USD)"),
             ],  # fmt: skip
             "totals",
@@ -334,7 +343,7 @@ def render_html(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> str:
             data["mismatches"],
             [
                 ("network", "network"), ("coin", "coin"), ("address", "address"), ("published_amount", "published"),
-                ("onchain_amount", "on chain"), ("difference", "difference"), ("difference_usd", "difference USD"),
+                ("onchain_amount", "on-chain"), ("difference", "difference"), ("difference_usd", "difference USD"),
                 ("block_height", "block"), ("signature_status", "signature"),
             ],  # fmt: skip
             "mismatches",

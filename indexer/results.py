@@ -44,6 +44,8 @@ class ResultSet:
     title: str = ""
     total_rows: int | None = None  # when ``rows`` is a prefix of a longer result
     notes: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # table and page headers (``figure_labels``); JSON/CSV keep names
+    keep: tuple[str, ...] = ()  # what a narrow table shows first after the first column (``indexer.render``)
 
     @classmethod
     def from_relation(cls, rel: duckdb.DuckDBPyRelation, title: str = "", limit: int | None = None) -> ResultSet:
@@ -65,6 +67,29 @@ class ResultSet:
         """Rows ready for ``json.dumps``: amounts and ratios as exact strings, counts as integers."""
         kinds = [_json_kind(t) for t in self.types]
         return [{c: json_value(v, k) for c, v, k in zip(self.columns, r, kinds)} for r in self.rows]
+
+
+# The four names of a reserve figure, one meaning each, in every output (views, API, table, JSON, CSV, HTML):
+FIGURES = {
+    "published": "what the exchange's file says",
+    "claimed": "what the exchange's audit page says",
+    "onchain": "what we read from the chain for the snapshot block",
+    "verified": "on-chain, restricted to the rows whose ownership signature is proven",
+}
+
+# Figures only an exchange's audit page gives: empty without one, so left out of a default table or page then.
+AUDIT_COLUMNS = ("claimed_reserves", "claimed_custody_reserves", "ratio_claimed", "ratio_onchain_with_custody")
+
+
+def figure_label(column: str) -> str:
+    """A column's header for people, made from its name alone (so a header always leads back to its JSON key):
+    ``_reserves`` dropped, ``onchain`` as ``on-chain``, ``usd`` as ``USD``, underscores as spaces."""
+    words = column.removesuffix("_reserves").split("_") if column != "reserves" else [column]
+    return " ".join({"onchain": "on-chain", "usd": "USD"}.get(w, w) for w in words)
+
+
+def figure_labels(columns: list[str]) -> dict[str, str]:
+    return {c: figure_label(c) for c in columns}
 
 
 def _json_kind(type_name: str) -> str:

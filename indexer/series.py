@@ -11,8 +11,10 @@ from typing import Any
 
 import duckdb
 
+from indexer.errors import PorError
 
-class SeriesError(ValueError):
+
+class SeriesError(PorError):
     """A comparison that cannot be made; one sentence for the user."""
 
 

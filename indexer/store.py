@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from indexer.errors import PorError
+
 DEFAULT_DB = "por.duckdb"
 
 # Numbered, append-only. Never edit a migration that has shipped: add a new one.
@@ -356,7 +358,7 @@ def db_path(path: str | os.PathLike[str] | None) -> str:
     return str(path or os.environ.get("POR_DB") or DEFAULT_DB)
 
 
-class StoreError(Exception):
+class StoreError(PorError):
     """The database cannot be opened or used as asked; one sentence saying what to do.
 
     The DuckDB exception, when there is one, is the ``__cause__`` (shown by ``por --debug``).

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import types
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
+from multiprocessing import context as mp_context
 
 import duckdb
 import pyarrow as pa
@@ -453,13 +455,40 @@ def _sigint_as_flag() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+class _WorkerProcess(mp_context.SpawnProcess):
+    """A spawned worker that does not import the caller's main module.
+
+    Why: ``spawn`` (and ``forkserver``) hand the child the path of ``__main__`` and the child runs it again, as
+    ``__mp_main__``, before it works. A plain script with no ``if __name__ == "__main__":`` guard that calls
+    ``por.verify`` would then re-run its own ``ingest`` and ``verify`` in every worker, and fail with "an attempt has
+    been made to start a new process before the current process has finished its bootstrapping phase". The workers
+    need nothing of the caller (the task, ``verify_batch``, and its arguments live in this package), so while a
+    worker is launched ``__main__`` is a bare stand-in without a file: the preparation data the child receives names
+    no main module to import. The launch is synchronous, in the thread that submits.
+    """
+
+    @staticmethod
+    def _Popen(process_obj):  # type: ignore[no-untyped-def]
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to re-import
+        try:
+            return mp_context.SpawnProcess._Popen(process_obj)
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+class _WorkerContext(mp_context.SpawnContext):
+    Process = _WorkerProcess
+
+
 def _fan_out(batches, workers: int, writer: _ChunkWriter, sid: int, audit: bool, okx_compat: bool, exchange: str) -> None:
     """At most 3 batches per worker in flight: memory stays bounded whatever the file size.
 
     On Ctrl-C no new batch is submitted, the batches already running finish and are kept, and
     KeyboardInterrupt is raised from here, outside every lock of the pool.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_WorkerContext(), initializer=_worker_init)
     in_flight: set[Future] = set()
     try:
         with _sigint_as_flag() as interrupted:

@@ -30,7 +30,9 @@ from indexer.api import (
     run,
     sql,
     synth,
+    unverified_snapshots,
     verify,
+    verify_all,
 )
 from indexer.progress import NO_PROGRESS, Progress, Recorder
 from indexer.results import ResultSet
@@ -62,5 +64,7 @@ __all__ = [
     "run",
     "sql",
     "synth",
+    "unverified_snapshots",
     "verify",
+    "verify_all",
 ]

@@ -24,8 +24,8 @@ select
     -- an asset the file does not list at all has published reserves of zero; a listed asset without amounts has NULL
     por_amount(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale, c.scale)) as published_reserves,
     r.onchain_amount as onchain_reserves,
-    r.onchain_verified_amount as onchain_verified_reserves,
-    r.published_verified_amount as published_verified_reserves,
+    r.verified_amount as verified_reserves,
+    r.published_proven_amount as published_proven_reserves,
     por_ratio(case when r.asset is null then 0 else r.published_units end, coalesce(r.scale, l.scale, c.scale), l.base_units, l.scale)
         as ratio_published,
     por_ratio(r.onchain_units, r.scale, l.base_units, l.scale) as ratio_onchain,
@@ -34,8 +34,8 @@ select
     -- of the verified rows for the verified ratio; and the share of the published amount those rows carry
     por_ratio_n(r.rows_fetched, r.rows) as coverage_onchain,
     por_ratio_n(coalesce(r.published_fetched_units, 0), r.published_units) as coverage_onchain_published,
-    por_ratio(r.onchain_verified_units, r.scale, l.base_units, l.scale) as ratio_onchain_verified,
-    por_ratio_n(r.rows_verified_fetched, r.rows_verified) as coverage_onchain_verified,
+    por_ratio(r.verified_units, r.scale, l.base_units, l.scale) as ratio_verified,
+    por_ratio_n(r.rows_verified_fetched, r.rows_verified) as coverage_verified,
     coalesce(r.rows, 0) as rows,
     coalesce(r.rows_fetched, 0) as rows_fetched,
     l.source as liabilities_source,
@@ -43,7 +43,7 @@ select
     -- OKX's claims (audit page): reserveBalances = exchange part (the published addresses) + custody part (off-chain)
     por_amount(c.reserve_units, c.scale) as claimed_reserves,
     por_amount(c.exchange_reserve_units, c.scale) as claimed_exchange_reserves,
-    por_amount(c.custody_reserve_units, c.scale) as custody_reserves,
+    por_amount(c.custody_reserve_units, c.scale) as claimed_custody_reserves,
     c.capital_ratio_value as ratio_claimed,
     -- what the chain shows plus what OKX says custodians hold (not checkable), over liabilities
     por_ratio(
@@ -54,7 +54,7 @@ select
     l.scale as liabilities_scale,
     c.reserve_units as claimed_reserves_units,
     c.exchange_reserve_units as claimed_exchange_reserves_units,
-    c.custody_reserve_units as custody_reserves_units,
+    c.custody_reserve_units as claimed_custody_reserves_units,
     c.scale as claims_scale
 from k
 left join reserves r on r.snapshot_id = k.snapshot_id and r.asset = k.asset

@@ -9,7 +9,7 @@ select
     coalesce(form, 'unclassified') as form,
     por_amount(sum(published_scaled), max(asset_scale)) as published_amount,
     por_amount(sum(snapshot_scaled), max(asset_scale)) as onchain_amount,
-    por_amount(sum(snapshot_scaled) filter (where signature_status = 'verified'), max(asset_scale)) as onchain_verified_amount,
+    por_amount(sum(snapshot_scaled) filter (where signature_status = 'verified'), max(asset_scale)) as verified_amount,
     count(*) as rows,
     count(*) filter (where signature_status = 'verified') as rows_verified,
     count(*) filter (where snapshot_valid) as rows_fetched,

@@ -30,7 +30,7 @@ select
     x.price_source,
     por_usd(r.published_units, r.scale, x.price_units) as published_usd,
     por_usd(r.onchain_units, r.scale, x.price_units) as onchain_usd,
-    por_usd(r.onchain_verified_units, r.scale, x.price_units) as onchain_verified_usd,
+    por_usd(r.verified_units, r.scale, x.price_units) as verified_usd,
     por_usd(l.base_units, l.scale, x.price_units) as liabilities_usd,
     exists (
         select 1 from exchange_own_tokens o where o.exchange = lower(x.exchange) and o.asset = x.asset

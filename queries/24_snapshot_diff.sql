@@ -1,6 +1,11 @@
 -- Addresses compare by (asset, network, address); 0x-hex addresses (EVM, OKX-ECDSA, Aptos, Sui) case-insensitively.
 create or replace macro por_address_key(address) as
     case when address ilike '0x%' then lower(address) else address end;
+-- A snapshot id that does not exist is an error, never an empty side: snapshot_diff(3, 99) would otherwise report
+-- every address of 3 as removed.
+create or replace macro por_snapshot_must_exist(id) as
+    case when exists (select 1 from snapshots s where s.snapshot_id = id) then true
+         else error('there is no snapshot ' || id || ' in this database: select * from snapshots lists them') end;
 -- Two snapshots, address by address: status added (only in b), removed (only in a) or kept, with the
 -- published and on-chain amounts on both sides (at the asset's scale; on-chain NULL where nothing was fetched).
 create or replace macro snapshot_diff_addresses(a, b) as table
@@ -18,7 +23,7 @@ with per as (
         sum(snapshot_scaled) filter (where snapshot_id = a) as onchain_a_units,
         sum(snapshot_scaled) filter (where snapshot_id = b) as onchain_b_units
     from row_facts
-    where snapshot_id = a or snapshot_id = b
+    where (snapshot_id = a or snapshot_id = b) and por_snapshot_must_exist(a) and por_snapshot_must_exist(b)
     group by asset, network, por_address_key(address)
 )
 select

@@ -143,7 +143,7 @@ def test_reserve_ratios_read_claims_against_the_chain(con, snap, tmp_path):
     load_liability_file(con, write_json(tmp_path / "audit.json", PAGE), snap)
     rows = {r["asset"]: r for r in _dicts(con, "select * from reserve_ratios where snapshot_id = ?", snap)}
     eth, usdt, btc, sol = rows["ETH"], rows["USDT"], rows["BTC"], rows["SOL"]
-    assert eth["claimed_reserves"] == Decimal("5") and eth["custody_reserves"] == Decimal("1.25")
+    assert eth["claimed_reserves"] == Decimal("5") and eth["claimed_custody_reserves"] == Decimal("1.25")
     assert eth["claimed_exchange_reserves"] == Decimal("3.75")
     assert eth["ratio_claimed"] == Decimal("1.9999")
     assert eth["ratio_onchain"] == Decimal("0.6")  # 1.5 / 2.5: existing meaning unchanged
@@ -152,12 +152,12 @@ def test_reserve_ratios_read_claims_against_the_chain(con, snap, tmp_path):
     assert (eth["liabilities_units"], eth["liabilities_scale"], eth["audit_id"]) == (2_500_000_000_000_000_000, 18, AUDIT_ID)
     # USDT: nothing fetched, so no on-chain figure and no on-chain-with-custody ratio (NULL, not the custody alone)
     assert usdt["onchain_reserves"] is None and usdt["ratio_onchain_with_custody"] is None
-    assert usdt["custody_reserves"] == Decimal("4.5") and usdt["ratio_claimed"] == Decimal("1.2903")
+    assert usdt["claimed_custody_reserves"] == Decimal("4.5") and usdt["ratio_claimed"] == Decimal("1.2903")
     assert usdt["liabilities_units"] == 155_000_000_000_000_000_000_001 and usdt["liabilities_scale"] == 22
     assert usdt["ratio_published"] == Decimal("0.999999999999999999")  # 15.5 / 15.5000000000000000000001, truncated at 18 decimals
     # BTC: owed and claimed, but not in the file: published 0, on-chain unknown
     assert btc["published_reserves"] == 0 and btc["onchain_reserves"] is None and btc["ratio_onchain_with_custody"] is None
-    assert (btc["claimed_reserves_units"], btc["custody_reserves_units"], btc["claims_scale"]) == (10_500_050_000_000, 500_050_000_000, 8)
+    assert (btc["claimed_reserves_units"], btc["claimed_custody_reserves_units"], btc["claims_scale"]) == (10_500_050_000_000, 500_050_000_000, 8)
     # SOL: claimed only
     assert sol["liabilities"] is None and sol["ratio_published"] is None and sol["claimed_reserves"] == Decimal("7")
     assert sol["ratio_claimed"] == Decimal("1")
@@ -166,7 +166,7 @@ def test_reserve_ratios_read_claims_against_the_chain(con, snap, tmp_path):
 def test_without_a_page_the_new_columns_are_null(con, snap):
     con.execute("insert into liabilities values (?, 'ETH', '3', 3000, 3, 'test')", [snap])
     [eth] = _dicts(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'ETH'", snap)
-    for col in ("claimed_reserves", "claimed_exchange_reserves", "custody_reserves", "ratio_claimed", "ratio_onchain_with_custody", "audit_id"):
+    for col in ("claimed_reserves", "claimed_exchange_reserves", "claimed_custody_reserves", "ratio_claimed", "ratio_onchain_with_custody", "audit_id"):
         assert eth[col] is None, col
     assert eth["ratio_published"] == Decimal("1.25")
 
@@ -387,7 +387,7 @@ def test_cli_page_proof_and_report(tmp_path):
     as_json = por("report", "--db", db, "--format", "json", cwd=tmp_path)
     rows = {r["asset"]: r for r in json.loads(as_json.stdout)}  # the status line goes to stderr, stdout stays JSON
     assert "zk verifier: not installed" in as_json.stderr
-    assert (rows["ETH"]["claimed_reserves"], rows["ETH"]["custody_reserves"], rows["ETH"]["ratio_claimed"]) == ("5", "1.25", "1.9999")
+    assert (rows["ETH"]["claimed_reserves"], rows["ETH"]["claimed_custody_reserves"], rows["ETH"]["ratio_claimed"]) == ("5", "1.25", "1.9999")
     assert rows["USDT"]["ratio_onchain_with_custody"] is None and rows["BTC"]["liabilities"] == "100000.123456789012345679"
 
 

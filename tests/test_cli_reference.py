@@ -30,7 +30,8 @@ def test_every_command_and_option_is_documented_with_its_type_as_a_word():
             if p.param_type_name == "option":
                 assert f"| `{', '.join(p.opts)}` |" in section, (heading, p.opts)
     assert "| `FILE...` | FILE... | required | PoR files: CSV, .gz or .zip. |" in text  # por ingest FILE...
-    assert "| `--rows` | INTEGER (at least 1) | required | Detail rows to write. |" in text
+    assert "| `--rows` | INTEGER (at least 1) |  | Detail rows to write, per month with --months (default: 2,000). |" in text
+    assert "| `--out` | FILE | required | Where to write the PoR CSV. |" in text
     assert "| `--format` | table\\|json\\|csv\\|html | table |" in text  # a choice: its values, its default
     assert "| `--network` | TEXT, repeatable |" in text and "| `--max-rejected` | N\\|P% |" in text
     assert "```text\npor ingest [OPTIONS] FILE...\n```" in text and "```text\npor run [OPTIONS] [FILE...]\n```" in text
@@ -57,5 +58,5 @@ def test_check_mode_says_whether_the_file_is_current(tmp_path):
     assert cli_reference.main(["--check", str(target)]) == 1  # missing
     assert cli_reference.main([str(target)]) == 0 and target.read_text(encoding="utf-8") == cli_reference.render()
     assert cli_reference.main(["--check", str(target)]) == 0
-    target.write_text(target.read_text(encoding="utf-8").replace("Detail rows to write.", "Rows."), encoding="utf-8")
+    target.write_text(target.read_text(encoding="utf-8").replace("Detail rows to write,", "Rows,"), encoding="utf-8")
     assert cli_reference.main(["--check", str(target)]) == 1

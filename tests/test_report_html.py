@@ -99,12 +99,12 @@ def test_html_report_renders_in_headless_chromium(report_db, tmp_path):
             # the on-chain coverage beside each on-chain ratio, as truncated percentages (BTC: 1 of 2 rows read,
             # carrying 36.84… % of the published BTC; OKB and USDT: none read)
             head = page.locator("table.reserves th").all_inner_texts()
-            assert head[head.index("ratio on chain") + 1] == "on-chain coverage" and head[head.index("ratio verified") + 1] == "verified coverage"
+            assert head[head.index("ratio on-chain") + 1] == "coverage on-chain" and head[head.index("ratio verified") + 1] == "coverage verified"
             btc = page.locator("table.reserves tr", has_text="BTC").first.locator("td").all_inner_texts()
-            assert btc[head.index("on-chain coverage")] == "50 %" and btc[head.index("coverage of published")] == "36.84 %"
-            assert btc[head.index("verified coverage")] == "50 %"  # both BTC rows verified, one read
+            assert btc[head.index("coverage on-chain")] == "50 %" and btc[head.index("coverage on-chain published")] == "36.84 %"
+            assert btc[head.index("coverage verified")] == "50 %"  # both BTC rows verified, one read
             okb = page.locator("table.reserves tr", has_text="OKB").first.locator("td").all_inner_texts()
-            assert (okb[head.index("ratio on chain")], okb[head.index("on-chain coverage")]) == ("—", "0 %")
+            assert (okb[head.index("ratio on-chain")], okb[head.index("coverage on-chain")]) == ("—", "0 %")
             assert "$368,752.38" in totals  # 332,502.375 + 36,000 + 250
             assert "-0.5" in mismatches and "-$1,500.00" in mismatches  # ETH: 11.5 on chain vs 12 published, at 3000
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -145,3 +145,32 @@ def test_html_report_without_prices_or_balances_still_renders(con, tmp_path, db_
         finally:
             browser.close()
     assert errors == []
+
+
+def test_one_snapshot_has_dates_on_its_time_axis(tmp_path):
+    """One snapshot: Plotly alone zooms into the lone point down to ticks like ``00:28:22.8425``; the page shows
+    dates. Read from the ticks chromium draws, not from the figure's settings."""
+    _need_browser()
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_cli import por
+    from tests.test_views import FILE
+
+    db, src, liab, out = tmp_path / "one.duckdb", tmp_path / "por.csv", tmp_path / "liab.csv", tmp_path / "one.html"
+    src.write_text(FILE)
+    liab.write_text("asset,amount\nETH,2.5\nUSDT,20\n")
+    assert por("ingest", str(src), "--db", str(db)).returncode == 0
+    assert por("liabilities", str(liab), "--db", str(db)).returncode == 0
+    assert por("report", "--format", "html", "--out", str(out), "--db", str(db)).returncode == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(out.as_uri())
+            page.wait_for_selector("#plot-ratio .xtick text")
+            ticks = [t.strip() for t in page.locator("#plot-ratio .xtick text").all_text_contents() if t.strip()]
+        finally:
+            browser.close()
+    assert ticks and all(re.fullmatch(r"\d{4}-\d\d-\d\d", t) for t in ticks), ticks

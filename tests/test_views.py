@@ -62,7 +62,7 @@ def test_reserves_before_anything_is_fetched_are_null_not_zero(con, snap):
     assert rows["USDT"]["published_units"] == 15_500_000_000_000_000_000  # at the asset's finest scale (18)
     for asset in ("ETH", "USDT"):
         assert rows[asset]["onchain_amount"] is None
-        assert rows[asset]["onchain_verified_amount"] is None
+        assert rows[asset]["verified_amount"] is None
         assert rows[asset]["rows_fetched"] == 0
     assert rows["ETH"]["networks"] == "ARBITRUM,ETH"
     assert {r["status"] for r in one(con, "select status from reconciliation")} == {"missing"}
@@ -80,7 +80,7 @@ def test_reserves_sum_only_fetched_rows_and_verified_split(con, snap):
     rows = {r["asset"]: r for r in one(con, "select * from reserves where snapshot_id = ?", snap)}
     eth, usdt = rows["ETH"], rows["USDT"]
     assert eth["onchain_amount"] == Decimal("1.7")
-    assert eth["onchain_verified_amount"] == Decimal("1.5")
+    assert eth["verified_amount"] == Decimal("1.5")
     assert (eth["rows"], eth["rows_verified"], eth["rows_fetched"], eth["rows_fetch_error"], eth["rows_not_fetched"]) == (3, 1, 2, 1, 0)
     assert usdt["onchain_amount"] == Decimal("10.000001")
     assert usdt["onchain_units"] == 10_000_001 * 10**12
@@ -102,7 +102,7 @@ def test_reserve_ratios_join_liabilities(con, snap):
     # exact DECIMAL ratios, not floats
     assert rows["ETH"]["ratio_published"] == Decimal("1.25") and isinstance(rows["ETH"]["ratio_published"], Decimal)
     assert rows["ETH"]["ratio_onchain"] == Decimal("0.5")
-    assert rows["ETH"]["ratio_onchain_verified"] == Decimal("0.5")
+    assert rows["ETH"]["ratio_verified"] == Decimal("0.5")
     assert rows["BTC"]["published_reserves"] == 0 and rows["BTC"]["ratio_published"] == 0  # owed but never listed
     assert rows["BTC"]["onchain_reserves"] is None and rows["BTC"]["ratio_onchain"] is None
     assert rows["BTC"]["rows"] == 0 and rows["BTC"]["rows_fetched"] == 0  # counts are 0, not NULL
@@ -121,18 +121,18 @@ def test_reserve_ratios_carry_the_onchain_coverage_beside_each_onchain_ratio(con
         put_signature(con, snap, ROW[row], "verified")
     cols = [r[0] for r in con.execute("select column_name from (describe reserve_ratios)").fetchall()]
     assert cols[cols.index("ratio_onchain") + 1] == "coverage_onchain"
-    assert cols[cols.index("ratio_onchain_verified") + 1] == "coverage_onchain_verified"
+    assert cols[cols.index("ratio_verified") + 1] == "coverage_verified"
     rows = {r["asset"]: r for r in one(con, "select * from reserve_ratios where snapshot_id = ?", snap)}
     eth, usdt = rows["ETH"], rows["USDT"]
     # 1 of 3 rows: exact and truncated (never rounded up to look complete)
     assert eth["coverage_onchain"] == Decimal("0.333333333333333333") and isinstance(eth["coverage_onchain"], Decimal)
     assert eth["coverage_onchain_published"] == Decimal("0.4")  # 1.5 of the 3.75 published
-    assert eth["coverage_onchain_verified"] == Decimal("0.5")  # of the 2 verified rows, 1 holds a snapshot value
-    assert (usdt["coverage_onchain"], usdt["coverage_onchain_verified"]) == (Decimal("0.5"), Decimal("0.5"))
+    assert eth["coverage_verified"] == Decimal("0.5")  # of the 2 verified rows, 1 holds a snapshot value
+    assert (usdt["coverage_onchain"], usdt["coverage_verified"]) == (Decimal("0.5"), Decimal("0.5"))
     assert usdt["coverage_onchain_published"] == Decimal("0.645161290322580645")  # 10 of 15.5, truncated
     put_balance(con, snap, ROW["0xeeee"], "snapshot", 5_500_000_000_000_000_000, 400)
     usdt = one(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'USDT'", snap)[0]
-    assert (usdt["coverage_onchain"], usdt["coverage_onchain_published"], usdt["coverage_onchain_verified"]) == (1, 1, 1)
+    assert (usdt["coverage_onchain"], usdt["coverage_onchain_published"], usdt["coverage_verified"]) == (1, 1, 1)
     con.execute("insert into liabilities values (?, 'BTC', '1', 100000000, 8, 'test')", [snap])
     btc = one(con, "select * from reserve_ratios where snapshot_id = ? and asset = 'BTC'", snap)[0]
     assert (btc["rows"], btc["coverage_onchain"], btc["coverage_onchain_published"]) == (0, None, None)  # no rows: no coverage
@@ -223,7 +223,7 @@ def test_a_latest_method_row_never_enters_a_snapshot_figure(con, snap):
     rows = {r["asset"]: r for r in one(con, "select * from reserves where snapshot_id = ?", snap)}
     eth, usdt = rows["ETH"], rows["USDT"]
     assert eth["onchain_amount"] == Decimal("1.5") and eth["onchain_units"] == 1_500_000_000_000_000_000
-    assert eth["onchain_verified_amount"] is None  # the only verified row has just a latest value
+    assert eth["verified_amount"] is None  # the only verified row has just a latest value
     assert (eth["rows_fetched"], eth["rows_latest_proxy"], eth["rows_fetch_error"], eth["rows_not_fetched"]) == (1, 1, 1, 0)
     assert eth["onchain_latest_proxy"] == Decimal("2.5") and eth["onchain_latest_proxy_units"] == 2_500_000_000_000_000_000
     assert usdt["onchain_amount"] == Decimal("15.5") and usdt["rows_fetched"] == 2 and usdt["rows_latest_proxy"] == 0

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from indexer import runs as run_table
 from indexer.config import NetworkSettings, PorConfig
+from indexer.errors import PorError
 from indexer.fetch.summary import FetchSummary
 from indexer.fetch.target import Target, read_target
 from indexer.models import SNAPSHOT_METHODS, Network
@@ -59,7 +60,7 @@ _TO_READ = f"""
 """
 
 
-class FetchError(ValueError):
+class FetchError(PorError):
     """The fetch cannot start (bad arguments); one sentence for the user."""
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indexer.errors import PorError
 from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.content import MemberScan, cut_row, publication_digest, scan
 from indexer.ingest.reader import ADDRESS_SCHEMA, FIRST_REASONS, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
@@ -38,7 +39,7 @@ _CASTS = {
 }
 
 
-class IngestError(Exception):
+class IngestError(PorError):
     """A file could not be ingested; the database is unchanged. One sentence for the user."""
 
 
