@@ -96,7 +96,7 @@ def aptos(n: int) -> Case:
 
 
 def polkadot(n: int) -> Case:
-    from chains.common.ed25519_addresses import ss58_address
+    from chains.common.ss58 import ss58_address
     from chains.polkadot import codec
     from tests.fixtures.substrate_node import SubstrateScenario, substrate_node
 

@@ -965,7 +965,7 @@ def synth(
     out: PathLike,
     rows: int | None = None,
     *,
-    exchange: str = "okx",
+    exchange: str | None = None,
     seed: int = 1,
     liabilities_out: PathLike | None = None,
     months: int | None = None,
@@ -977,25 +977,26 @@ def synth(
 ) -> SynthResult:
     """Write a realistic synthetic PoR file with real signatures in an exchange's layout (the built-in demo input).
 
-    ``rows`` defaults to ``DEMO_ROWS`` (per month with ``months``). ``months`` writes a monthly OKX series into the directory ``out`` (``okx_por_<YYYYMMDDHH>.csv`` and
-    ``liabilities_<YYYYMMDDHH>.csv`` per month); ``liabilities_out`` also writes one OKX file's liabilities.
+    ``exchange`` names the plugin whose layout is written; None: the installed plugin that writes the demo
+    publication (``demo=True``). ``rows`` defaults to ``DEMO_ROWS`` (per month with ``months``). ``months`` writes a
+    monthly series into the directory ``out`` (one file and its liabilities per month, where the plugin supports
+    it); ``liabilities_out`` also writes one file's liabilities.
     ``log`` hears what was written (``SynthResult.lines``) before anything is ingested. With ``db`` every file
     written is ingested there too (``on_error="stop"``; ``on_file`` hears each outcome). Same seed, same files.
     """
-    name = exchange.lower()
     out = Path(out)
     rows = DEMO_ROWS if rows is None else rows
-    result = SynthResult(name, months)
-    from indexer.exchange_plugins import exchange_plugin  # the plugin writes its own layout
+    from indexer.exchange_plugins import demo_plugin, exchange_plugin  # the plugin writes its own layout
     from indexer.registry import registry
 
     try:
-        plugin = exchange_plugin(name)
+        plugin = exchange_plugin(exchange) if exchange else demo_plugin()
         if plugin.synth is None:
             raise ValueError(f"the {plugin.name} plugin writes no synthetic publications")
         written = plugin.synth(out, rows, seed, registry(), liabilities_out=liabilities_out, months=months)
     except ValueError as exc:
         raise PorError(str(exc)) from None
+    result = SynthResult(plugin.name, months)
     result.files, result.liabilities, result.rows, result.coin_keys = written.files, written.liabilities, written.rows, written.coin_keys
     for line in result.lines() if log is not None else ():
         log(line)

@@ -75,6 +75,13 @@ EXIT_BUSY = 3
 EXIT_INTERRUPTED = 130
 
 
+def _installed_exchanges() -> str:
+    """The exchange plugins installed (their entry points' names; none is imported for ``--help``)."""
+    from indexer.plugins import EXCHANGE_ENTRY_POINT_GROUP, installed_names
+
+    return ", ".join(installed_names(EXCHANGE_ENTRY_POINT_GROUP)) or "none installed"
+
+
 class UserError(Exception):
     """A problem the user can fix; printed as one sentence, exit code 2."""
 
@@ -167,7 +174,7 @@ def _render(result, fmt: Format, *, wide: bool = False) -> None:
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="PoR files: CSV, .gz or .zip.", show_default=False)],
     db: DbOption = None,
-    exchange: Annotated[str, typer.Option(help="Exchange plugin that reads the files (okx, htx, binance), or auto: recognised from the header.")] = "auto",
+    exchange: Annotated[str, typer.Option(help=f"Exchange plugin that reads the files ({_installed_exchanges()}), or auto: recognised from the header.")] = "auto",
     label: Annotated[Optional[str], typer.Option(help="Free text stored with the snapshot (default: the date and version in the file name).")] = None,
     allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Load a file whose detail rows do not add up to its own summary totals (refused otherwise); report then shows the mismatch.")] = False,
     max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%", help="Refuse a file with more refused rows than N, or than P% of its rows (default: no limit).")] = None,
@@ -243,7 +250,7 @@ def verify(
     db: DbOption = None,
     snapshot: SnapshotOption = None,
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
-    okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict OKX's own tool would give.")] = False,
+    okx_compat: Annotated[bool, typer.Option("--okx-compat", help="Also record the verdict the exchange's own checking tool would give (its plugin's tool variant).")] = False,
     fail_on_failed: Annotated[bool, typer.Option("--fail-on-failed", help="Exit 1 when any signature failed.")] = False,
     every: Annotated[bool, typer.Option("--all", help="Every snapshot that has rows without a verdict, oldest first (default: only --snapshot, or the latest).")] = False,
     wide: WideOption = False,
@@ -367,7 +374,7 @@ def networks(
 # ---------------------------------------------------------------------------------------- liabilities
 @app.command()
 def liabilities(
-    file: Annotated[Path, typer.Argument(help="asset,amount CSV, OKX's Merkle v1/v2 file, OKX's audit page JSON, or sum_proof_data.json (or its zip).")],
+    file: Annotated[Path, typer.Argument(help="asset,amount CSV, or a liabilities file an installed exchange publishes: its audit page JSON, Merkle files, proof (or its zip).")],
     db: DbOption = None,
     snapshot: SnapshotOption = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="por.toml with [proof] verifier (default: $POR_CONFIG).")] = None,
@@ -492,7 +499,7 @@ def synth(
     liabilities_out: Annotated[Optional[Path], typer.Option("--liabilities-out", help="Also write asset,amount liabilities.")] = None,
     db: Annotated[Optional[Path], typer.Option("--db", help="Also ingest the file into this DuckDB file.")] = None,
     months: Annotated[Optional[int], typer.Option("--months", min=1, help="Write a monthly series into the --out directory.")] = None,
-    exchange: Annotated[str, typer.Option("--exchange", help="okx (default), htx (huobi_por.csv layout, real signatures) or binance (wallet_address_<date>.zip or a member .csv, no signatures).")] = "okx",
+    exchange: Annotated[Optional[str], typer.Option("--exchange", help=f"Exchange plugin whose layout is written ({_installed_exchanges()}); default: the one that writes the demo publication.", show_default=False)] = None,
 ) -> None:
     """Write a realistic synthetic PoR file with real signatures (the built-in demo input), in an exchange's layout.
 

@@ -1,110 +1,64 @@
 """``por liabilities``: what the exchange owes its customers, per asset, from the files it publishes.
 
-Accepted: a plain ``asset,amount`` CSV, OKX's v1 Merkle proof file (the path is
-hashed up to the root, whose balances are the totals) and the v2 full-tree file
-(totals = the sum of the leaves, which must equal the root). A file that does
-not check out is refused as a whole.
+The core reads a plain ``asset,amount`` CSV itself; every other liabilities file is an exchange's (OKX's Merkle v1
+proof and v2 tree, its zk proof: ``ExchangePlugin.liability_files``), tried here in the installed plugins' order. A
+file that does not check out is refused as a whole.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from indexer.exchange_plugins import exchange_plugins
 from indexer.ingest.amounts import AmountError, split_decimal, to_base_units
-from indexer.models import LiabilityError
+from indexer.models import LiabilityError, LiabilityTotals, parse_json
+from indexer.plugins import ExchangePlugin, LiabilityFormat
 from indexer.store import append_arrow, transaction
 
-MERKLE_ASSETS = ("BTC", "ETH", "USDT")
-_EIGHT_DP = Decimal("0.00000001")
+__all__ = ["LiabilityError", "LiabilityTotals", "load_liabilities", "read_liabilities", "read_csv_totals"]
 
 
-@dataclass(frozen=True)
-class LiabilityTotals:
-    source: str  # csv | merkle-v1 | merkle-v2
-    amounts: dict[str, str]  # asset -> exact coin-unit text
-
-
-def _merkle_text(value: Decimal) -> str:
-    """OKX formats the summed balances rounded down to 8 dp without trailing zeros."""
-    return format(value.quantize(_EIGHT_DP, rounding=ROUND_DOWN).normalize(), "f")
-
-
-def _decimal(text: str, where: str) -> Decimal:
+def _plain_decimal(text: str, where: str) -> None:
     try:
         split_decimal(text)
     except AmountError as exc:
         raise LiabilityError(f"{where}: {exc}") from None
-    return Decimal(text)
 
 
-def verify_merkle_v1(doc: dict) -> dict[str, str]:
-    """Hash the user's leaf up the path; return the root balances when every hash matches."""
-    try:
-        me, path = doc["self"], doc["path"]
-        balances = {a: _decimal(me["balances"][a], "self") for a in MERKLE_ASSETS}
-        leaf_json = json.dumps({a: me["balances"][a] for a in MERKLE_ASSETS}, separators=(",", ":"))
-        if hashlib.sha256((me["nonce"] + leaf_json).encode()).hexdigest() != me["hash"]:
-            raise LiabilityError("the leaf hash does not match sha256(nonce + balances)")
-        current = me["hash"]
-        if path and path[0]["type"] == me["type"]:
-            raise LiabilityError("the first path node is on the same side as the leaf")
-        for i, node in enumerate(path[:-1]):
-            sibling = {a: _decimal(node["balances"][a], f"path[{i}]") for a in MERKLE_ASSETS}
-            balances = {a: balances[a] + sibling[a] for a in MERKLE_ASSETS}
-            left, right = (node["hash"], current) if node["type"] == 1 else (current, node["hash"])
-            height = 2 if i == 0 else node["height"] + 1
-            text = left + right + "".join(_merkle_text(balances[a]) for a in MERKLE_ASSETS) + str(height)
-            current = hashlib.sha256(text.encode()).hexdigest()
-        root = path[-1]
-    except (KeyError, TypeError, IndexError) as exc:
-        raise LiabilityError(f"the Merkle proof file lacks a field: {exc}") from None
-    if current != root["hash"]:
-        raise LiabilityError(f"the path hashes to {current}, not to the root {root['hash']}")
-    for a in MERKLE_ASSETS:
-        if _decimal(root["balances"][a], "root").quantize(_EIGHT_DP) != balances[a].quantize(_EIGHT_DP, rounding=ROUND_DOWN):
-            raise LiabilityError(f"the root's {a} balance does not equal the sum along the path")
-    return {a: root["balances"][a] for a in MERKLE_ASSETS}
+def liability_formats(proofs: bool) -> list[tuple[ExchangePlugin, LiabilityFormat]]:
+    """The installed exchanges' liability files: proofs of a sum (``proofs=True``) or totals, in plugin order."""
+    return [(p, f) for _, p in sorted(exchange_plugins().items()) for f in p.liability_files if f.proves_a_sum == proofs]
 
 
-def verify_merkle_v2(text: str) -> dict[str, str]:
-    """Sum the height-1 leaves; the single top node must carry the same totals."""
-    sums = {a: Decimal(0) for a in MERKLE_ASSETS}
-    top: tuple[int, dict[str, str]] | None = None
-    tops = 0
-    for line_no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            _hash, height_text, balances_json = line.split(",", 2)
-            height = int(height_text)
-            balances = json.loads(balances_json)
-            values = {a: _decimal(balances[a], f"line {line_no}") for a in MERKLE_ASSETS}
-        except (ValueError, KeyError) as exc:
-            raise LiabilityError(f"line {line_no} is not 'hash,height,{{balances}}': {exc}") from None
-        if height == 1:
-            for a in MERKLE_ASSETS:
-                sums[a] += values[a]
-        if top is None or height > top[0]:
-            top, tops = (height, balances), 1
-        elif height == top[0]:
-            tops += 1
-    if top is None:
-        raise LiabilityError("the tree file is empty")
-    if tops != 1:
-        raise LiabilityError(f"the tree has {tops} nodes at its top height, not one root")
-    for a in MERKLE_ASSETS:
-        if Decimal(top[1][a]) != sums[a]:
-            raise LiabilityError(f"the root's {a} ({top[1][a]}) is not the sum of the leaves ({sums[a]})")
-    return {a: format(sums[a].normalize(), "f") if sums[a] else "0" for a in MERKLE_ASSETS}
+def sniff_json(raw: bytes) -> Any:
+    """The parsed document when the file is JSON (its first character is ``{``), else None."""
+    return parse_json(raw) if raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else None
+
+
+def read_exchange_file(path: Path, raw: bytes, doc: Any, proofs: bool) -> tuple[ExchangePlugin, LiabilityFormat, Any] | None:
+    """(plugin, format, what it states) of the first installed format that claims the file, None when none does."""
+    for plugin, fmt in liability_formats(proofs):
+        found = fmt.read(path, raw, doc)
+        if found is not None:
+            return plugin, fmt, found
+    return None
+
+
+def refusal_of_json() -> str:
+    """Why a JSON no installed format or audit page claims is refused: what the installed exchanges publish."""
+    kinds = [f.description for proofs in (False, True) for _, f in liability_formats(proofs)]
+    pages = sorted(name for name, p in exchange_plugins().items() if p.audit_page is not None)
+    if pages:
+        kinds.append(f"an installed exchange's audit page ({', '.join(pages)})")
+    if not kinds:
+        return "this JSON is no liabilities file: no installed exchange plugin publishes JSON liabilities (give an asset,amount CSV)"
+    return "this JSON is not " + (", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0])
 
 
 def read_csv_totals(text: str) -> dict[str, str]:
@@ -118,7 +72,7 @@ def read_csv_totals(text: str) -> dict[str, str]:
         if len(row) < 2 or not row[0].strip():
             raise LiabilityError(f"line {line_no} is not 'asset,amount'")
         asset, amount = row[0].strip().upper(), row[1].strip()
-        _decimal(amount, f"line {line_no}")
+        _plain_decimal(amount, f"line {line_no}")
         if asset in amounts:
             raise LiabilityError(f"line {line_no} repeats asset {asset}")
         amounts[asset] = amount
@@ -128,26 +82,18 @@ def read_csv_totals(text: str) -> dict[str, str]:
 
 
 def read_liabilities(path: Path) -> LiabilityTotals:
+    """The totals a file states: an installed exchange's totals format, else an ``asset,amount`` CSV."""
     raw = Path(path).read_bytes()
+    doc = sniff_json(raw)
+    found = read_exchange_file(Path(path), raw, doc, proofs=False)
+    if found is not None:
+        return found[2]
+    if doc is not None:
+        raise LiabilityError(refusal_of_json())
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LiabilityError("the file is not UTF-8 text") from None
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LiabilityError(f"the JSON is malformed: {exc}") from None
-        if isinstance(doc, dict) and "path" in doc and "self" in doc:
-            return LiabilityTotals("merkle-v1", verify_merkle_v1(doc))
-        raise LiabilityError(
-            "this JSON is not a Merkle liability proof (v1 'self'+'path'), an OKX audit page "
-            "('auditId'+'liabilityBalances') or a zk proof's sum_proof_data.json"
-        )
-    first = stripped.split("\n", 1)[0]
-    if first.count(",") >= 2 and first.split(",", 2)[2].lstrip().startswith("{"):
-        return LiabilityTotals("merkle-v2", verify_merkle_v2(text))
     return LiabilityTotals("csv", read_csv_totals(text))
 
 
@@ -164,8 +110,8 @@ def liability_table(con: duckdb.DuckDBPyConnection, snapshot_id: int, amounts: d
     """Rows for ``liabilities``: the exact text, and base units at a scale that holds every digit written.
 
     The scale is the asset's (its finest coin decimals) or the number of decimals
-    written, whichever is larger: OKX's audit page gives up to 22 decimals, more
-    than any coin has, and none of them may be rounded away.
+    written, whichever is larger: an audit page may give more decimals than any coin
+    has (22 at one exchange), and none of them may be rounded away.
     """
     scales = snapshot_scales(con, snapshot_id)
     assets, texts, units, scale_col = [], [], [], []

@@ -6,6 +6,7 @@ cheaply into worker processes and can be built from Arrow rows without ceremony.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -296,6 +297,73 @@ class AuditPage:
     def create_time(self) -> datetime | None:
         # integer milliseconds to a timestamp without a float in between
         return None if self.create_time_ms is None else _EPOCH + timedelta(milliseconds=self.create_time_ms)
+
+
+@dataclass(frozen=True)
+class LiabilityTotals:
+    """What one liabilities file says the exchange owes per asset, once the file checked out."""
+
+    source: str  # the file's kind (``csv``, or an exchange format's: ``merkle-v1``), the prefix of liabilities.source
+    amounts: dict[str, str]  # asset -> exact coin-unit text
+
+
+@dataclass(frozen=True)
+class LiabilityProof:
+    """The public statement of a proof of liabilities (a zk proof of the sum of every user's balance): what the core
+    binds to the snapshot's audit page (``root_hash`` must equal its ``merkle_hash``) and stores in ``proofs``.
+
+    The proof itself is for the exchange's own verifier (``indexer.plugins.LiabilityFormat.run_verifier``)."""
+
+    root_hash: str  # lower-case hex, comparable with AuditPage.merkle_hash
+    round_num: int | None
+    public_inputs: tuple[int, ...]
+    equity_sum: int
+    debt_sum: int
+    data: bytes  # the proof's own bytes (the member of an archive): proofs.file_sha256
+    source: str  # where they came from: ``FILE`` or ``ZIP!member``
+
+    @property
+    def balance_sum(self) -> int:
+        return self.equity_sum - self.debt_sum
+
+
+PROOF_NOT_VERIFIED = "not verified (verifier not installed)"  # proofs.verifier_status when no verifier ran
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """What a proof verifier said: ``verified``, ``failed`` or PROOF_NOT_VERIFIED, with the line that says it."""
+
+    status: str
+    verifier: str | None = None
+    exit_code: int | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class ProofState:
+    """What ``por report``'s proof line reads for one snapshot (an exchange plugin's ``proof_status`` words it)."""
+
+    audit_id: str | None  # the snapshot's audit page, None when none is loaded
+    proof: ProofCheck | None  # the stored verdict of its proof, None when no proof is loaded
+    proof_audit_id: str | None = None  # the page the proof is bound to
+
+
+def parse_json(raw: bytes) -> Any:
+    """A liabilities file's JSON with every number exact (``Decimal``); LiabilityError in one sentence otherwise.
+
+    Shared by the core (audit pages) and the exchange plugins (their proof files), so both refuse the same things:
+    text that is not UTF-8, malformed JSON, and NaN/Infinity, which are not numbers."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_float=Decimal, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise LiabilityError("the file is not UTF-8 text") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise LiabilityError(f"the JSON is malformed: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
 
 
 def json_text(value: Any, where: str) -> str | None:

@@ -72,7 +72,7 @@ def render_networks(rows: list[dict[str, Any]]) -> str:
         elif row["plugin"] == "installed":
             adapter = f"[`{row['adapter']}`](#adapter-{row['adapter']})"
         else:
-            state = "no plugin installed: its rows are not fetched" if row["plugin"] == "not installed" else row["plugin"]
+            state = "no balance adapter installed: its rows are not fetched" if row["plugin"] == "not installed" else row["plugin"]
             adapter = f"`{row['adapter']}` ({markdown_cell(state)})"
         out.append(
             f"| {name} | {adapter} | {_methods(row['native_methods'])} | {_methods(row['token_methods'])} "

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.models import (
@@ -27,7 +28,11 @@ from indexer.models import (
     BalanceResult,
     Coin,
     Layout,
+    LiabilityProof,
+    LiabilityTotals,
     Network,
+    ProofCheck,
+    ProofState,
     Publication,
     Registry,
     SignedRow,
@@ -224,10 +229,54 @@ class SignatureScheme:
         return self.variants.get(name, self.verify) if name else self.verify
 
 
+# (status, reason) of a claimed address against a public key: "verified" | "signature_only" | "failed", and why
+# ("" = nothing to add). The parts of a Verdict a scheme builds around the signature check.
+AddressLink = tuple[str, str]
+# (claimed address, public key) -> AddressLink
+AddressCheck = Callable[[str, bytes], AddressLink]
+SECP256K1 = "secp256k1"  # the key an AddressCodec reads: 65 bytes, uncompressed (04 ‖ X ‖ Y)
+ED25519 = "ed25519"  # 32 bytes
+
+
+@dataclass(frozen=True)
+class AddressCodec:
+    """How one address type prints a public key: the strict link of a claimed address to a key, the link a
+    reference tool draws instead (``variants``), and the address a wallet shows for a key (synthetic rows).
+
+    Why a chain codec: OKX's framed ECDSA and ed25519 schemes sign the same way for some thirty chains and differ
+    per chain only in how a key becomes an address. Each chain's package declares its address types
+    (``ChainPlugin.address_codecs``) and the schemes look a row's type up (``address_codec``), so adding a chain
+    that OKX signs this way is one package and no edit to the schemes.
+    """
+
+    curve: str  # SECP256K1 | ED25519: the key ``check`` and ``address`` take
+    check: AddressCheck  # the strict link
+    address: Callable[[bytes], str] | None = None  # what a wallet of this type shows for a key; None: not derivable
+    # tool ("okx-go") -> the link that tool draws where it differs from the strict one (OKX's EqualFold of the
+    # strings it derives); a scheme says what a type without the tool's variant means to that tool
+    variants: Mapping[str, AddressCheck] = field(default_factory=dict)
+    # For coins that name no address type: True for a claim of this codec's form (XRP's ``r…``, Avalanche's
+    # ``X-avax1…``), so a row whose public key is published can still be tied to its address.
+    shape: Callable[[str], bool] | None = None
+    # False when the derived string is only the name a tool gives the signer, not the chain's account (Flow: OKX
+    # prints the key's Ethereum-style id; Flow accounts are assigned on-chain): a row whose key is published then
+    # leaves the address unproven instead of failing it.
+    derivable: bool = True
+    # Why a key that derives a row's owner address (eoa1) still does not prove the row's address, where the chain
+    # says more than the schemes' default (Aptos: the owner is the authentication key; rotation is on-chain state).
+    owner_gap: str = ""
+
+    def __post_init__(self) -> None:
+        if self.curve not in (SECP256K1, ED25519):  # a typo would make every lookup of its types miss silently
+            raise ValueError(f"AddressCodec.curve must be {SECP256K1!r} or {ED25519!r}, not {self.curve!r}")
+
+
 @dataclass(frozen=True)
 class ChainPlugin:
     name: str
     schemes: tuple[SignatureScheme, ...] = ()  # the signature schemes this chain publishes
+    # address type (the registry's ``address_type`` tag: SOL, DOT, ATOM, ...) -> how this chain prints a key
+    address_codecs: Mapping[str, AddressCodec] = field(default_factory=dict)
     adapter: str = ""  # balance adapter name it serves (networks.csv ``adapter`` column)
     make_fetcher: FetcherFactory | None = None
     capabilities: AdapterCapabilities | None = None  # required with make_fetcher
@@ -246,6 +295,32 @@ class NetworkScheme:
     header: str  # message-header constant name (BTC, LTC, ..., ETH32, TRON32, OKX)
     source: str = ""  # where the row was read from
     note: str = ""
+
+
+@dataclass(frozen=True)
+class LiabilityFormat:
+    """A liabilities file an exchange publishes besides the core's ``asset,amount`` CSV and its audit page: totals
+    whose structure proves them (OKX's Merkle v1 proof and v2 tree) or a proof of the liabilities' sum bound to the
+    audit page (OKX's zk proof).
+
+    Why a hook: what such a file looks like and how it is checked is the exchange's; the core only tries the
+    installed formats on a file, binds a proof's root to the snapshot's audit page and stores what they return.
+    """
+
+    kind: str  # merkle-v1 | zk-proof | ...: ``por liabilities``'s kind and the liabilities.source prefix
+    description: str  # how the refusal of a file no format claims names this one ("a zk proof's sum_proof_data.json")
+    # (path, the file's bytes, its JSON parsed with Decimal numbers or None when it is no JSON) -> what it states;
+    # None when the file is not in this format; LiabilityError when it is but does not check out
+    read: Callable[[Path, bytes, Any], LiabilityTotals | LiabilityProof | None]
+    # A proof's verifier: the configured one (``[proof] verifier``; LiabilityError when it is not executable) or the
+    # exchange's own on PATH, None when none is installed; and running it on the proof as read from ``path``.
+    find_verifier: Callable[[str | None], str | None] | None = None
+    run_verifier: Callable[[str, Path, LiabilityProof, Callable[[float], None] | None], ProofCheck] | None = None
+
+    @property
+    def proves_a_sum(self) -> bool:
+        """True for a proof bound to the audit page (tried before pages), False for totals (tried after them)."""
+        return self.run_verifier is not None
 
 
 @dataclass(frozen=True)
@@ -274,6 +349,8 @@ class ExchangePlugin:
     constant_verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # family -> the verdict of every row
     audit_page: Callable[[Any], AuditPage | None] | None = None  # parsed JSON -> its AuditPage, or None if not its page
     audit_source: str = ""  # liabilities.source prefix of its audit page
+    liability_files: tuple[LiabilityFormat, ...] = ()  # its liabilities files beyond ``asset,amount`` and the page
+    proof_status: Callable[[ProofState], str] | None = None  # ``por report``'s proof line for its snapshots
     publication: Callable[[str, list[str]], Publication | None] | None = None  # file + member names -> date, label
     # True when the exchange writes each detail amount rounded at its last written digit (HTX: two decimals), so its
     # summary totals, summed before rounding, may differ from the rows' sum by half a unit of each row's last digit.
@@ -292,6 +369,10 @@ class ExchangePlugin:
     # --- the exchange's own checking tool ---
     tool_variant: str = ""  # the scheme variant that is its own tool's verdict ("okx-go"); "" = the strict one
     tool_skips: frozenset[str] = frozenset()  # coin keys its tool skips (neither verified nor failed)
+    # The coin an audit-layout row is verified as when no registry knows its key (OKX's audit verifier keys on the
+    # network column and checks an unknown network as ECDSA under its own header; SPEC §2.1, §3.10). None: such a row
+    # is "not in the registry", like any other.
+    audit_unknown_coin: Coin | None = None
     unverifiable: Mapping[str, str] = field(default_factory=dict)  # family -> why no scheme can exist (none published)
     own_tokens: tuple[str, ...] = ()  # assets that are the exchange's own token (left out of "clean" reserves)
     # (out, rows, seed, core registry, liabilities_out, months) -> SynthWritten: a synthetic publication in the
@@ -358,6 +439,11 @@ def load_entry_points(group: str, kind: type) -> tuple[list[Any], dict[str, str]
     return found, errors
 
 
+def installed_names(group: str) -> list[str]:
+    """The names of a group's entry points, sorted, without importing any (what ``--help`` lists as installed)."""
+    return sorted({ep.name for ep in entry_points(group=group)})
+
+
 @cache
 def _load() -> tuple[tuple[ChainPlugin, ...], dict[str, str]]:
     found, errors = load_entry_points(ENTRY_POINT_GROUP, ChainPlugin)
@@ -394,6 +480,43 @@ def verifier_for(family: str, variant: str = "") -> VerifyFn | None:
     """The verify function of scheme ``family`` (a name or a registry tag), in ``variant`` if it has one."""
     found = scheme(family)
     return found.variant(variant) if found is not None else None
+
+
+@cache
+def _address_codecs() -> dict[tuple[str, str], AddressCodec]:
+    out: dict[tuple[str, str], AddressCodec] = {}
+    for plugin in plugins():
+        for address_type, codec in plugin.address_codecs.items():
+            out.setdefault((codec.curve, address_type), codec)  # plugins are sorted by name: the first one wins
+    return out
+
+
+def address_codec(address_type: str, curve: str) -> AddressCodec | None:
+    """The installed codec of ``address_type`` for keys on ``curve``, else None (one dict lookup, memoised)."""
+    return _address_codecs().get((curve, address_type)) if address_type else None
+
+
+@cache
+def address_check(address_type: str, curve: str, tool: str = "") -> AddressCheck | None:
+    """The strict check of ``address_type``'s codec, or ``tool``'s variant of it (None where the codec has none, or
+    no installed chain declares the type). Memoised, so a scheme asks once per row at the cost of a dict lookup."""
+    codec = address_codec(address_type, curve)
+    if codec is None:
+        return None
+    return codec.variants.get(tool) if tool else codec.check
+
+
+@cache
+def _shaped(curve: str) -> tuple[AddressCodec, ...]:
+    return tuple(c for (on, _), c in sorted(_address_codecs().items(), key=lambda kv: kv[0]) if on == curve and c.shape is not None)
+
+
+def address_codec_by_shape(claimed: str, curve: str) -> AddressCodec | None:
+    """The codec whose ``shape`` claims this address, for a coin that names no address type; None when none does."""
+    for codec in _shaped(curve):
+        if codec.shape(claimed):  # type: ignore[misc]
+            return codec
+    return None
 
 
 def signer_for(family: str) -> SignFn | None:

@@ -91,10 +91,8 @@ def _key_dispatch(plugin: ExchangePlugin | None, key: str, audit: bool, family: 
     coin = reg.coin(key) if key else None
     if coin is not None and family and coin.family != family:
         coin = replace(coin, family=family)
-    if coin is None and audit:
-        # OKX's audit verifier keys on the network column and treats an unknown network as ECDSA
-        # (SPEC §2.1, §3.10); its public-key path then proves the signature, never the address.
-        coin = Coin(key=key, asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
+    if coin is None and audit and plugin is not None and plugin.audit_unknown_coin is not None:
+        coin = replace(plugin.audit_unknown_coin, key=key)  # how the exchange's own tool checks an unknown key's audit row
     if coin is None:
         return ("", None, None, None, f"coin key {key!r} is not in the registry (data/coins.csv)")
     return (coin.family, coin, verifier_for(coin.family), verifier_for(coin.family, _tool(plugin)), _why_none(plugin, coin.family))
@@ -203,8 +201,8 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
     families: list[str] = []
     statuses: list[str] = []
     reasons: list[str | None] = []
-    okx_statuses: list[str | None] = []
-    okx_reasons: list[str | None] = []
+    tool_statuses: list[str | None] = []
+    tool_reasons: list[str | None] = []
     extras: list[str | None] = []
     for row_no, coin, address, message, sig1, sig2, script, eoa1, eoa2, row_type, null_cells, stored_family, network_cell in zip(*cols):
         row = SignedRow(
@@ -230,12 +228,12 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
         reasons.append(verdict.reason or None)
         extras.append(verdict.extra or None)
         if okx_compat:
-            okx = verify_row_compat(row, exchange)[1]
-            okx_statuses.append(okx.status)
-            okx_reasons.append(okx.reason or None)
+            tool = verify_row_compat(row, exchange)[1]
+            tool_statuses.append(tool.status)
+            tool_reasons.append(tool.reason or None)
         else:
-            okx_statuses.append(None)
-            okx_reasons.append(None)
+            tool_statuses.append(None)
+            tool_reasons.append(None)
     n = len(statuses)
     return pa.RecordBatch.from_arrays(
         [
@@ -244,8 +242,8 @@ def verify_batch(batch: pa.RecordBatch, snapshot_id: int, audit: bool, okx_compa
             pa.array(families, pa.string()),
             pa.array(statuses, pa.string()),
             pa.array(reasons, pa.string()),
-            pa.array(okx_statuses, pa.string()),
-            pa.array(okx_reasons, pa.string()),
+            pa.array(tool_statuses, pa.string()),
+            pa.array(tool_reasons, pa.string()),
             pa.array(extras, pa.string()),
         ],
         schema=RESULT_SCHEMA,
@@ -268,7 +266,8 @@ class VerifySummary:
     elapsed: float = 0.0
     by_status: dict[str, int] = field(default_factory=dict)  # whole snapshot, after the run
     by_family: dict[str, dict[str, int]] = field(default_factory=dict)
-    okx_by_status: dict[str, int] = field(default_factory=dict)
+    okx_by_status: dict[str, int] = field(default_factory=dict)  # the verdicts of the exchange's own tool (--okx-compat)
+    exchange: str = ""  # the snapshot's exchange, whose tool gave them
     extra_signatures: dict[str, int] = field(default_factory=dict)  # signatures.extra_signature kind -> rows
     interrupted: bool = False
 
@@ -280,7 +279,7 @@ class VerifySummary:
         statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(self.by_status.items())) or "nothing stored"
         text = f"snapshot {self.snapshot_id}: {self.rows_done:,} rows verified in {self.elapsed:.1f} s ({self.rows_per_s:,.0f} rows/s); {statuses}"
         if self.okx_by_status:
-            text += "; OKX-compatible: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.okx_by_status.items()))
+            text += f"; {self.exchange.upper() or 'tool'}-compatible: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.okx_by_status.items()))
         text += _extra_text(self.extra_signatures)
         return text + (" (interrupted: re-run to continue)" if self.interrupted else "")
 
@@ -340,7 +339,7 @@ def verify_snapshot(
         total = c.execute(f"select count(*) from ({_todo_sql(okx_compat)})", {"sid": sid}).fetchall()[0][0]
     audit, exchange = found[0] == "audit", found[1] or ""
     workers = (os.cpu_count() or 1) if workers is None else workers
-    summary = VerifySummary(snapshot_id=sid)
+    summary = VerifySummary(snapshot_id=sid, exchange=exchange)
     if limit is not None:
         total = min(total, limit)
     started = time.perf_counter()
@@ -555,16 +554,16 @@ def _fill_counts(con: duckdb.DuckDBPyConnection, summary: VerifySummary) -> None
         [summary.snapshot_id],
     ).fetchall()
     by_status: Counter[str] = Counter()
-    okx: Counter[str] = Counter()
+    tool: Counter[str] = Counter()
     by_family: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for family, status, okx_status, n in rows:
+    for family, status, tool_status, n in rows:
         by_status[status] += n
         by_family[family or "-"][status] += n
-        if okx_status is not None:
-            okx[okx_status] += n
+        if tool_status is not None:
+            tool[tool_status] += n
     summary.by_status = dict(by_status)
     summary.by_family = {k: dict(v) for k, v in sorted(by_family.items())}
-    summary.okx_by_status = dict(okx)
+    summary.okx_by_status = dict(tool)
     summary.extra_signatures = _count_extras(con, summary.snapshot_id)
 
 

@@ -21,7 +21,7 @@ from nacl.signing import SigningKey
 from pycardano import Address, Network, PointerAddress, ScriptHash, VerificationKeyHash
 
 from chains.common.encoding import bech32_encode
-from chains.common import cardano
+from chains.cardano import codec as cardano
 from chains.common.framed_ed25519 import signed_bytes, verify_ed25519, verify_ed25519_okx_go
 from indexer.models import SignedRow
 from indexer.registry import registry

@@ -204,7 +204,7 @@ def test_synth_months_series_has_distinct_months_and_known_churn(con, tmp_path):
     ],
 )
 def test_published_from_name(name, expected):
-    from indexer.ingest.sources import publication_name
+    from exchanges.okx.publication import publication_name
 
     found = publication_name(name)
     assert ((found.published_at, found.version) if found else (None, None)) == expected

@@ -19,16 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.audit import (
-    GOLDILOCKS_P,
-    NOT_INSTALLED,
-    find_verifier,
-    load_liability_file,
-    parse_sum_proof,
-    percent_to_ratio,
-    proof_status,
-    root_hash_hex,
-)
+from exchanges.okx.proof import GOLDILOCKS_P, find_verifier, parse_sum_proof, root_hash_hex
+from indexer.audit import NOT_INSTALLED, load_liability_file, percent_to_ratio, proof_status
 from exchanges.okx.audit import parse_audit_page
 from indexer.ingest import ingest_file
 from indexer.liabilities import LiabilityError

@@ -12,10 +12,11 @@ from Crypto.Hash import RIPEMD160
 from Crypto.Hash import keccak as _pyc_keccak
 from eth_account import Account
 
-from chains.common.c32 import stacks_address
-from chains.common.cip37 import cip37_encode
+from chains.conflux.codec import cip37_encode
+from chains.stacks.codec import stacks_address
 from chains.common.encoding import b58check_encode, bech32_encode
-from chains.common.framed_ecdsa import fil_f1_address, sign_okx_ecdsa, verify_okx_ecdsa, verify_okx_ecdsa_okx_go
+from chains.common.filaddr import f1_address as fil_f1_address
+from chains.common.framed_ecdsa import sign_okx_ecdsa, verify_okx_ecdsa, verify_okx_ecdsa_okx_go
 from indexer.models import Coin, SignedRow
 from indexer.registry import registry
 from tests.fixtures.secp_vectors import coin_for, raw_data, row_from_vector, vectors
@@ -260,12 +261,12 @@ def test_pubkey_path_checks_the_address_when_the_type_derives_one():
 def test_pubkey_path_derives_xrp_and_avalanche_by_shape():
     # XRP genesis account: its published master key and r-address
     genesis_pub = "0330E7FC9D56BB25D6893BA3F317AE5BCF33B3291BD63DB32654A313222F7FD020"
-    from chains.common.framed_ecdsa import _shape_address
+    from chains.xrpl.codec import classic_address
 
     from coincurve import PublicKey
 
     u = PublicKey(bytes.fromhex(genesis_pub)).format(compressed=False)
-    assert _shape_address("r", u) == "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh"
+    assert classic_address(u) == "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh"
     k = key(14)
     sig = sign(k)
     xrp = registry().coin("XRP")

@@ -1,7 +1,7 @@
 """ED25519 family: OKX vectors, fresh PyNaCl keys for every address derivation, mutations, owner mode, Go quirks.
 
 Expected addresses are re-derived here from the SPEC formulas with hashlib and
-small local encoders, not with chains.common.ed25519_addresses, so a wrong derivation
+small local encoders, not with the chains' address codecs, so a wrong derivation
 there cannot agree with itself.
 """
 

@@ -17,7 +17,7 @@ import pytest
 
 from indexer.ingest import MEMBER_ROWS, IngestError, ingest_file
 from indexer.ingest.reader import split_cells
-from indexer.ingest.sources import publication_name
+from exchanges.okx.publication import publication_name
 from indexer.registry import Registry, registry
 from indexer.store import migrate
 from tests.test_cli import por

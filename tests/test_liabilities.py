@@ -8,7 +8,8 @@ from decimal import ROUND_DOWN, Decimal
 
 import pytest
 
-from indexer.liabilities import LiabilityError, load_liabilities, read_liabilities, verify_merkle_v1, verify_merkle_v2
+from exchanges.okx.merkle import verify_merkle_v1, verify_merkle_v2
+from indexer.liabilities import LiabilityError, load_liabilities, read_liabilities
 from tests.conftest import shared_examples
 
 

@@ -44,7 +44,7 @@ def test_every_registry_network_has_a_row_with_what_its_adapter_declares():
         row = _row(page, net.name)
         caps = indexer.plugins.capabilities_for(net.adapter) if net.adapter else None
         if caps is None:
-            assert "no plugin installed" in row or net.adapter == "", row
+            assert "no balance adapter installed" in row or net.adapter == "", row
             continue
         assert markdown_cell(caps.needs) in row, net.name  # what a snapshot read needs, per network
         assert caps.block_reference.label in row

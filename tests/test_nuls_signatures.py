@@ -18,7 +18,7 @@ import pytest
 from coincurve import PrivateKey
 from nuls2.model.data import get_address
 
-from chains.common.nuls import nuls_address, nuls_decode
+from chains.nuls.codec import nuls_address, nuls_decode
 from chains.common.framed_ecdsa import okx_digest
 from indexer.models import SignedRow
 from indexer.verify import verify_row, verify_row_compat

@@ -128,3 +128,44 @@ def test_without_the_distribution_the_file_is_refused(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = _por("ingest", str(publication), "--db", str(tmp_path / "por.duckdb"), env=env, cwd=tmp_path)
     assert done.returncode != 0 and "no installed exchange plugin recognises it" in done.stderr, done.stderr
+
+
+# Run in a subprocess with or without the distribution: a row signed under OKX's framed ed25519 scheme (the
+# ``okx-framed-ed25519`` scheme of chains.common, never edited for democoin) whose coin names address type DMO.
+_FRAMED = """
+import json, sys
+from nacl.signing import SigningKey
+from chains.common.framed_ed25519 import signed_bytes
+from indexer.models import Coin, SignedRow
+from indexer.plugins import verifier_for
+key = SigningKey(bytes(32))
+pub = bytes(key.verify_key)
+coin = Coin(key="DMO", asset="DMO", network="DEMO", family="ED25519", address_type="DMO", header="OKX", decimals=6)
+out = []
+for address in (pub.hex(), bytes(SigningKey(b"\\x01" * 32).verify_key).hex()):
+    row = SignedRow(row_no=1, coin="DMO", address=address, message="m", signature1=key.sign(signed_bytes("m")).signature.hex(),
+                    script_or_pubkey=pub.hex())
+    verdict = verifier_for("okx-framed-ed25519")(row, coin)
+    out.append([verdict.status, verdict.reason])
+print(json.dumps(out))
+"""
+
+
+def test_an_outside_chain_brings_the_address_codec_of_its_type(tmp_path: Path) -> None:
+    """The framed ed25519 scheme ties a DMO row to its address only through the codec the outside chain declares."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _install(site)
+    with_plugin = subprocess.run(
+        [sys.executable, "-c", _FRAMED], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT)])),
+    )  # fmt: skip
+    assert with_plugin.returncode == 0, with_plugin.stderr
+    own, other = json.loads(with_plugin.stdout)
+    assert own == ["verified", "the address is the key"]
+    assert other == ["failed", "address is not hex(public key)"]  # the codec can fail: another key's address
+    without = subprocess.run(
+        [sys.executable, "-c", _FRAMED], capture_output=True, text=True, cwd=tmp_path, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT))
+    )
+    assert without.returncode == 0, without.stderr
+    assert json.loads(without.stdout)[0] == ["signature_only", "no address derivation is known for address type DMO"]

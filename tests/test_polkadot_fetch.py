@@ -14,7 +14,7 @@ import xxhash
 from scalecodec.base import RuntimeConfiguration
 from scalecodec.type_registry import load_type_registry_preset
 
-from chains.common.ed25519_addresses import ss58_address
+from chains.common.ss58 import ss58_address
 from chains.polkadot import codec
 from chains.polkadot.fetch import MIGRATION_AT_MS, PolkadotFetcher
 from indexer.config import NetworkSettings, PorConfig

@@ -201,6 +201,8 @@ def test_audit_rows_with_unknown_network_fall_back_to_ecdsa() -> None:
     row = SignedRow(row_no=1, coin="NOT-A-NETWORK", address="X-avax1...", message=MESSAGE, signature1="0x00", audit=True)
     family, _ = verify_row(row, "okx")
     assert family == "ECDSA"  # what OKX's audit verifier does with an unknown network
+    family, verdict = verify_row(row, "htx")  # OKX's rule (its plugin's audit_unknown_coin), not the core's
+    assert family == "" and verdict.status == "unsupported"
     family, verdict = verify_row(SignedRow(row_no=1, coin="NOT-A-NETWORK", address="x", message=MESSAGE, signature1="0x00"), "okx")
     assert family == "" and verdict.status == "unsupported"
 

@@ -1,13 +1,14 @@
-"""aelf balances: ``MultiToken.GetBalance`` through the node's HTTP API (current state only).
-
-ELF signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``); this plugin only reads balances.
+"""aelf balances: ``MultiToken.GetBalance`` through the node's HTTP API (current state only), and the address codec
+(type ELF) of OKX's framed ECDSA rows.
 """
 
+from chains.aelf.codec import ADDRESS
 from chains.aelf.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="aelf",
+    address_codecs={"ELF": ADDRESS},
     adapter="aelf",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,4 +1,4 @@
-"""Pure aelf codecs: addresses, the protobuf ``Transaction`` for a read-only call, ``GetBalance`` in and out.
+"""Pure aelf codecs: addresses (and a key's, address type ELF under OKX's framed ECDSA), the protobuf ``Transaction`` for a read-only call, ``GetBalance`` in and out.
 
 Field numbers from aelf's ``types.proto`` (as shipped in aelf-sdk): ``Transaction`` = from_address 1,
 to_address 2, ref_block_number 3 (int64), ref_block_prefix 4, method_name 5, params 6, signature 10000;
@@ -12,6 +12,7 @@ import hashlib
 import re
 
 from chains.common.encoding import b58check_decode, b58check_encode
+from chains.common.links import EXACT, derived_codec
 
 
 # A chain id as text: 3 bytes in plain base58, 4 characters (AElfProject/AElf src/AElf.Types/Helper/ChainHelper.cs:
@@ -151,3 +152,11 @@ def decode_get_balance_output(data: bytes, symbol: str, owner: bytes) -> int:
     if not isinstance(balance, int) or balance >= 1 << 63:
         raise ValueError(f"GetBalance balance is not a non-negative int64: {balance!r}")
     return balance
+
+
+def key_address(pub: bytes) -> str:
+    """The address of a 65-byte uncompressed key as text: base58check(sha256d(key)), case-sensitive."""
+    return address_text(address_of_pubkey(pub))
+
+
+ADDRESS = derived_codec(key_address, EXACT)

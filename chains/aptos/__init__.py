@@ -1,13 +1,15 @@
 """Aptos balances at a ledger version (REST ``/v1/view?ledger_version=``): APT and fungible assets.
 
-Aptos signatures (ed25519, auth keys) live in ``chains.common.framed_ed25519``; this plugin only reads balances.
+Signatures are OKX's framed ed25519; the address codec of their type APTOS (auth keys) is codec.py's.
 """
 
+from chains.aptos.codec import ADDRESS
 from chains.aptos.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="aptos",
+    address_codecs={"APTOS": ADDRESS},
     adapter="aptos",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -7,11 +7,15 @@ public keys, non-canonical key encodings and small-order R: a small-order
 Compat mode falls back to a Go-rules verifier (``goverify``) when libsodium
 says no, so OKX's verdict is reproduced even for such rows.
 
+How a key becomes an address is each chain's address codec (``ChainPlugin.address_codecs``,
+looked up once per type through ``indexer.plugins.address_codec``); a type no installed
+chain declares is signature-only in strict mode and unchecked by OKX's tool.
+
 Owner mode (VerifyAddress rows only, SPEC §3.10): a non-empty eoa1 replaces the
 address. For APTOS it is the account's current authentication key; the key is
 proven to be that auth key, but which account uses it after a rotation is
 on-chain state, so strict mode says ``signature_only`` unless the address itself
-derives from the key.
+derives from the key (the codec's ``owner_gap`` says why).
 """
 
 from __future__ import annotations
@@ -23,17 +27,26 @@ from chains.common.encoding import fixed_hex, varstr
 from chains.common.hashes import sha256
 from chains.common.messages import OKX
 from chains.common.owners import raw_cell
-from chains.common import cardano, ed25519_addresses as addresses
 from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
+from indexer.plugins import ED25519, AddressLink, address_check, address_codec
 
 _OKX_PREFIX = varstr(OKX)
+TOOL = "okx-go"  # the variant of every codec that is OKX's own tool's comparison
 _APT_NOTE = "coin key has no header in OKX's table (its tool says 'invalid coin type'); checked with the OKX header every ed25519 key uses"
 
 
 def signed_bytes(message: str) -> bytes:
     """The exact bytes the key signs: no hashing for ed25519."""
     return _OKX_PREFIX + varstr(message.encode())
+
+
+def address_link(address_type: str, claimed: str, pub: bytes) -> AddressLink:
+    """The strict link of ``claimed`` to the key under the type's codec; signature-only where no chain declares one."""
+    link = address_check(address_type, ED25519)
+    if link is None:
+        return "signature_only", f"no address derivation is known for address type {address_type or '(none)'}"
+    return link(claimed, pub)
 
 
 def _libsodium_ok(pub: bytes, message: bytes, sig: bytes) -> bool:
@@ -63,7 +76,8 @@ def _verify_ed25519(row: SignedRow, coin: Coin, compat: bool) -> Verdict:
         return Verdict("failed", "signature is not 64 bytes of hex")
     if not _libsodium_ok(pub, signed_bytes(row.message), sig):
         return Verdict("failed", "ed25519 signature does not verify")
-    status, reason = addresses.check(coin.address_type, row.address, pub)
+    link = address_check(coin.address_type, ED25519)  # inlined address_link: this is the hot path
+    status, reason = link(row.address, pub) if link is not None else address_link(coin.address_type, row.address, pub)
     if row.eoa1 and not row.audit:
         status, reason = _owner_mode(coin, row, pub, status)
     if not coin.header and status != "failed":
@@ -75,17 +89,13 @@ verify_ed25519, verify_ed25519_okx_go = strict_and_okx_go(_verify_ed25519, "veri
 
 
 def _owner_mode(coin: Coin, row: SignedRow, pub: bytes, address_status: str) -> tuple[str, str]:
-    owner_status, owner_reason = addresses.check(coin.address_type, row.eoa1, pub)
+    owner_status, owner_reason = address_link(coin.address_type, row.eoa1, pub)
     if owner_status == "failed":
         return "failed", f"owner mode: eoa1 {owner_reason}"
     if address_status == "verified":
         return "verified", "the address itself derives from the key (eoa1 also matches)"
-    if coin.address_type == "APTOS":
-        return "signature_only", (
-            "key is the authentication key eoa1; whether the account address uses that key "
-            "(on-chain key rotation) is not provable from the row"
-        )
-    return "signature_only", "owner mode: key controls eoa1, but nothing links eoa1 to the address"
+    codec = address_codec(coin.address_type, ED25519)
+    return "signature_only", (codec.owner_gap if codec is not None and codec.owner_gap else "owner mode: key controls eoa1, but nothing links eoa1 to the address")
 
 
 def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
@@ -118,16 +128,11 @@ def _verify_compat(row: SignedRow, coin: Coin) -> Verdict:
 
         if not go_verify(pub, message_bytes, sig):
             return Verdict("failed", "ed25519 sig invalid")
-    if coin.address_type == "ADA":  # OKX's current tool decodes the address (base, pointer, enterprise)
-        problem = cardano.okx_matches(address, pub)
-        return Verdict("failed", problem) if problem else Verdict("verified")
-    candidates = addresses.okx_candidates(coin.address_type, pub)
-    if candidates is None:
+    tool = address_check(coin.address_type, ED25519, TOOL)
+    if tool is None:  # VerifyEd25519Coin's default branch: no address check for this type
         return Verdict("verified")
-    folded = address.lower()
-    if any(folded == c.lower() for c in candidates):
-        return Verdict("verified")
-    return Verdict("failed", "address mismatch")
+    status, reason = tool(address, pub)
+    return Verdict("failed", reason) if status == "failed" else Verdict("verified")
 
 
 def _okx_hexdec(text: str) -> bytes | None:
@@ -145,30 +150,9 @@ def signing_seed(seed: bytes) -> bytes:
 
 
 def canonical_address(address_type: str, pub: bytes) -> str:
-    """The address a wallet of this type shows for the key (hex of the key where no derivation exists)."""
-    from chains.common import toncells as ton
-
-    special = {
-        "TON": lambda: ton.friendly(ton.wallet_hash("v3r2", pub), True),
-        "NEAR": lambda: pub.hex(),
-        "ALGO": lambda: addresses.algorand_address(pub),
-        "EGLD": lambda: addresses.bech32_encode("erd", pub),
-        "ERD": lambda: addresses.bech32_encode("erd", pub),
-        "TEZOS": lambda: addresses.tezos_tz1(pub),
-        "XTZ": lambda: addresses.tezos_tz1(pub),
-        "KDA": lambda: "k:" + pub.hex(),
-        "IOTA": lambda: "0x" + addresses.sui_address(pub).hex(),
-        "IOTA_NEW": lambda: "0x" + addresses.sui_address(pub).hex(),
-        "IOTA_STARDUST": lambda: addresses.bech32_encode("iota", b"\x00" + addresses.blake2b(pub, 32)),
-        "CSPR": lambda: "01" + pub.hex(),
-        "ACA": lambda: addresses.ss58_address(pub, 10),
-        "ASTR": lambda: addresses.ss58_address(pub, 5),
-        "ENJ": lambda: addresses.ss58_address(pub, 2135),
-    }
-    if address_type in special:
-        return special[address_type]()
-    candidates = addresses.okx_candidates(address_type, pub)
-    return candidates[0] if candidates else pub.hex()
+    """The address a wallet of this type shows for the key (hex of the key where no codec derives one)."""
+    codec = address_codec(address_type, ED25519)
+    return codec.address(pub) if codec is not None and codec.address is not None else pub.hex()
 
 
 def sign_ed25519(coin: Coin, message: str, seed: bytes) -> dict[str, str]:

@@ -41,3 +41,25 @@ def hash160(data: bytes) -> bytes:
 
 def blake2b(data: bytes, size: int) -> bytes:
     return hashlib.blake2b(data, digest_size=size).digest()
+
+
+def _crc16_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+        table.append(crc & 0xFFFF)
+    return tuple(table)
+
+
+_CRC16_TABLE = _crc16_table()
+
+
+def crc16_xmodem(data: bytes) -> int:
+    """CRC-16/XMODEM (poly 0x1021, init 0), table-driven: TON and Stellar checksums."""
+    crc = 0
+    table = _CRC16_TABLE
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
+    return crc

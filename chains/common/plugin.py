@@ -2,8 +2,9 @@
 
 Why a plugin in ``chains.common`` and not in one chain's package: ``okx-framed-ecdsa`` and ``okx-framed-ed25519``
 frame the message the same way for some thirty chains and differ per chain only in how a key prints as an
-address (``ed25519_addresses``, ``framed_ecdsa.derive_address``). This module is the only one of
-``chains.common`` that declares anything; the others are pure codecs.
+address, which each chain's package declares (``ChainPlugin.address_codecs``) and the schemes look up by the row's
+address type. This module is the only one of ``chains.common`` that declares anything; the others are shared
+primitives.
 """
 
 from chains.common.framed_ecdsa import sign_okx_ecdsa, verify_okx_ecdsa, verify_okx_ecdsa_okx_go

@@ -71,3 +71,8 @@ def recovered_account(digest: bytes, sig: bytes) -> bytes | str:
     except SignatureError as exc:
         return str(exc)
     return account_id(pub)
+
+
+def compressed(uncompressed: bytes) -> bytes:
+    """The 33-byte compressed form (02/03 ‖ X) of a 65-byte ``04 ‖ X ‖ Y`` key, by Y's parity."""
+    return bytes([2 | (uncompressed[64] & 1)]) + uncompressed[1:33]

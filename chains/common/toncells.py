@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
 
+from chains.common.hashes import crc16_xmodem
+
 _V3R2_CODE_BOC = (
     "b5ee9c724101010100710000deff0020dd2082014c97ba218201339cbab19f71b0ed44d0d31fd31f31d70bffe304e0a4"
     "f2608308d71820d31fd31fd31ff82313bbf263ed44d0d31fd31fd3ffd15132baf2a15144baf2a204f901541055f910f2"
@@ -202,28 +204,6 @@ def data_cell(version: str, pubkey: bytes) -> Cell:
 def wallet_hash(version: str, pubkey: bytes) -> bytes:
     """Account id (workchain 0) of the wallet: hash of StateInit{code, data} with bits 00110."""
     return _cell(0b00110, 5, (code_cell(version), data_cell(version, pubkey))).hash
-
-
-def _crc16_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-        table.append(crc & 0xFFFF)
-    return tuple(table)
-
-
-_CRC16_TABLE = _crc16_table()
-
-
-def crc16_xmodem(data: bytes) -> int:
-    """CRC-16/XMODEM (poly 0x1021, init 0), table-driven: TON and Stellar checksums."""
-    crc = 0
-    table = _CRC16_TABLE
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
-    return crc
 
 
 def friendly(account: bytes, bounceable: bool, workchain: int = 0, testnet: bool = False) -> str:

@@ -1,5 +1,7 @@
-"""EVM networks: ownership signatures (verify.py) and balances at a block via eth_call (fetch.py)."""
+"""EVM networks: ownership signatures (verify.py), balances at a block via eth_call (fetch.py), and the address
+codec of EVM accounts that OKX signs under its own header (type ETH: OKC; codec.py)."""
 
+from chains.evm.codec import OKX_FRAMED_ADDRESS
 from chains.evm.fetch import make_fetcher
 from chains.evm.verify import sign_evm, verify_evm, verify_evm_okx_go, sign_keccak_or_eip191, verify_keccak_or_eip191
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
@@ -10,6 +12,7 @@ plugin = ChainPlugin(
         SignatureScheme("eip191", verify_evm, family="EVM", variants={"okx-go": verify_evm_okx_go}, sign=sign_evm),
         SignatureScheme("evm-keccak-or-eip191", verify_keccak_or_eip191, sign=sign_keccak_or_eip191),
     ),
+    address_codecs={"ETH": OKX_FRAMED_ADDRESS},
     adapter="evm",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

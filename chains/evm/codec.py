@@ -1,4 +1,5 @@
-"""Pure calldata builders and answer decoders for EVM balance reads (no I/O, no eth_abi).
+"""Pure calldata builders and answer decoders for EVM balance reads (no I/O, no eth_abi), and the address codec of
+EVM accounts signed under OKX's own header (address type ETH: OKC's ``0x…`` and ``ex1…`` forms).
 
 Why hand-rolled: the hot loop builds and decodes hundreds of thousands of
 items; string concatenation and slicing are ~20x faster than a general ABI
@@ -14,6 +15,11 @@ import json
 import re
 from functools import cache
 from importlib.resources import files
+
+from chains.common.encoding import bech32_encode
+from chains.common.ethaddr import account_id, to_checksum
+from chains.common.links import EIP55, ONE_CASE, okx_go_derived, signed_by
+from indexer.plugins import SECP256K1, AddressCodec, AddressLink
 
 ZERO_ADDRESS = "0x" + "00" * 20
 # The BalanceReader is placed here by an eth_call state override (never deployed). The address is
@@ -162,3 +168,23 @@ def decode_aggregate3(result: str, n: int) -> list[tuple[bool, str]]:
             raise CodecError("aggregate3 returnData runs past the answer")
         out.append((bool(success), "0x" + b[d + 32 : d + 32 + length].hex()))
     return out
+
+
+# --- the address of a key under OKX's framed ECDSA (address type ETH) ----------------------------------------
+def okx_framed_address(pub: bytes, claimed: str = "") -> str:
+    """The account of a 65-byte key as OKX prints it: OKC's bech32 ``ex1…`` when the claim is in that form, else EIP-55."""
+    account = account_id(pub)
+    return bech32_encode("ex", account) if claimed[:2] == "ex" else to_checksum(account)
+
+
+def check_okx_framed(claimed: str, pub: bytes) -> AddressLink:
+    derived = okx_framed_address(pub, claimed)
+    return signed_by(derived, claimed, EIP55 if derived[:2] == "0x" else ONE_CASE)
+
+
+OKX_FRAMED_ADDRESS = AddressCodec(
+    SECP256K1,
+    check_okx_framed,
+    address=lambda pub: "0x" + account_id(pub).hex(),
+    variants={"okx-go": okx_go_derived(okx_framed_address)},
+)

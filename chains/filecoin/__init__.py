@@ -1,13 +1,14 @@
-"""Filecoin balances at an epoch (Lotus JSON-RPC ``Filecoin.StateGetActor`` at a tipset).
-
-f1/f3 signatures are OKX-header ECDSA (``chains.common.framed_ecdsa``), f410 rows are EVM; this plugin only reads balances.
+"""Filecoin balances at an epoch (Lotus JSON-RPC ``Filecoin.StateGetActor`` at a tipset), and the f1 address codec
+(type FIL) of OKX's framed ECDSA rows; f410 rows are EVM (``chains.evm``).
 """
 
+from chains.filecoin.codec import ADDRESS
 from chains.filecoin.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="filecoin",
+    address_codecs={"FIL": ADDRESS},
     adapter="filecoin",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,13 +1,17 @@
 """Polkadot relay chain and Asset Hub balances at a block hash (Substrate storage reads).
 
-SS58/ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
+Signatures are OKX's framed ed25519; codec.py holds the SS58 address codecs of the Substrate chains OKX signs for
+(Polkadot, Asset Hub, Kusama, Enjin, Phala, Clover, Avail, Shiden, Centrifuge, Efinity, Karura, Acala, Astar):
+one family, the Polkadot SDK, whose addresses differ only in their SS58 network id.
 """
 
+from chains.polkadot.codec import ADDRESS_CODECS
 from chains.polkadot.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="polkadot",
+    address_codecs=ADDRESS_CODECS,
     adapter="polkadot",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,4 +1,5 @@
-"""Pure Substrate codecs: storage keys and the SCALE values of ``System.Account`` and ``Assets.Account``.
+"""Pure Substrate codecs: storage keys and the SCALE values of ``System.Account`` and ``Assets.Account``, and the
+SS58 addresses of ed25519 keys on the Substrate chains OKX signs for (the Polkadot SDK family).
 
 Storage keys are ``twox128(pallet) ‖ twox128(item) ‖ hasher(key)…``; the two twox128 prefixes are
 constants (checked against xxhash in the tests), the map keys use ``blake2_128_concat``.
@@ -7,8 +8,12 @@ constants (checked against xxhash in the tests), the map keys use ``blake2_128_c
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from chains.common.ed25519_addresses import ss58_decode
+from chains.common.encoding import b58decode
+from chains.common.links import VERIFIED, okx_go_candidates
+from chains.common.ss58 import ss58_address, ss58_decode
+from indexer.plugins import ED25519, AddressCodec, AddressLink
 
 SYSTEM_ACCOUNT = bytes.fromhex("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9")
 ASSETS_ACCOUNT = bytes.fromhex("682a59d51ab9e48a8c8cc418ff9708d2b99d880ec681799c0cf30e8886371da9")
@@ -66,3 +71,61 @@ def decode_moment(value_hex: str) -> int:
     if len(data) != 8:
         raise ValueError("Timestamp.Now is not a u64")
     return int.from_bytes(data, "little")
+
+
+# --- SS58 addresses of a key ---------------------------------------------------------------------------------
+# OKX's address type -> the SS58 network id its tool encodes with (Polkadot and Asset Hub 0, Kusama 2, Enjin Relay
+# 2135, Phala 30, Clover and Avail 42, Shiden 5, Centrifuge 36, Efinity 1110, Karura 8)
+SS58_IDS = {
+    "DOT": 0, "ASSET-HUB": 0, "KSM": 2, "ENJIN": 2135, "PHA": 30, "CLV": 42,
+    "AVAIL": 42, "SDN": 5, "CFG": 36, "EFI": 1110, "KARU": 8,
+}  # fmt: skip
+# Types OKX's tool leaves signature-only, checked here under any prefix; synthetic rows use each chain's own id
+# (Acala 10, Astar 5, Enjin Matrixchain 2135).
+ANY_PREFIX_IDS = {"ACA": 10, "ASTR": 5, "ENJ": 2135}
+
+
+def _on_network(ident: int) -> Callable[[str, bytes], AddressLink]:
+    def check(claimed: str, pub: bytes) -> AddressLink:
+        if claimed == ss58_address(pub, ident):
+            return VERIFIED
+        try:
+            prefix, account = ss58_decode(claimed)
+        except ValueError as exc:
+            return "failed", f"address is not SS58: {exc}"
+        if account != pub:
+            return "failed", "SS58 address encodes a different public key"
+        return "failed", f"SS58 network prefix is {prefix.hex()}, expected id {ident}"
+
+    return check
+
+
+def check_any_prefix(claimed: str, pub: bytes) -> AddressLink:
+    looks_ss58 = False
+    try:
+        looks_ss58 = len(b58decode(claimed)) in (35, 36)
+        _, account = ss58_decode(claimed)
+    except ValueError as exc:
+        if looks_ss58:
+            return "failed", f"address is not valid SS58: {exc}"
+        return "signature_only", "address is not SS58; no key derivation applied"
+    if account == pub:
+        return "verified", "SS58 address encodes the public key"
+    return "failed", "SS58 address encodes a different public key"
+
+
+def _codec(ident: int) -> AddressCodec:
+    def address(pub: bytes) -> str:
+        return ss58_address(pub, ident)
+
+    return AddressCodec(ED25519, _on_network(ident), address=address, variants={"okx-go": okx_go_candidates(lambda pub: [address(pub)])})
+
+
+def _any_prefix_codec(ident: int) -> AddressCodec:
+    return AddressCodec(ED25519, check_any_prefix, address=lambda pub: ss58_address(pub, ident))
+
+
+ADDRESS_CODECS = {
+    **{t: _codec(i) for t, i in SS58_IDS.items()},
+    **{t: _any_prefix_codec(i) for t, i in ANY_PREFIX_IDS.items()},
+}

@@ -1,8 +1,9 @@
 """Solana: SOL and SPL token (Token, Token-2022) balances at the snapshot slot by replaying each
 account's transaction metadata (fetch.py over the pure decoders in codec.py).
 
-Signatures of SOL rows are verified by the ED25519 family plugin (``chains.common.framed_ed25519``)."""
+Signatures: scheme ``solana-raw-message`` (verify.py), and the address codec of OKX's framed ed25519 rows (type SOL)."""
 
+from chains.solana.codec import ADDRESS
 from chains.solana.fetch import make_fetcher
 from chains.solana.verify import sign_raw_message, verify_raw_message
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, SignatureScheme
@@ -10,6 +11,7 @@ from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, Si
 plugin = ChainPlugin(
     name="solana",
     schemes=(SignatureScheme("solana-raw-message", verify_raw_message, sign=sign_raw_message),),
+    address_codecs={"SOL": ADDRESS},
     adapter="solana",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,4 +1,4 @@
-"""Pure Solana decoders: addresses, SPL Token / Token-2022 accounts, transaction-meta balances.
+"""Pure Solana codecs: an account's address from its ed25519 key, and decoders of addresses, SPL Token / Token-2022 accounts, transaction-meta balances.
 
 Why hand-written: each is a few lines over a fixed layout, the fetch hot path decodes tens of
 thousands of accounts, and the tests cross-check every function against ``solders`` (the Rust
@@ -24,6 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from chains.common.encoding import b58decode, b58encode
+from chains.common.links import VERIFIED, okx_go_candidates
+from indexer.plugins import ED25519, AddressCodec, AddressLink
 
 TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
 TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
@@ -186,3 +188,16 @@ def token_amount_in(tx: Mapping[str, Any], account: str, *, post: bool = True) -
         if tb.account == account:
             return tb
     return None
+
+
+# --- the address of a key (address type SOL) ---------------------------------------------------------------
+def check_address(claimed: str, pub: bytes) -> AddressLink:
+    """A system account's address is its ed25519 key in base58; base58 is case-sensitive, so the text must match."""
+    if claimed == b58encode(pub):
+        return VERIFIED
+    return "failed", "address is not base58(public key)"
+
+
+ADDRESS = AddressCodec(
+    ED25519, check_address, address=b58encode, variants={"okx-go": okx_go_candidates(lambda pub: [b58encode(pub)])}
+)

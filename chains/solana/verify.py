@@ -9,6 +9,7 @@ from nacl.signing import SigningKey
 from chains.common.encoding import b58decode, b58encode
 from chains.common.hashes import sha256
 from chains.common.raw_ed25519 import verify_raw
+from chains.solana.codec import check_address
 from indexer.models import Coin, SignedRow, Verdict
 
 
@@ -20,7 +21,7 @@ def verify_raw_message(row: SignedRow, coin: Coin) -> Verdict:
         pub = b""
     if len(pub) != 32 or b58encode(pub) != row.address:
         return Verdict("failed", "address is not base58 of a 32-byte ed25519 key")
-    return verify_raw(row, pub, "SOL")
+    return verify_raw(row, pub, check_address)
 
 
 def sign_raw_message(coin: Coin, message: str, seed: bytes) -> dict[str, str]:

@@ -1,14 +1,16 @@
 """Sui balances at a checkpoint through Sui's GraphQL RPC: ``checkpoint(sequenceNumber).query`` inside the service's
 consistent range, else the current balance replayed back over the address's transactions' balance changes.
 
-Sui ed25519 signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
+Signatures are OKX's framed ed25519; the address codec of their type SUI is codec.py's.
 """
 
+from chains.sui.codec import ADDRESS
 from chains.sui.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="sui",
+    address_codecs={"SUI": ADDRESS},
     adapter="sui",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,13 +1,15 @@
 """TON balances at a masterchain seqno (toncenter v2 HTTP API): TON and jettons (USDT on TON).
 
-TON wallet signatures live in ``chains.common.framed_ed25519``; this plugin only reads balances.
+Signatures are OKX's framed ed25519; the address codec of their type TON (standard wallets) is codec.py's.
 """
 
+from chains.ton.codec import ADDRESS
 from chains.ton.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="ton",
+    address_codecs={"TON": ADDRESS},
     adapter="ton",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

@@ -1,11 +1,15 @@
-"""Pure TON codecs for jetton reads: an address as a one-cell BOC (a ``tvm.Slice`` argument) and back.
+"""Pure TON codecs: a wallet's address from its ed25519 key (address type TON), and for jetton reads an address as a
+one-cell BOC (a ``tvm.Slice`` argument) and back.
 
 ``MsgAddressInt`` (``addr_std``): tag ``10``, anycast ``0``, 8-bit workchain, 256-bit account id: 267 bits.
 """
 
 from __future__ import annotations
 
+from chains.common import toncells
+from chains.common.links import okx_go_candidates
 from chains.common.toncells import TonAddress, boc_cells, friendly, parse_address
+from indexer.plugins import ED25519, AddressCodec, AddressLink
 
 ADDR_STD_BITS = 267
 
@@ -46,3 +50,34 @@ def raw_form(address: TonAddress) -> str:
 
 
 __all__ = ["address_boc", "address_from_boc", "friendly", "parse_address", "raw_form"]
+
+
+# --- a wallet's address (address type TON) ------------------------------------------------------------------
+def check_address(claimed: str, pub: bytes) -> AddressLink:
+    """The address is the standard wallet (v3r2, highload v3, v4r2 or v5r1) the key deploys on workchain 0."""
+    try:
+        addr = parse_address(claimed)
+    except ValueError as exc:
+        return "failed", str(exc)
+    if addr.testnet:
+        return "failed", "address carries the testnet flag"
+    if addr.workchain != 0:
+        return "failed", f"address is on workchain {addr.workchain}; wallets are derived on workchain 0"
+    for version in toncells.ALL_VERSIONS:
+        if toncells.wallet_hash(version, pub) == addr.account:
+            if version in toncells.OKX_VERSIONS:
+                return "verified", f"TON wallet {version}"
+            return "verified", f"TON wallet {version} (OKX's tool derives only v3r2 and highload v3)"
+    return "failed", "address is not the v3r2, highload v3, v4r2 or v5r1 wallet of the public key"
+
+
+def okx_candidates(pub: bytes) -> list[str]:
+    """OKX's tool: the v3r2 and highload v3 wallets, bounceable and not."""
+    return [friendly(toncells.wallet_hash(v, pub), b) for v in toncells.OKX_VERSIONS for b in (True, False)]
+
+
+def address(pub: bytes) -> str:
+    return friendly(toncells.wallet_hash("v3r2", pub), True)
+
+
+ADDRESS = AddressCodec(ED25519, check_address, address=address, variants={"okx-go": okx_go_candidates(okx_candidates)})

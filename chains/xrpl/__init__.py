@@ -1,13 +1,14 @@
-"""XRP Ledger balances at a ledger index (rippled JSON-RPC ``account_info``).
-
-Signatures of XRP rows are OKX-header ECDSA and live in ``chains.common.framed_ecdsa``; this plugin only reads balances.
+"""XRP Ledger balances at a ledger index (rippled JSON-RPC ``account_info``), and the classic address codec of XRP
+rows signed under OKX's header (found by the ``r…`` shape: OKX gives XRP no address type).
 """
 
+from chains.xrpl.codec import ADDRESS
 from chains.xrpl.fetch import make_fetcher
 from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin
 
 plugin = ChainPlugin(
     name="xrpl",
+    address_codecs={"XRP": ADDRESS},
     adapter="xrpl",
     make_fetcher=make_fetcher,
     capabilities=AdapterCapabilities(

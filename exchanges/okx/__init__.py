@@ -1,5 +1,6 @@
 """OKX: its file layouts (11/12-column, audit, legacy 7-column, ETH staking; SPEC §1), its network table, its audit
-page, and the rules of its own checking tool (VerifyAddress: a blacklist, no scheme for ALGO, the ``okx-go``
+page, its liability files (the Merkle v1 proof and v2 tree, the zk proof bound to the page and its verifier
+zk-por-cli; SPEC §6), and the rules of its own checking tool (VerifyAddress: a blacklist, no scheme for ALGO, the ``okx-go``
 variant of every scheme).
 
 OKX's coin keys are the core registry's (``data/coins.csv``, the shared token registry), so this plugin adds
@@ -13,8 +14,11 @@ from typing import Any
 
 from exchanges.okx.audit import audit_object, parse_audit_page
 from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, normalise_header_cell, summary_header_width
+from exchanges.okx.merkle import MERKLE_V1, MERKLE_V2
 from exchanges.okx.networks import overlay_family, scheme_of
-from indexer.models import AuditPage, Registry, SynthWritten, Verdict
+from exchanges.okx.proof import ZK_PROOF, proof_status
+from exchanges.okx.publication import publication
+from indexer.models import AuditPage, Coin, Registry, SynthWritten, Verdict
 from indexer.plugins import ExchangePlugin
 
 # OKX's ETH staking file names each validator, its amount and its withdrawal address, and signs nothing: its rows
@@ -23,6 +27,9 @@ ETH_STAKING_NO_PROOF = Verdict(
     "unsupported",
     "no proof published: OKX's ETH staking file has no message or signature column (validator key, amount and withdrawal address only)",
 )
+# SPEC §2.1, §3.10: OKX's audit verifier keys on the network column and treats an unknown network as ECDSA under its
+# header; its public-key path then proves the signature, never the address.
+AUDIT_UNKNOWN_COIN = Coin(key="", asset="", network="", family="ECDSA", address_type="", header="OKX", decimals=None)
 # SPEC §2.4: VerifyAddress skips these keys (counted neither verified nor failed).
 OKX_BLACKLIST = frozenset({"EOS", "A", "RIPPLE", "USDT-ALGO"})
 # Families for which OKX publishes no algorithm at all (SPEC §3.9).
@@ -72,12 +79,16 @@ plugin = ExchangePlugin(
     summary_width=summary_header_width,
     audit_page=audit_page,
     audit_source="okx-audit",
+    liability_files=(ZK_PROOF, MERKLE_V1, MERKLE_V2),
+    publication=publication,
+    proof_status=proof_status,
     constant_verdicts={ETH_STAKING_UNSIGNED: ETH_STAKING_NO_PROOF},
     network_keyed=True,
     network_scheme=scheme_of,
     row_family=overlay_family,
     tool_variant="okx-go",
     tool_skips=OKX_BLACKLIST,
+    audit_unknown_coin=AUDIT_UNKNOWN_COIN,
     unverifiable=NO_SCHEME,
     own_tokens=("OKB",),
     synth=synth,

@@ -20,7 +20,7 @@ from indexer.ingest.columnar import ColumnarReader
 from indexer.ingest.content import MemberScan, cut_row, publication_digest, scan
 from indexer.ingest.reader import ADDRESS_SCHEMA, FIRST_REASONS, EmptyPorFile, NotAPorFile, ParseStats, PorReader, open_text
 from indexer.ingest.rejects import RejectLimit
-from indexer.ingest.sources import DAMAGE, DamagedArchive, Member, damage_message, members, publication_of
+from indexer.ingest.sources import DAMAGE, DamagedArchive, Member, damage_message, members
 from indexer.ingest.spill import Spill
 from indexer.ingest.summary import SummaryCheck, check_summary
 from indexer.exchange_plugins import exchange_plugin, recognise, registry_of
@@ -302,10 +302,8 @@ def _load(con, path: Path, found: list[Member], digests: tuple[str, str], report
     if "audit" in layouts and len(layouts) > 1:
         raise NotAPorFile("it mixes the audit layout (no amounts) with wallet files, which cannot be one publication")
     freeze_asset_scales(con, snapshot_id, _registry_of(plugin))
-    if plugin.publication is not None:
-        publication = plugin.publication(path.name, [m.inner for m in found])
-    else:
-        publication = publication_of(path, [m.inner for m in found])
+    # what the file's name says (date, version, label) is the exchange's naming; a plugin without it: nothing
+    publication = plugin.publication(path.name, [m.inner for m in found]) if plugin.publication is not None else None
     report.snapshot_id = snapshot_id
     report.layout = ",".join(layouts)
     report.heights = sorted(heights)

@@ -7,12 +7,10 @@ published archives are routinely renamed.
 from __future__ import annotations
 
 import gzip
-import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
@@ -86,44 +84,3 @@ def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
         return zf.open(name)
 
     return opener
-
-
-# OKX names a publication by its snapshot hour and a version (SPEC §1.1a): ``por_csv_2026063016_V2.zip``,
-# ``okx_por_2026063016_V2.csv``, ``okx_por_2026063016.csv.zip``, ``okx_por_2026063016_v2.csv.zip``.
-_PUBLICATION_NAME = re.compile(r"^(?:por_csv|okx_por)_(?:eth_staking_)?(\d{10})(?:_[vV](\d+))?(?:\.|$)")
-
-
-@dataclass(frozen=True)
-class PublicationName:
-    """What a publication's file name says: its snapshot hour (UTC) and version."""
-
-    published_at: datetime
-    version: int | None
-
-    @property
-    def label(self) -> str:
-        """The default snapshot label, e.g. ``2026-06-30 16:00 UTC V2``."""
-        text = self.published_at.strftime("%Y-%m-%d %H:00 UTC")
-        return f"{text} V{self.version}" if self.version is not None else text
-
-
-def publication_name(name: str) -> PublicationName | None:
-    """Date and version from an OKX file or archive name; None for any other name (or an impossible date)."""
-    found = _PUBLICATION_NAME.match(Path(name).name)
-    if not found:
-        return None
-    stamp, version = found.groups()
-    try:
-        at = datetime.strptime(stamp, "%Y%m%d%H").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    return PublicationName(at, int(version) if version is not None else None)
-
-
-def publication_of(path: Path, member_names: list[str]) -> PublicationName | None:
-    """The archive's own name decides; else the first member named like a publication."""
-    for name in (path.name, *member_names):
-        found = publication_name(name.rsplit(":", 1)[-1])
-        if found:
-            return found
-    return None

@@ -1,7 +1,8 @@
 """democoin: an invented chain whose account address is its ed25519 public key (hex), with a JSON-RPC balance node.
 
 What a chain plugin declares: a named signature scheme (``democoin-ed25519``), its network (a registry row the
-package brings, since it cannot add one to por-indexer's data/), and a balance adapter at a height.
+package brings, since it cannot add one to por-indexer's data/), a balance adapter at a height, and the address codec
+of its type ``DMO``, through which rows signed under OKX's framed ed25519 scheme are tied to their addresses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from indexer.models import BalanceRequest, BalanceResult, Coin, Network, SignedRow, Verdict
-from indexer.plugins import AdapterCapabilities, BlockReference, ChainPlugin, FetchBlocked, SignatureScheme
+from indexer.plugins import ED25519, AdapterCapabilities, AddressCodec, AddressLink, BlockReference, ChainPlugin, FetchBlocked, SignatureScheme
 from indexer.rpc import JsonRpcClient, RpcError
 
 
@@ -29,6 +30,11 @@ def verify(row: SignedRow, coin: Coin) -> Verdict:
     except BadSignatureError:
         return Verdict("failed", "ed25519 signature does not verify")
     return Verdict("verified", "the address is the signing key")
+
+
+def check_address(claimed: str, pub: bytes) -> AddressLink:
+    """A democoin address is its ed25519 key in lower-case hex."""
+    return ("verified", "the address is the key") if claimed == pub.hex() else ("failed", "address is not hex(public key)")
 
 
 class DemoFetcher:
@@ -68,6 +74,7 @@ class DemoFetcher:
 plugin = ChainPlugin(
     name="democoin",
     schemes=(SignatureScheme("democoin-ed25519", verify),),
+    address_codecs={"DMO": AddressCodec(ED25519, check_address, address=bytes.hex)},
     adapter="democoin",
     make_fetcher=DemoFetcher,
     capabilities=AdapterCapabilities(native_methods=("state_at_height",), block_reference=BlockReference.HEIGHT),

@@ -1,4 +1,4 @@
-"""NULS 2.0 account addresses from a secp256k1 public key.
+"""NULS 2.0 account addresses from a secp256k1 public key (address type NULS under OKX's framed ECDSA).
 
 Why: OKX's current tool derives the NULS address from the key it recovers from
 the signature (the public mirror's ``common/verify.go``, ``GenerateNULSAddress``);
@@ -19,6 +19,8 @@ from functools import reduce
 
 from chains.common.encoding import b58decode, b58encode
 from chains.common.hashes import hash160
+from chains.common.links import EXACT, derived_codec
+from chains.common.secp import compressed
 
 MAINNET_CHAIN_ID = 1
 ACCOUNT_TYPE = 1
@@ -51,3 +53,11 @@ def nuls_decode(address: str, prefix: str = MAINNET_PREFIX) -> tuple[int, int, b
     if _xor(raw[:-1]) != raw[-1]:
         raise ValueError("XOR checksum mismatch")
     return int.from_bytes(raw[:2], "little"), raw[2], raw[3:23]
+
+
+def address(pub: bytes) -> str:
+    """The mainnet account address of a 65-byte key (hashed in its compressed form)."""
+    return nuls_address(compressed(pub))
+
+
+ADDRESS = derived_codec(address, EXACT)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chains.common.encoding import bech32_decode
+from chains.common.encoding import bech32_decode, bech32_encode
 from chains.common.hashes import blake2b
+from indexer.plugins import ED25519, AddressCodec, AddressLink
 
 HASH_LEN = 28  # blake2b-224 credential hash
 MAINNET = 1
@@ -102,8 +103,13 @@ def key_hash(pub: bytes) -> bytes:
     return blake2b(pub, HASH_LEN)
 
 
-def check(claimed: str, pub: bytes) -> tuple[str, str]:
-    """Strict (status, reason): the address is a mainnet Shelley payment address whose payment key is ``pub``."""
+def check(claimed: str, pub: bytes) -> AddressLink:
+    """Strict (status, reason): the address is a mainnet Shelley payment address whose payment key is ``pub``.
+
+    A Byron address (``Ae2…``, ``DdzFF…``) hashes an extended key and its attributes, which the row does not carry.
+    """
+    if claimed[:2] in ("Ae", "Dd"):
+        return "signature_only", "Byron address: it hashes an extended key the row does not carry"
     try:
         addr = decode(claimed)
     except ValueError as exc:
@@ -146,3 +152,16 @@ def okx_matches(claimed: str, pub: bytes) -> str:
     if raw[1 : 1 + HASH_LEN] != key_hash(pub):
         return "payment credential not match"
     return ""
+
+
+def okx_go(claimed: str, pub: bytes) -> AddressLink:
+    problem = okx_matches(claimed, pub)
+    return ("failed", problem) if problem else ("verified", "")
+
+
+def enterprise_address(pub: bytes) -> str:
+    """The mainnet enterprise address (header 0x61: type 6, network 1) of the key: what a synthetic row shows."""
+    return bech32_encode("addr", b"\x61" + key_hash(pub))
+
+
+ADDRESS = AddressCodec(ED25519, check, address=enterprise_address, variants={"okx-go": okx_go})

@@ -1,4 +1,4 @@
-"""Conflux CIP-37 base32 addresses (``cfx:aa…``), encode only.
+"""Conflux CIP-37 base32 addresses (``cfx:aa…``), encode only; the address codec of type CFX under OKX's framed ECDSA.
 
 The checksum is the 40-bit BCH code of CashAddr over the network prefix and the
 payload; the alphabet differs from CashAddr's.
@@ -7,6 +7,8 @@ payload; the alphabet differs from CashAddr's.
 from __future__ import annotations
 
 from chains.common.encoding import cashaddr_polymod, convertbits
+from chains.common.ethaddr import account_id
+from chains.common.links import ONE_CASE, derived_codec
 
 CIP37_ALPHABET = "abcdefghjkmnprstuvwxyz0123456789"
 
@@ -27,3 +29,11 @@ def cip37_encode(account: bytes, network_id: int = 1029) -> str:
 def conflux_user_account(account: bytes) -> bytes:
     """Force the type nibble to 1 (user account), as Conflux derives addresses from keys."""
     return bytes([0x10 | (account[0] & 0x0F)]) + account[1:]
+
+
+def address(pub: bytes) -> str:
+    """The base32 user address of a 65-byte key: its Ethereum-style account with the type nibble set to 1."""
+    return cip37_encode(conflux_user_account(account_id(pub)))
+
+
+ADDRESS = derived_codec(address, ONE_CASE)

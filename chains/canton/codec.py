@@ -1,0 +1,9 @@
+"""Canton: address type CC_CANTON, whose address the row cannot tie to its key (why: ``REASON``)."""
+
+from __future__ import annotations
+
+from chains.common.links import not_derivable
+from indexer.plugins import ED25519, AddressCodec
+
+REASON = "Canton parties are bound to keys by on-chain topology"
+ADDRESS = AddressCodec(ED25519, not_derivable(REASON))

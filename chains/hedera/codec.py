@@ -1,0 +1,9 @@
+"""Hedera: address type HBAR, whose address the row cannot tie to its key (why: ``REASON``)."""
+
+from __future__ import annotations
+
+from chains.common.links import not_derivable
+from indexer.plugins import ED25519, AddressCodec
+
+REASON = "Hedera account ids are bound to keys by on-chain state"
+ADDRESS = AddressCodec(ED25519, not_derivable(REASON))

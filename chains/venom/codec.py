@@ -1,0 +1,9 @@
+"""Venom: address type VENOM, whose address the row cannot tie to its key (why: ``REASON``)."""
+
+from __future__ import annotations
+
+from chains.common.links import not_derivable
+from indexer.plugins import ED25519, AddressCodec
+
+REASON = "Venom wallets are contracts whose code is not modelled here"
+ADDRESS = AddressCodec(ED25519, not_derivable(REASON))
