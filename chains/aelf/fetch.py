@@ -33,7 +33,7 @@ from chains.common.fetcher import HttpFetcher
 from chains.aelf import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from chains.common.estimate import heights, load, pieces
+from chains.common.estimate import load
 from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RpcError, TransportError
 

@@ -57,7 +57,7 @@ from chains.common.fetcher import HttpFetcher
 from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, replay, token_of, units_of
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from chains.common.estimate import heights, load, pieces
+from chains.common.estimate import load
 from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
 

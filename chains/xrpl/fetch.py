@@ -26,7 +26,7 @@ from typing import Any
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from chains.common.estimate import heights, load, pieces
+from chains.common.estimate import load
 from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
