@@ -16,8 +16,9 @@ Runs, each a ``por`` subprocess against the same providers:
 
 What it prints: the wall time of the fetch (and of the whole run), the lower bound the rate limits allow (the
 slowest service's answered requests over its rate) and their ratio; per network rows, requests, requests per row,
-429s, faults, time; peak RSS. ``predicted_requests`` / ``predicted_s`` come from ``por plan --format json`` when
-that command exists (it comes with issue 18's other half) and are ``null`` until then: no number is made up.
+429s, faults, time; peak RSS. ``predicted_requests`` / ``predicted_s`` come from ``por plan --probe --format json``
+run against the same providers after run 1 (``--probe`` measures each network's latency for the time estimate; the
+requests are counted from the snapshot's reads alone); ``null`` where ``por plan`` gives none: no number is made up.
 With ``--json`` the last line is one JSON object with ``rows, wall_s, bound_s, ratio, peak_rss_mb,
 identical_with_faults, networks{rows, requests, predicted_requests, predicted_s, actual_s}``.
 
@@ -43,9 +44,9 @@ from tests.fixtures.rehearsal import DEFAULT_LIMITS, SERVED, UNSERVED, Rehearsal
 
 
 def plan_prediction(r: Rehearsal, db: Path) -> dict[str, dict[str, Any]]:
-    """``por plan``'s per-network prediction, if the command is installed; {} otherwise (never invented)."""
+    """``por plan``'s per-network prediction (``--probe``: latency measured on the providers); {} if it fails (never invented)."""
     assert r.config
-    out = por("plan", "--db", str(db), "--config", str(r.config), "--format", "json", check=False)
+    out = por("plan", "--db", str(db), "--config", str(r.config), "--probe", "--format", "json", check=False)
     if out.returncode != 0:
         return {}
     try:

@@ -101,3 +101,27 @@ def test_kill_and_resume_three_times_leave_the_tables_identical_and_reread_nothi
     finally:
         rehearsal.log_requests(False)
     assert tables(db) == reference
+
+
+def test_plan_predicts_each_networks_requests_within_ten_percent(rehearsal, clean) -> None:
+    """Issue 18's target: ``por plan`` after the fault-free run predicts every network's requests within 10 % of
+    what the run recorded (``runs.requests``, less the 429s: a refused request is the limit's, not the work's), and
+    shows that run's figures beside its own."""
+    import json
+
+    from tests.fixtures.rehearsal import por
+
+    db = clean[0]
+    out = por("plan", "--db", str(db), "--config", str(rehearsal.config), "--format", "json")
+    plan = json.loads(out.stdout)
+    with duckdb.connect(str(db), read_only=True) as con:
+        recorded = {n: req - (rl or 0) for n, req, rl in con.execute(
+            "select network, requests, rate_limited from runs where outcome <> 'skipped'").fetchall()}
+    predicted = {n["network"]: n for n in plan["networks"]}
+    assert set(predicted) == set(recorded) and len(recorded) == 21
+    off = {n: (predicted[n]["requests"], recorded[n]) for n in recorded if abs(predicted[n]["requests"] - recorded[n]) > 0.10 * recorded[n]}
+    assert not off, off
+    for n, item in predicted.items():
+        assert item["actual"]["requests"] >= recorded[n]  # the run's own figures, beside the prediction
+        assert item["seconds"] == max(s["seconds"] for s in item["services"])
+    assert plan["bound"].split("/")[0] == max(plan["networks"], key=lambda n: n["seconds"])["network"]

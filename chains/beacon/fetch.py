@@ -46,7 +46,8 @@ from collections.abc import Sequence
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
 
 GWEI = 10**9
@@ -181,6 +182,26 @@ class BeaconFetcher(HttpFetcher):
                 raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
             except (RpcError, ValueError, KeyError, TypeError) as exc:
                 raise FetchBlocked(f"{name}: cannot map block {block:,} to its beacon slot: {exc}") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: on the beacon node the chain parameters (genesis, spec: unless set in options), per
+        block the beacon block at its slot, the finality checkpoints (preflight), the pending deposits (post-Electra
+        states; assumed) and one validators query per ``ids_per_request`` keys; on the execution node one block
+        header per block (the head's block at the tip instead)."""
+        by_block: dict[int | None, set[str]] = {}
+        for r in requests:
+            if r.contract:
+                continue
+            try:
+                by_block.setdefault(r.block, set()).add(normalise_pubkey(r.address))
+            except ValueError:
+                continue
+        blocks = [b for b in by_block if b is not None]
+        beacon = (self.genesis_time is None) + (self.seconds_per_slot is None) if blocks else 0
+        beacon += 3 * len(blocks) + (2 if None in by_block else 0)
+        beacon += sum(pieces(len(keys), self.ids_per_request) for keys in by_block.values())
+        services = (load("beacon", self.client, beacon), load("execution", self.execution, len(blocks)))
+        return FetchEstimate("state_at_height", services, note="pending deposits counted as one request per block (none before Electra)")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

@@ -52,7 +52,8 @@ from chains.tron import codec
 from chains.tron.codec import BlockRef, CodecError
 from indexer.config import ConfigError, NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
 DEFAULT_CHUNK = 200
@@ -202,6 +203,19 @@ class TronFetcher:
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
         except (RpcError, CodecError) as exc:
             raise FetchBlocked(f"{name}: the node cannot describe the snapshot blocks: {_short(exc)}") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests of today's per-holder path (``per_holder_estimate``); ``probe`` reads each token's ABI (one
+        ``getcontract``, as the events scan does) to count its event scans."""
+        abi: dict[str, int | None] = {}
+        if probe and self.history is not None:
+            for c in {r.contract for r in requests if r.contract}:
+                try:
+                    names = await self._event_names(self._contract(c))
+                except (RpcError, CodecError, ValueError):
+                    names = None
+                abi[c] = None if names is None else sum(1 for n in names if n not in codec.HARMLESS_EVENTS)
+        return per_holder_estimate(self, requests, abi)
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         out: list[BalanceResult | None] = [None] * len(requests)
@@ -680,3 +694,49 @@ def _expand(value: str, secrets: list[str]) -> str:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+# what ``_probe_history`` asks: getnowblock, getaccount, getnowblock, getaccountbalance, getaccount for the first funded
+# account, then the block before it existed and the balance there (where the account says when it was created)
+HISTORY_PROBE_REQUESTS = 7
+
+
+def per_holder_estimate(f: TronFetcher, requests: Sequence[BalanceRequest], event_scans: dict[str, int | None]) -> FetchEstimate:
+    """Today's path, counted from ``fetch``: on the node, the preflight (solidified head, each snapshot block),
+    the balance-history check and one ``getaccountbalance`` per TRX row at a block, the bulk current reads
+    (``chunk`` holders per aggregate, per token and TRX, between two solidified heads) and per token its ABI and
+    the solidified block's header; on TronGrid, the indexed-height check, one transfer-history query per TRC-20
+    holder (one page each: a holder with more than ``PAGE_LIMIT`` transfers since the snapshot costs more) and
+    per token one events scan per balance-moving event of its ABI (``event_scans``: counted by ``--probe``, else
+    one). Kept apart so a whole-set path can be chosen beside it (the per-holder count is its yardstick)."""
+    natives_at = 0
+    current: dict[str, int] = {}
+    replayed = 0
+    for r in requests:
+        if not r.contract and r.block is not None:
+            natives_at += 1
+        else:
+            current[r.contract] = current.get(r.contract, 0) + 1
+            if r.contract and r.block is not None:
+                replayed += 1
+    blocks = heights(requests)
+    node = 1 + len(blocks)  # preflight
+    if natives_at:
+        node += HISTORY_PROBE_REQUESTS + natives_at
+    tokens = [c for c in current if c]
+    if current:
+        node += 2 + sum(pieces(n, f.chunk) for n in current.values())  # solidified heads around the bulk reads
+    grid = 0
+    unknown = ""
+    if replayed and f.history is not None:
+        node += 2 * len(tokens)  # the token's ABI (getcontract) and the solidified block's header
+        grid += 1 + replayed  # the indexed height, then one history query per holder
+        for c in tokens:
+            scans = event_scans.get(c)
+            grid += 1 if scans is None else scans
+        if any(event_scans.get(c) is None for c in tokens):
+            unknown = "the token events scan counted as one request per token (--probe reads each token's ABI)"
+    services = (load("rpc", f.client, node),) + ((load("history", f.history, grid),) if f.history is not None else ())
+    method = "replayed" if replayed and f.history is not None else "state_at_height" if natives_at else "latest"
+    path = "per-holder history" if replayed and f.history is not None else ""
+    return FetchEstimate(method, services, path=path, unknown=unknown)

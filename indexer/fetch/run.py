@@ -126,6 +126,11 @@ class Runner:
                 run.blocked = str(exc)
                 writer.write_errors(run, [(r, k[2]) for k, rr in reads.items() for r, _ in rr], run.blocked, run.source, advance)
                 return
+            estimate = getattr(fetcher, "estimate", None)
+            if estimate is not None:
+                # every read, before the first fetch: an adapter with several paths (per-account history or one
+                # whole-set scan) chooses here, from the counts, and keeps that path for the whole run
+                await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads])
             feed = hints if isinstance(hints, FeedHints) else FeedHints()
             per_call = max(1, feed.request_chunk or caps.feed.request_chunk or writer.commit_chunk)
             workers = max(1, feed.workers or caps.feed.workers or WORKERS)
