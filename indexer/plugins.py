@@ -72,6 +72,11 @@ class FeedHints:
     workers: int = 0  # fetch() calls in flight for one network
 
 
+# The reads the runner hands a fetcher per ``fetch`` call by default (each call's results are committed together;
+# ``FeedHints.request_chunk`` changes it). An adapter's ``estimate`` counts its per-call requests with it.
+CALL_READS = 5_000
+
+
 @dataclass(frozen=True)
 class ServiceLoad:
     """The requests one service of a network is expected to answer, with the pace it is configured for.

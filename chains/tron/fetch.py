@@ -50,9 +50,9 @@ from typing import Any
 
 from chains.tron import codec
 from chains.tron.codec import BlockRef, CodecError
+from chains.tron.estimate import estimate
 from indexer.config import ConfigError, NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from chains.common.estimate import heights, load, pieces
 from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
@@ -86,11 +86,32 @@ async def _grid_pages(client: JsonRpcClient, path: str, params: dict[str, Any], 
 
 @dataclasses.dataclass
 class _EventScan:
-    """A token's events with lo <= block_timestamp <= hi, as far as scanned (grown, never re-read)."""
+    """A token's events with lo <= block_timestamp <= hi, as far as scanned (grown, never re-read).
+
+    ``events`` are those that may move a balance without a Transfer (the guard's); ``transfers`` the token's
+    Transfers by party, kept only on the whole-set path (``TronFetcher.whole_set``).
+    """
 
     lo: int
     hi: int
     events: list[codec.ContractEvent]
+    transfers: dict[str, list[codec.Transfer]] = dataclasses.field(default_factory=dict)
+
+    def add(self, found: list[codec.ContractEvent]) -> None:
+        for e in found:
+            if e.name != "Transfer":
+                self.events.append(e)
+                continue
+            t = codec.transfer_of_event(e)
+            for party in {t.sender, t.recipient}:
+                self.transfers.setdefault(party, []).append(t)
+
+    def merge(self, other: _EventScan) -> None:
+        """Take in the scan of a window next to this one."""
+        self.lo, self.hi = min(self.lo, other.lo), max(self.hi, other.hi)
+        self.events.extend(other.events)
+        for party, ts in other.transfers.items():
+            self.transfers.setdefault(party, []).extend(ts)
 
 
 @dataclasses.dataclass
@@ -146,6 +167,10 @@ class TronFetcher:
         self._scan_locks: dict[str, asyncio.Lock] = {}
         self._owners: dict[str, str | None] = {}  # contract -> owner() (None: the token has none / it reverts)
         self._abi_events: dict[str, list[str] | None] = {}  # contract -> event names of its on-chain ABI
+        # Tokens replayed from one scan of their Transfer events instead of one history query per holder: chosen by
+        # ``estimate`` (chains.tron.estimate) from the plan's counts, for the whole run. Empty until it is called.
+        self.whole_set: set[str] = set()
+        self.path = ""  # the path estimate chose, in words ("" until it is called)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -180,8 +205,15 @@ class TronFetcher:
             parts += f"; replay {self.replay_requests / self.replayed_accounts:.2f} history requests per account"
         if self.event_requests:
             parts += f", {self.event_requests:,} token event request(s)"
+        if self.path:
+            parts += f"; {self.path}"
         notes = "; ".join(dict.fromkeys(self.notes))
         return parts + (f"; {notes}" if notes else "")
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests this run will make for ``requests``, and the replay path chosen for each token (kept for the
+        whole run): see ``chains.tron.estimate``."""
+        return await estimate(self, requests, probe=probe)
 
     async def tip(self) -> int:
         """The solidified head: confirmed history (the replay) reaches exactly that far."""
@@ -204,18 +236,16 @@ class TronFetcher:
         except (RpcError, CodecError) as exc:
             raise FetchBlocked(f"{name}: the node cannot describe the snapshot blocks: {_short(exc)}") from None
 
-    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
-        """The requests of today's per-holder path (``per_holder_estimate``); ``probe`` reads each token's ABI (one
-        ``getcontract``, as the events scan does) to count its event scans."""
-        abi: dict[str, int | None] = {}
-        if probe and self.history is not None:
-            for c in {r.contract for r in requests if r.contract}:
-                try:
-                    names = await self._event_names(self._contract(c))
-                except (RpcError, CodecError, ValueError):
-                    names = None
-                abi[c] = None if names is None else sum(1 for n in names if n not in codec.HARMLESS_EVENTS)
-        return per_holder_estimate(self, requests, abi)
+    async def event_scans(self, contracts: set[str]) -> dict[str, int | None]:
+        """Per token, the event scans its guard makes (one per balance-moving event of its ABI; None: unreadable)."""
+        scans: dict[str, int | None] = {}
+        for c in contracts:
+            try:
+                names = await self._event_names(self._contract(c))
+            except (RpcError, CodecError, ValueError):
+                names = None
+            scans[c] = None if names is None else sum(1 for n in names if n not in codec.HARMLESS_EVENTS)
+        return scans
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         out: list[BalanceResult | None] = [None] * len(requests)
@@ -473,8 +503,11 @@ class TronFetcher:
             behind = await self._history_reaches(cur.hi)
             if behind:
                 raise CodecError(behind)
-            transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
             events, owner = await self._events(contract, block, cur.hi)
+            if contract in self.whole_set:  # the token's one scan holds every holder's transfers (see estimate)
+                transfers = self._scanned_transfers(holder, contract, ref.timestamp + 1, hi.timestamp)
+            else:
+                transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
         except (RpcError, CodecError) as exc:
             out[i] = BalanceResult(req, None, block, error=f"TRC-20 history unavailable: {_short(exc)}", source=self.source)
             return
@@ -541,6 +574,14 @@ class TronFetcher:
             transfers.extend(t for t in page if min_ts <= t.timestamp <= max_ts)
         return transfers
 
+    def _scanned_transfers(self, holder: str, contract: str, min_ts: int, max_ts: int) -> list[codec.Transfer]:
+        """``holder``'s Transfers of ``contract`` with min_ts <= block_timestamp <= max_ts, from the token's scan
+        (which ``_events`` has just made cover that window): the rows ``_history`` would have listed."""
+        scan = self._scans[contract]
+        if not (scan.lo <= min_ts and max_ts <= scan.hi):
+            raise CodecError(f"internal: the token's event scan covers {scan.lo}..{scan.hi}, not {min_ts}..{max_ts}")
+        return [t for t in scan.transfers.get(holder, ()) if min_ts <= t.timestamp <= max_ts]
+
     async def _events(self, contract: str, block: int, hi: int) -> tuple[list[codec.ContractEvent], str | None]:
         """The token's events in blocks (block, hi], and its owner() when an Issue/Redeem is among them.
 
@@ -567,16 +608,16 @@ class TronFetcher:
                 if behind:
                     raise CodecError(behind)
                 try:
-                    found = [e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)]
+                    fresh = _EventScan(lo_ts, hi_ts, [])  # nothing joins the scan before every page is read and applied
+                    fresh.add([e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)])
                 except (RpcError, CodecError) as exc:
                     reason = f"token events of {codec.to_base58(contract)}: {_short(exc)}"
                     self._scan_failed[(contract, lo_ts, hi_ts)] = reason
                     raise CodecError(reason) from None
                 if scan is None:
-                    scan = self._scans[contract] = _EventScan(lo_ts, hi_ts, found)
+                    scan = self._scans[contract] = fresh
                 else:
-                    scan.events.extend(found)
-                    scan.lo, scan.hi = min(scan.lo, lo_ts), max(scan.hi, hi_ts)
+                    scan.merge(fresh)
             mine = [e for e in scan.events if block < e.block <= hi]
             owner = None
             if any(e.name in codec.OWNER_EVENTS for e in mine):
@@ -605,10 +646,12 @@ class TronFetcher:
         names = await self._event_names(contract)
         if names is None:
             return await self._scan_event_pages(contract, min_ts, max_ts, None)
+        wanted = [n for n in names if n not in codec.HARMLESS_EVENTS]
+        if contract in self.whole_set:
+            wanted.append("Transfer")  # the whole-set path: every holder's transfers come from this scan
         out: list[codec.ContractEvent] = []
-        for name in names:
-            if name not in codec.HARMLESS_EVENTS:
-                out.extend(await self._scan_event_pages(contract, min_ts, max_ts, name))
+        for name in wanted:
+            out.extend(await self._scan_event_pages(contract, min_ts, max_ts, name))
         return out
 
     async def _scan_event_pages(self, contract: str, min_ts: int, max_ts: int, name: str | None) -> list[codec.ContractEvent]:
@@ -620,9 +663,13 @@ class TronFetcher:
         if name is not None:
             params["event_name"] = name
         out: list[codec.ContractEvent] = []
+        transfers = contract in self.whole_set
         async for page in _grid_pages(self.events_api, path, params, codec.parse_events_page):
             self.event_requests += 1
-            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e) and name in (None, e.name))
+            out.extend(
+                e for e in page
+                if min_ts <= e.timestamp <= max_ts and name in (None, e.name) and (not codec.moves_no_balance(e) or (transfers and e.name == "Transfer"))
+            )
         return out
 
     async def _event_names(self, contract: str) -> list[str] | None:
@@ -694,49 +741,3 @@ def _expand(value: str, secrets: list[str]) -> str:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-# what ``_probe_history`` asks: getnowblock, getaccount, getnowblock, getaccountbalance, getaccount for the first funded
-# account, then the block before it existed and the balance there (where the account says when it was created)
-HISTORY_PROBE_REQUESTS = 7
-
-
-def per_holder_estimate(f: TronFetcher, requests: Sequence[BalanceRequest], event_scans: dict[str, int | None]) -> FetchEstimate:
-    """Today's path, counted from ``fetch``: on the node, the preflight (solidified head, each snapshot block),
-    the balance-history check and one ``getaccountbalance`` per TRX row at a block, the bulk current reads
-    (``chunk`` holders per aggregate, per token and TRX, between two solidified heads) and per token its ABI and
-    the solidified block's header; on TronGrid, the indexed-height check, one transfer-history query per TRC-20
-    holder (one page each: a holder with more than ``PAGE_LIMIT`` transfers since the snapshot costs more) and
-    per token one events scan per balance-moving event of its ABI (``event_scans``: counted by ``--probe``, else
-    one). Kept apart so a whole-set path can be chosen beside it (the per-holder count is its yardstick)."""
-    natives_at = 0
-    current: dict[str, int] = {}
-    replayed = 0
-    for r in requests:
-        if not r.contract and r.block is not None:
-            natives_at += 1
-        else:
-            current[r.contract] = current.get(r.contract, 0) + 1
-            if r.contract and r.block is not None:
-                replayed += 1
-    blocks = heights(requests)
-    node = 1 + len(blocks)  # preflight
-    if natives_at:
-        node += HISTORY_PROBE_REQUESTS + natives_at
-    tokens = [c for c in current if c]
-    if current:
-        node += 2 + sum(pieces(n, f.chunk) for n in current.values())  # solidified heads around the bulk reads
-    grid = 0
-    unknown = ""
-    if replayed and f.history is not None:
-        node += 2 * len(tokens)  # the token's ABI (getcontract) and the solidified block's header
-        grid += 1 + replayed  # the indexed height, then one history query per holder
-        for c in tokens:
-            scans = event_scans.get(c)
-            grid += 1 if scans is None else scans
-        if any(event_scans.get(c) is None for c in tokens):
-            unknown = "the token events scan counted as one request per token (--probe reads each token's ABI)"
-    services = (load("rpc", f.client, node),) + ((load("history", f.history, grid),) if f.history is not None else ())
-    method = "replayed" if replayed and f.history is not None else "state_at_height" if natives_at else "latest"
-    path = "per-holder history" if replayed and f.history is not None else ""
-    return FetchEstimate(method, services, path=path, unknown=unknown)

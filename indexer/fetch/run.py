@@ -25,12 +25,12 @@ from indexer.fetch.plan import NetworkPlan, ReadKey
 from indexer.fetch.summary import FetchSummary
 from indexer.fetch.write import BalanceWriter
 from indexer.models import BalanceRequest, BalanceResult
-from indexer.plugins import FeedHints, FetchBlocked
+from indexer.plugins import CALL_READS, FeedHints, FetchBlocked
 from indexer.progress import Progress
 from indexer.runs import NetworkRun
 from indexer.store import transaction
 
-COMMIT_CHUNK = 5_000  # unique reads per committed chunk: the most a crash can lose per worker
+COMMIT_CHUNK = CALL_READS  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
 BACKLOG = 2  # chunks per worker read and waiting for the writer thread, while the worker reads on
 
@@ -129,8 +129,9 @@ class Runner:
             estimate = getattr(fetcher, "estimate", None)
             if estimate is not None:
                 # every read, before the first fetch: an adapter with several paths (per-account history or one
-                # whole-set scan) chooses here, from the counts, and keeps that path for the whole run
-                await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads])
+                # whole-set scan) chooses here, from the counts, and keeps that path for the whole run; the run
+                # talks to the provider anyway, so the adapter may ask it the few questions (``probe``) the choice needs
+                await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
             feed = hints if isinstance(hints, FeedHints) else FeedHints()
             per_call = max(1, feed.request_chunk or caps.feed.request_chunk or writer.commit_chunk)
             workers = max(1, feed.workers or caps.feed.workers or WORKERS)
