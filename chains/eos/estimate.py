@@ -87,11 +87,13 @@ async def estimate(f: EosFetcher, requests: Sequence[BalanceRequest], *, probe: 
     f.whole_set.clear()
     history, notes, unknown, chosen = 0, [], [], []
     head = 0
-    chain = 1  # the preflight's chain head
+    # the preflight's chain head; the run's own probe (the runner asks with ``probe``): the head, the history's health
+    # (read once, then shared with the fetch: counted below per call) and one count per contract (more where
+    # Hyperion's total is past EXACT_UP_TO: counted as they happen)
+    chain = 1 + (1 if accounts else 0)
+    history += len(accounts)
     if probe and accounts:
         try:
-            chain += 1
-            history += 1
             head = await f._head()
             await f._read_coverage(head)  # the page size the server enforces
         except (RpcError, ValueError, KeyError, TypeError) as exc:
@@ -103,7 +105,7 @@ async def estimate(f: EosFetcher, requests: Sequence[BalanceRequest], *, probe: 
         if probe and head:
             try:
                 expected, how, probes = await _count(f, code, first_block[code] + 1, head)
-                history += probes
+                history += probes - 1
             except (RpcError, ValueError, KeyError, TypeError) as exc:
                 unknown.append(f"{code}: its actions could not be counted ({str(exc)[:120]})")
         elif not probe:

@@ -103,10 +103,12 @@ async def estimate(f: TronFetcher, requests: Sequence[BalanceRequest], *, probe:
         name = codec.to_base58(contract)
         expected: int | None = None
         how = ""
+        # the probe, made by ``por plan --probe`` and by every run (the runner asks with ``probe``): one page of the
+        # token's Transfer events, the snapshot block's header and the solidified head
+        history += 1
+        node += 2
         if probe:
             try:
-                history += 1
-                node += 2  # the snapshot block's header and the solidified head
                 expected, how = await _probe(f, contract, first_block[contract])
             except (RpcError, CodecError, ValueError) as exc:
                 unknown.append(f"{name}: Transfer events could not be counted ({str(exc)[:120]})")
