@@ -68,7 +68,8 @@ def test_faults_leave_the_tables_identical(rehearsal, clean) -> None:
         rehearsal.set_faults(0.0)
     assert out.returncode == 0, out.stderr[-3000:]
     seen = rehearsal.per_network()
-    assert sum(v["faults"] for v in seen.values()) >= 20  # 2 % of the requests, of every kind
+    faults, requests = sum(v["faults"] for v in seen.values()), sum(v["requests"] for v in seen.values())
+    assert faults >= max(10, 0.01 * requests), (faults, requests)  # 2 % of the requests were faults, of every kind
     assert tables(db) == reference
 
 
@@ -106,13 +107,14 @@ def test_kill_and_resume_three_times_leave_the_tables_identical_and_reread_nothi
 def test_plan_predicts_each_networks_requests_within_ten_percent(rehearsal, clean) -> None:
     """Issue 18's target: ``por plan`` after the fault-free run predicts every network's requests within 10 % of
     what the run recorded (``runs.requests``, less the 429s: a refused request is the limit's, not the work's), and
-    shows that run's figures beside its own."""
+    shows that run's figures beside its own; TRON's token takes the one event scan there, as the run did."""
     import json
 
     from tests.fixtures.rehearsal import por
 
     db = clean[0]
-    out = por("plan", "--db", str(db), "--config", str(rehearsal.config), "--format", "json")
+    # --probe: the run asked the providers the same questions (an event count) before choosing each token's path
+    out = por("plan", "--db", str(db), "--config", str(rehearsal.config), "--probe", "--format", "json")
     plan = json.loads(out.stdout)
     with duckdb.connect(str(db), read_only=True) as con:
         recorded = {n: req - (rl or 0) for n, req, rl in con.execute(
@@ -125,3 +127,4 @@ def test_plan_predicts_each_networks_requests_within_ten_percent(rehearsal, clea
         assert item["actual"]["requests"] >= recorded[n]  # the run's own figures, beside the prediction
         assert item["seconds"] == max(s["seconds"] for s in item["services"])
     assert plan["bound"].split("/")[0] == max(plan["networks"], key=lambda n: n["seconds"])["network"]
+    assert "one event scan" in predicted["TRON"]["path"], predicted["TRON"]
