@@ -525,8 +525,13 @@ def _plan_result(found: Any) -> Plan:
             notes.append(f"{n.network}: {n.note}")
     if found.run_id is not None:
         notes.append(f"actual: run {found.run_id} of this snapshot (runs.requests, runs.seconds)")
+    by_reason: dict[str, list[tuple[str, int]]] = {}
     for name, (count, why) in sorted(found.skipped.items()):
-        notes.append(f"{name}: {count:,} rows not planned: {why}")
+        by_reason.setdefault(why, []).append((name, count))
+    for why, skipped in by_reason.items():  # one line per reason: an unconfigured run names 25 networks once
+        rows_skipped = sum(c for _, c in skipped)
+        names = ", ".join(n for n, _ in skipped) if len(skipped) > 1 else skipped[0][0]
+        notes.append(f"{names}: {rows_skipped:,} rows not planned: {why}")
     document = {
         "snapshot_id": found.snapshot_id, "as_of": found.as_of, "networks": docs, "total_s": round(found.total_s, 2),
         "bound": found.bound, "run_id": found.run_id, "skipped": {k: {"rows": c, "reason": w} for k, (c, w) in sorted(found.skipped.items())},
