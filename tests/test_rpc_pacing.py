@@ -25,11 +25,15 @@ SNAP = 5_000
 
 
 def eos_world(n: int) -> tuple[EosScenario, list[str]]:
-    sc = EosScenario(head=SNAP + 50, rate_limit_rpm=None)  # the proxy in front is the limit
+    # The proxy in front is the limit. A busy token (more pages of actions after the snapshot than accounts, at a
+    # server's page of 10) keeps the per-account path: one history query per account is the load paced here.
+    sc = EosScenario(head=SNAP + 50, rate_limit_rpm=None, get_actions_limit=10)
     accounts = [f"pace{i:08d}"[:12] for i in range(n)]
     for i, a in enumerate(accounts):
         sc.opening[(a, "eosio.token", "EOS")] = 10_0000 + i
         sc.transfers.append((SNAP + 3, "eosio.token", "someone11111", a, "0.0007 EOS"))
+    for i in range(12 * n):
+        sc.transfers.append((SNAP + 4 + i % 40, "eosio.token", "someone11111", "otherone1111", "0.0001 EOS"))
     return sc, accounts
 
 
@@ -143,7 +147,8 @@ def test_tron_reads_its_node_and_trongrid_side_by_side(tmp_path: Path) -> None:
         summary = fetch_snapshot(con, cfg, sid)
     assert (summary.networks["TRON"].ok, summary.networks["TRON"].errors) == (220, 0)
     assert chain.counts["429"] == grid.counts["429"] == 0
-    # 200 TRX reads at 50/s keep the node busy for ~4 s; the 20 holders' replays on TronGrid run meanwhile
+    # 200 TRX reads at 50/s keep the node busy for ~4 s; the 20 holders' replay on TronGrid (per holder or the one
+    # event scan, whichever the counts chose) runs meanwhile: its requests arrive before the node is done, not after
     node_done = max(chain.arrivals)
     early = sum(1 for t in grid.arrivals if t < node_done - 1.0)
-    assert early >= 20, (early, len(grid.arrivals), node_done - min(chain.arrivals))
+    assert len(grid.arrivals) >= 5 and early >= len(grid.arrivals) - 2, (early, len(grid.arrivals), node_done - min(chain.arrivals))
