@@ -430,6 +430,116 @@ def fetch(*args: Any, **kwargs: Any) -> Any:
     raise PorError("fetch() was called inside a running event loop (a notebook?): use `await por.fetch_async(...)` instead")
 
 
+@dataclass
+class Plan(ResultSet):
+    """``plan``'s table (one line per network, then the total) and ``document``, its JSON form for scripts:
+    ``{snapshot_id, as_of, networks: [{network, rows, reads, method, path, requests, services, seconds, probe,
+    actual}], total_s, bound, skipped}``."""
+
+    document: dict[str, Any] = field(default_factory=dict)
+
+
+PLAN_KEEP = ("requests", "seconds", "actual_requests", "actual_s", "probe")
+
+
+def plan(
+    db: PathLike | None = None,
+    config: Any = None,
+    snapshot: int | None = None,
+    *,
+    at: str = "snapshot",
+    probe: bool = False,
+    on_wait: Log | None = None,
+) -> Plan:
+    """What ``fetch`` will do, before it does it: per network the rows, the distinct reads, the method (and the path
+    where the adapter has several), the requests per service, the configured rate and concurrency and the time;
+    the total and the service that bounds it; beside it the snapshot's last run. ``probe`` runs every adapter's
+    preflight and ``tip()`` (no balance is read) and says what each provider lacks. Reads the database only."""
+    from indexer.config import PorConfig, load_config
+    from indexer.fetch import COMMIT_CHUNK
+    from indexer.fetch.estimate import forecast_snapshot
+
+    cfg = config if isinstance(config, PorConfig) else load_config(config)
+    con = open_db(db, on_wait=on_wait)
+    try:
+        sid = resolve_snapshot(con, snapshot)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise PorError("plan() was called inside a running event loop: call it from a thread")
+        found = asyncio.run(forecast_snapshot(con, cfg, sid, at=at, probe=probe, commit_chunk=COMMIT_CHUNK))
+    finally:
+        con.close()
+    return _plan_result(found)
+
+
+def _plan_result(found: Any) -> Plan:
+    """The forecast as a table and a JSON document (``Plan``)."""
+    nets = sorted(found.networks, key=lambda n: -n.seconds)
+    docs = []
+    rows = []
+    for n in nets:
+        services = [{"name": s.name, "requests": s.requests, "rps": s.rps, "concurrency": s.concurrency, "seconds": s.seconds} for s in n.services]
+        docs.append({
+            "network": n.network, "rows": n.rows, "reads": n.reads, "method": n.method, "path": n.path, "note": n.note,
+            "unknown": n.unknown, "generic": n.generic, "requests": n.requests, "services": services, "seconds": round(n.seconds, 2),
+            "latency_s": round(n.latency, 4), "latency": "measured" if n.latency_measured else "default",
+            "probe": n.probe, "actual": n.actual,
+        })  # fmt: skip
+        load = "; ".join(
+            f"{s.name} {s.requests:,} at {f'{s.rps:g}/s' if s.rps else 'unpaced'} ×{s.concurrency}" for s in n.services
+        )
+        method = f"{n.method} ({n.path})" if n.path else n.method
+        if n.generic:
+            method += " (generic)"
+        actual = n.actual or {}
+        rows.append((n.network, n.rows, n.reads, method, n.requests, load, round(n.seconds, 1), actual.get("requests"),
+                     actual.get("seconds"), n.probe))  # fmt: skip
+    total_requests = sum(n.requests for n in nets)
+    actual_total = [n.actual for n in nets if n.actual]
+    rows.append(("total", sum(n.rows for n in nets), sum(n.reads for n in nets), f"bound by {found.bound}" if found.bound else "",
+                 total_requests, "", round(found.total_s, 1), sum(a["requests"] for a in actual_total) if actual_total else None,
+                 max((a["seconds"] for a in actual_total), default=None), None))  # fmt: skip
+    columns = ["network", "rows", "reads", "method", "requests", "services", "seconds", "actual_requests", "actual_s", "probe"]
+    types = ["VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "BIGINT", "VARCHAR", "DOUBLE", "BIGINT", "DOUBLE", "VARCHAR"]
+    notes = []
+    measured = [n for n in nets if n.latency_measured]
+    if measured:
+        notes.append("latency measured by --probe per network (the preflight's time over its requests)")
+    else:
+        from indexer.fetch.estimate import DEFAULT_LATENCY
+
+        notes.append(f"latency {DEFAULT_LATENCY * 1000:.0f} ms per request assumed (--probe measures it)")
+    notes.append("time per service = max(requests / rps, requests × latency / concurrency); networks run side by side, the total is the slowest")
+    generic = [n.network for n in nets if n.generic]
+    if generic:
+        from indexer.fetch.estimate import GENERIC
+
+        notes.append(f"{', '.join(generic)}: {GENERIC}")
+    for n in nets:
+        if n.unknown:
+            notes.append(f"{n.network}: not counted: {n.unknown}")
+        if n.note and not n.generic:
+            notes.append(f"{n.network}: {n.note}")
+    if found.run_id is not None:
+        notes.append(f"actual: run {found.run_id} of this snapshot (runs.requests, runs.seconds)")
+    by_reason: dict[str, list[tuple[str, int]]] = {}
+    for name, (count, why) in sorted(found.skipped.items()):
+        by_reason.setdefault(why, []).append((name, count))
+    for why, skipped in by_reason.items():  # one line per reason: an unconfigured run names 25 networks once
+        rows_skipped = sum(c for _, c in skipped)
+        names = ", ".join(n for n, _ in skipped) if len(skipped) > 1 else skipped[0][0]
+        notes.append(f"{names}: {rows_skipped:,} rows not planned: {why}")
+    document = {
+        "snapshot_id": found.snapshot_id, "as_of": found.as_of, "networks": docs, "total_s": round(found.total_s, 2),
+        "bound": found.bound, "run_id": found.run_id, "skipped": {k: {"rows": c, "reason": w} for k, (c, w) in sorted(found.skipped.items())},
+    }  # fmt: skip
+    title = f"plan of snapshot {found.snapshot_id} at {found.as_of}"
+    return Plan(columns, types, rows, title=title, notes=notes, keep=PLAN_KEEP, document=document)
+
+
 def verify_failures(summary: Any) -> str | None:
     """What ``--fail-on-failed`` fails on in a ``VerifySummary``: one sentence, or None when no signature failed."""
     return "some signatures failed verification" if summary.by_status.get("failed") else None

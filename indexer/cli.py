@@ -351,6 +351,32 @@ def fetch(
 
 
 @app.command()
+def plan(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    snapshot: SnapshotOption = None,
+    at: Annotated[AsOf, typer.Option("--at", help="Plan reads at the snapshot height or at the current tip.")] = AsOf.snapshot,
+    probe: Annotated[bool, typer.Option("--probe", help="Run every adapter's preflight (no balance is read): what each provider lacks, and its latency.")] = False,
+    format: Annotated[Format, typer.Option("--format", help="table, json (one object for scripts: networks, total_s, bound) or csv.")] = Format.table,
+    wide: WideOption = False,
+) -> None:
+    """Predict the fetch before running it: per network the reads, method, requests per service, rate and time (read-only).
+
+    \b
+    Example: por plan --config por.toml --snapshot 2 --probe
+    """
+    from indexer import api
+
+    result = api.plan(db, config, snapshot, at=at.value, probe=probe, on_wait=_waiting)
+    if format is Format.json:  # one object (networks, total_s, bound), not the table's rows: scripts read it
+        import json
+
+        sys.stdout.write(json.dumps(result.document, indent=2) + "\n")
+    else:
+        _render(result, format, wide=wide)
+
+
+@app.command()
 def networks(
     config: ConfigOption = None,
     db: DbOption = None,

@@ -21,6 +21,7 @@ Full form::
     batch_size = 500    # items per JSON-RPC batch / per multi-read eth_call
     timeout = 30        # seconds per HTTP request
     retries = 5         # retries after the first attempt, with exponential backoff + jitter
+    rate_limit_retries = 30  # answers of 429 a request may get (apart from retries): the endpoint slows down instead
     backoff = 0.5       # first backoff in seconds (doubles, randomised, capped at backoff_max)
     headers = { Authorization = "Bearer ${TOKEN}" }
     auth = { user = "rpcuser", password = "${RPC_PASSWORD}" }
@@ -58,6 +59,7 @@ _KNOWN_KEYS = {
     "batch_size",
     "timeout",
     "retries",
+    "rate_limit_retries",
     "backoff",
     "backoff_max",
     "headers",
@@ -92,6 +94,7 @@ class NetworkSettings:
     auth: Auth | None = None
     timeout: float = 30.0
     retries: int = 5
+    rate_limit_retries: int = 30
     backoff: float = 0.5
     backoff_max: float = 10.0
     options: dict[str, Any] = field(default_factory=dict)
@@ -298,6 +301,7 @@ def _parse_network(name: str, table: dict[str, Any], env: Any, where: str) -> Ne
         auth=auth,
         timeout=num("timeout", float, 30.0, 0.001),
         retries=num("retries", int, 5, 0),
+        rate_limit_retries=num("rate_limit_retries", int, 30, 0),
         backoff=num("backoff", float, 0.5, 0.0),
         backoff_max=num("backoff_max", float, 10.0, 0.0),
         options=dict(options),

@@ -72,6 +72,46 @@ class FeedHints:
     workers: int = 0  # fetch() calls in flight for one network
 
 
+# The reads the runner hands a fetcher per ``fetch`` call by default (each call's results are committed together;
+# ``FeedHints.request_chunk`` changes it). An adapter's ``estimate`` counts its per-call requests with it.
+CALL_READS = 5_000
+
+
+@dataclass(frozen=True)
+class ServiceLoad:
+    """The requests one service of a network is expected to answer, with the pace it is configured for.
+
+    Why per service: a network's history API (TronGrid, Hyperion) or a beacon adapter's execution node is another
+    service with its own limit, so a run lasts as long as its slowest *service*, not its slowest network.
+    """
+
+    name: str  # "rpc", "history", "execution", ... (the adapter's word; shown by ``por plan``)
+    requests: int  # HTTP requests expected (a JSON-RPC batch counts as one, as the pacer counts it)
+    rps: float | None = None  # the configured requests per second (None: unpaced)
+    concurrency: int = 1  # requests in flight
+
+
+@dataclass(frozen=True)
+class FetchEstimate:
+    """What an adapter expects to do for a set of reads, from counts alone (``BalanceFetcher.estimate``).
+
+    ``method`` is the ``FETCH_METHODS`` word the values will carry; ``path`` names the way chosen where the
+    adapter has more than one (``per-holder history`` or ``one event scan``), and ``note`` says why, so
+    ``por plan`` and the run's summary can say which it chose. ``unknown`` is what the estimate could not count
+    without asking the provider (``--probe`` asks): stated, never guessed silently.
+    """
+
+    method: str
+    services: tuple[ServiceLoad, ...]
+    path: str = ""
+    note: str = ""
+    unknown: str = ""
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.services)
+
+
 class BalanceFetcher(Protocol):
     """Reads exact balances from one configured network."""
 
@@ -86,6 +126,13 @@ class BalanceFetcher(Protocol):
 
     async def tip(self) -> int:
         """The current block height (used for ``--at latest``)."""
+
+    # Optional (an adapter without it is estimated from its capabilities by the core):
+    # async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate
+    #     The requests per service this adapter will make for *all* of ``requests`` (one network's reads after
+    #     de-duplication), from counts; with ``probe`` it may ask the provider a few cheap questions (an event
+    #     density, a page count). The runner calls it with every read before the first ``fetch`` and the adapter
+    #     keeps the path it chose there (a whole-set scan or per-account queries) for the whole run.
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         """One result per request, in order; failures are results with ``error`` set."""

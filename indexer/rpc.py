@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from indexer.config import NetworkSettings
+from indexer.rpc_tally import current_tally
 
 DEFAULT_BATCH_SIZE = 100
 
@@ -147,6 +148,7 @@ def shared_session() -> aiohttp.ClientSession:
 async def close_shared_session() -> None:
     loop = asyncio.get_running_loop()
     sess = _sessions.pop(id(loop), None)
+    _pacers.pop(id(loop), None)
     if sess is not None and not sess.closed:
         await sess.close()
 
@@ -162,33 +164,121 @@ async def run_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 # --------------------------------------------------------------------------- rate limiting
 
-class TokenBucket:
-    """``rate`` tokens per second, bursts up to ``capacity``; ``acquire`` waits for a token."""
+SLOW_DOWN = 0.7  # a 429 cuts the endpoint's rate to this share of what it was sending
+RECOVER_PER_S = 0.05  # then the rate grows back by this share of the configured limit per second (at least 1 req/s per s)
+BURST_S = 0.5  # bursts of at most half a second's requests (see Pacer)
+MIN_RATE = 0.5  # requests/s: the floor a run of 429s can push an endpoint to
 
-    def __init__(self, rate: float, capacity: float | None = None) -> None:
-        self.rate = rate
-        self.capacity = capacity if capacity is not None else max(1.0, rate)
+
+class Pacer:
+    """One endpoint's pace, shared by every client of the run that sends to the same URL.
+
+    Why shared and adaptive: a provider limits an *endpoint* (or a key), not one of our client objects.
+    The UTXO adapter keeps three clients on one node, TRON's token-event scan and its per-account
+    history share TronGrid, the beacon adapter's execution node may be the ETH network's: separate
+    buckets would each send at the full rate. And a configured ``rps`` is the user's guess of their
+    plan; the provider's 429 is the truth. So a 429 (1) holds the whole endpoint for its
+    ``Retry-After`` (every request waiting on it, not only the one refused, as the header asks) and
+    (2) cuts the rate to ``SLOW_DOWN`` of what was being sent; the rate then grows back by
+    ``RECOVER_PER_S`` of the limit per second, at least 1 request/s per second, never above the limit (additive increase, multiplicative decrease: the
+    scheme TCP uses to find a link's capacity without a signal but loss). Without a configured
+    ``rps`` the endpoint is unpaced until its first 429, then paced from the rate it had reached.
+
+    Bursts are half a second's requests (``BURST_S``), where providers allow a second's or more (a token
+    bucket over a rolling window, Alchemy's docs say): requests reach the provider a little later than
+    they leave, each by its own network delay, and a paced client sending at exactly the provider's
+    bucket would be refused whenever one request overtakes the delay of the one before; half a bucket
+    of slack absorbs any such jitter under half a second, at the same sustained rate.
+    """
+
+    def __init__(self, rps: float | None) -> None:
+        self.limit = rps  # the configured ceiling (None: none)
+        self.rate = rps  # the pace now (None: unpaced)
+        self.capacity = max(1.0, rps * BURST_S) if rps else 1.0
         self.tokens = self.capacity
         self.updated = time.monotonic()
+        self.hold_until = 0.0
+        self.rate_limited = 0  # 429s this endpoint answered
+        self._sent: list[float] = []  # send times of the last second (the rate reached, for an unpaced endpoint)
         self._lock = asyncio.Lock()
+
+    def tighten(self, rps: float | None) -> None:
+        """A second client configured for the same URL: the stricter limit holds for both."""
+        if rps and (self.limit is None or rps < self.limit):
+            self.limit = rps
+            self.rate = rps if self.rate is None else min(self.rate, rps)
+            self.capacity = max(1.0, rps * BURST_S)
+            self.tokens = min(self.tokens, self.capacity)
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()
+                if now < self.hold_until:
+                    await asyncio.sleep(self.hold_until - now)
+                    continue
+                if self.rate is None:
+                    self._note_send(now)
+                    return
+                self._recover(now)
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
                 self.updated = now
                 if self.tokens >= 1:
                     self.tokens -= 1
+                    self._note_send(now)
                     return
                 await asyncio.sleep((1 - self.tokens) / self.rate)
+
+    def _note_send(self, now: float) -> None:
+        sent = self._sent
+        sent.append(now)
+        if len(sent) > 64 and now - sent[0] > 1.0:
+            del sent[: next(i for i, t in enumerate(sent) if now - t <= 1.0)]
+
+    def _recover(self, now: float) -> None:
+        if self.rate is None:
+            return
+        ceiling = self.limit if self.limit is not None else float("inf")
+        if self.rate < ceiling:
+            step = max(1.0, (self.limit or self.rate) * RECOVER_PER_S) * max(0.0, now - self.updated)
+            self.rate = min(ceiling, self.rate + step)
+
+    def slow_down(self, retry_after: float | None) -> None:
+        """A 429 from this endpoint: hold it for ``retry_after`` seconds and cut its rate."""
+        now = time.monotonic()
+        self.rate_limited += 1
+        if retry_after:
+            self.hold_until = max(self.hold_until, now + retry_after)
+        reached = float(sum(1 for t in self._sent if now - t <= 1.0))
+        base = self.rate if self.rate is not None else max(reached, 1.0)
+        self.rate = max(MIN_RATE, base * SLOW_DOWN)
+        self.tokens = min(self.tokens, 0.0)  # no burst right after a refusal
+        self.updated = now
+
+
+_pacers: dict[int, dict[str, Pacer]] = {}
+
+
+def pacer_for(url: str, rps: float | None) -> Pacer:
+    """The run's pacer of endpoint ``url`` (one per event loop, like the session); a fresh one outside a loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return Pacer(rps)
+    table = _pacers.setdefault(id(loop), {})
+    pacer = table.get(url)
+    if pacer is None:
+        pacer = table[url] = Pacer(rps)
+    else:
+        pacer.tighten(rps)
+    return pacer
 
 
 @dataclass
 class Endpoint:
     url: str
     label: str
-    bucket: TokenBucket | None
+    pacer: Pacer
 
 
 @dataclass
@@ -198,6 +288,7 @@ class RpcStats:
     retries: int = 0
     failovers: int = 0
     halvings: int = 0
+    rate_limited: int = 0  # answers that were 429 (or a rate-limit error body)
 
 
 # --------------------------------------------------------------------------- the client
@@ -206,7 +297,11 @@ class JsonRpcClient:
     """JSON-RPC over HTTP to one network, with the network's endpoints tried in order.
 
     ``call`` and ``batch`` are safe to use concurrently; at most ``settings.concurrency``
-    HTTP requests are in flight, each endpoint is held to ``settings.rps`` requests/s.
+    HTTP requests are in flight, each endpoint is held to ``settings.rps`` requests/s by its
+    :class:`Pacer` (shared with every other client of the run on the same URL, slowed by 429s).
+    A 429 is retried up to ``settings.rate_limit_retries`` times apart from the ``retries``
+    budget of other transient failures: an endpoint that asks us to slow down gets slowed down,
+    it does not turn rows into errors.
     """
 
     def __init__(self, settings: NetworkSettings, *, session: aiohttp.ClientSession | None = None, parse_float: Any = None) -> None:
@@ -216,7 +311,7 @@ class JsonRpcClient:
             raise ValueError(f"network {settings.name} has no rpc endpoint configured")
         self.settings = settings
         self.endpoints = [
-            Endpoint(url, settings.endpoint_label(i), TokenBucket(settings.rps) if settings.rps else None)
+            Endpoint(url, settings.endpoint_label(i), pacer_for(url, settings.rps))
             for i, url in enumerate(settings.rpc)
         ]
         self._active = 0
@@ -315,10 +410,11 @@ class JsonRpcClient:
             if not limited:
                 return
             attempts += 1
-            if attempts > self.settings.retries:
+            if attempts > self.settings.rate_limit_retries:
                 return  # the items keep their RateLimited errors
             self.stats.retries += 1
-            await asyncio.sleep(self._backoff(attempts, None))
+            self.endpoints[self._active].pacer.slow_down(None)
+            await asyncio.sleep(self._backoff(min(attempts, 4), None))
             idx = limited
 
     async def _send_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
@@ -357,9 +453,23 @@ class JsonRpcClient:
 
     async def _with_retries(self, once: Any) -> Any:
         """Run ``once(endpoint)`` under tenacity: transient failures move to the next endpoint
-        (free within the first lap through them) and back off exponentially with jitter per lap."""
+        (free within the first lap through them) and back off exponentially with jitter per lap.
+
+        Two budgets: ``retries`` transient faults (timeouts, 5xx, dropped connections, bad bodies), and
+        ``rate_limit_retries`` 429s. A 429 is the provider pacing us, not a fault: the endpoint's pacer
+        holds it for ``Retry-After`` and slows down, and the request waits its turn again."""
+        faults = limited = 0
+
+        def stop(state: RetryCallState) -> bool:
+            nonlocal faults, limited
+            if isinstance(state.outcome.exception() if state.outcome else None, RateLimited):
+                limited += 1
+            else:
+                faults += 1
+            return faults > self.settings.retries or limited > self.settings.rate_limit_retries
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.retries + 1),
+            stop=stop,
             wait=self._wait,
             retry=retry_if_exception_type(TransportError),
             reraise=True,
@@ -382,12 +492,15 @@ class JsonRpcClient:
 
     def _wait(self, state: RetryCallState) -> float:
         self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited):
+            # the pacer holds the endpoint for Retry-After and has cut its rate; a short jittered pause
+            # keeps the retries of many refused requests from arriving together when the hold ends
+            return random.uniform(0.0, min(self.settings.backoff, 1.0))
         n = len(self.endpoints)
         if n > 1 and state.attempt_number % n:
             return 0.0
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        return self._backoff(max(1, state.attempt_number // n), retry_after)
+        return self._backoff(max(1, state.attempt_number // n), None)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter (AWS style), never shorter than Retry-After."""
@@ -403,12 +516,25 @@ class JsonRpcClient:
         return await self._request(ep, "POST", ep.url, payload, None, rest=False)
 
     async def _request(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool, text: bool = False) -> Any:
-        """One HTTP request, its failures mapped onto the typed errors."""
+        """One HTTP request, its failures mapped onto the typed errors; a rate-limit answer slows the endpoint."""
+        try:
+            return await self._request_once(ep, verb, url, payload, params, rest=rest, text=text)
+        except RateLimited as exc:
+            ep.pacer.slow_down(exc.retry_after)
+            self.stats.rate_limited += 1
+            tally = current_tally()
+            if tally is not None:
+                tally.rate_limited += 1
+            raise
+
+    async def _request_once(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool, text: bool = False) -> Any:
         session = self._session or shared_session()
-        if ep.bucket is not None:
-            await ep.bucket.acquire()
-        async with self._sem:
+        async with self._sem:  # a slot first, then the endpoint's turn: a turn is never spent waiting for a slot
+            await ep.pacer.acquire()
             self.stats.requests += 1
+            tally = current_tally()
+            if tally is not None:
+                tally.requests += 1
             try:
                 kwargs: dict[str, Any] = {"headers": self._headers, "timeout": self._timeout}
                 if payload is not None:

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from indexer.models import FETCH_METHODS
+from indexer.rpc_tally import RequestTally
 
 _METHOD_COLUMNS = {m: f"rows_{m}" for m in FETCH_METHODS}
 
@@ -49,6 +50,7 @@ class NetworkRun:
     source: str = ""
     seconds: float = 0.0
     outcome: str = "running"  # see the module docstring
+    http: RequestTally = field(default_factory=RequestTally)  # HTTP requests sent for this network (every client)
 
     @property
     def method(self) -> str:
@@ -78,10 +80,13 @@ def record_start(con: duckdb.DuckDBPyConnection, run_id: int, snapshot_id: int, 
     )
 
 
-def add_counts(con: duckdb.DuckDBPyConnection, run_id: int, network: str, ok: int, errors: int, methods: Counter[str]) -> None:
-    """Add one committed chunk's counts; call inside the chunk's transaction."""
+def add_counts(con: duckdb.DuckDBPyConnection, run_id: int, network: str, ok: int, errors: int, methods: Counter[str], http: RequestTally | None = None) -> None:
+    """Add one committed chunk's counts (and the requests sent so far); call inside the chunk's transaction."""
     sets = ["rows_ok = rows_ok + ?", "rows_error = rows_error + ?"]
     params: list[object] = [ok, errors]
+    if http is not None:
+        sets += ["requests = ?", "rate_limited = ?"]
+        params += [http.requests, http.rate_limited]
     for method, n in methods.items():
         sets.append(f"{_METHOD_COLUMNS[method]} = {_METHOD_COLUMNS[method]} + ?")
         params.append(n)
@@ -93,7 +98,7 @@ def record_finish(con: duckdb.DuckDBPyConnection, run_id: int, run: NetworkRun, 
     notes = ", ".join(f"{note} ×{n:,}" for note, n in run.notes.most_common(8)) or None
     con.execute(
         "update runs set outcome = ?, reason = ?, source = ?, blocks = ?, read_block_min = ?, read_block_max = ?, reads = ?,"
-        " notes = ?, finished_at = ?, seconds = ? where run_id = ? and network = ?",
+        " notes = ?, finished_at = ?, seconds = ?, requests = ?, rate_limited = ? where run_id = ? and network = ?",
         [
             outcome,
             run.blocked or None,
@@ -105,6 +110,8 @@ def record_finish(con: duckdb.DuckDBPyConnection, run_id: int, run: NetworkRun, 
             notes,
             datetime.now(timezone.utc),
             run.seconds,
+            run.http.requests,
+            run.http.rate_limited,
             run_id,
             run.network,
         ],

@@ -350,6 +350,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         alter table published_totals add column if not exists covers varchar[];
         """,
     ),
+    (
+        # Issue 18: the HTTP requests a run made per network (every service its adapter read: chain API, history
+        # API, execution node), and how many were answered 429, so a plan's prediction can be set beside them.
+        "007_i18_runs_requests",
+        """
+        alter table runs add column if not exists requests bigint;
+        alter table runs add column if not exists rate_limited bigint;
+        """,
+    ),
 ]
 
 
@@ -623,14 +632,18 @@ class Reopening:
 
 
 class _Held:
-    """The same interface over a connection the caller owns (kept open, never closed here)."""
+    """The same interface over a connection the caller owns (kept open, never closed here).
+
+    One DuckDB connection refuses a second call while one is running ("connection is busy"), so units of
+    work from two threads (the fetch runner commits on a writer thread) take turns, as ``Reopening``'s do."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._mutex = threading.RLock()
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with _interrupts_as_keyboard():
+        with self._mutex, _interrupts_as_keyboard():
             yield self.con
 
 

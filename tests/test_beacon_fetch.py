@@ -216,3 +216,20 @@ def test_without_execution_rpc_the_runner_uses_the_eth_network(chain, tmp_path: 
     assert summary.networks["BEACON"].blocked == ""
     got = dict(con.execute("select row_no, cast(base_units as varchar) from balances where snapshot_id = ? and status = 'ok'", [sid]).fetchall())
     assert got == {n: str(sc.balance(k, 5000) * 10**9) for n, k in enumerate(KEYS[:3], start=1)}
+
+
+def test_estimate_counts_the_requests_the_fetch_makes(chain, tmp_path: Path) -> None:
+    """``por plan``'s count for BEACON (both services) equals what a fault-free fetch sends (the HTTP layer's tally)."""
+    from indexer.fetch import COMMIT_CHUNK
+    from indexer.fetch.estimate import forecast_snapshot
+
+    node, sc, block = chain
+    with beacon_node(sc) as beacon:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, rows(block))
+        cfg = PorConfig(networks={"BEACON": settings(beacon.url, node.url)}, path=Path("por.toml"))
+        plan = asyncio.run(forecast_snapshot(con, cfg, sid, at="snapshot", probe=False, commit_chunk=COMMIT_CHUNK))
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+    [f] = plan.networks
+    assert not f.generic and {s.name for s in f.services} == {"beacon", "execution"}
+    assert f.requests == summary.networks["BEACON"].http.requests > 0

@@ -135,7 +135,7 @@ def test_a_killed_run_resumes_with_nothing_lost_or_duplicated(tmp_path: Path) ->
     sc = scenario()
     cfg = lambda url: PorConfig(networks={"EOS": settings(url)}, path=Path("por.toml"))  # noqa: E731
     options = lambda url: {"history_api": url}  # noqa: E731
-    con, sid = resume_after_kill(tmp_path, "EOS", rows(), lambda: eos_node(sc), cfg, after_requests=90, commit_chunk=3, options=options)
+    con, sid = resume_after_kill(tmp_path, "EOS", rows(), lambda: eos_node(sc), cfg, after_requests=20, commit_chunk=3, options=options)
     assert stored(con, sid) == expected(sc)
 
 

@@ -104,10 +104,10 @@ def test_failover_to_the_next_endpoint(anvil: Anvil) -> None:
 
 def test_retry_budget_exhausted_raises_typed_error_without_secrets(anvil: Anvil) -> None:
     with FaultyProxy(anvil.url, share=1.0, faults=("429",), max_consecutive=99, max_faults=99) as proxy:
-        s = settings(proxy.url, retries=2)
+        s = settings(proxy.url, retries=2, rate_limit_retries=4)
         with pytest.raises(RateLimited):
             run(lambda c: c.call("eth_chainId"), s)
-        assert proxy.counts["429"] == 3  # first try + 2 retries
+        assert proxy.counts["429"] == 5  # a 429 spends its own budget (first try + 4), not the faults' (2)
     port = free_port()
     s = settings(f"http://alice:hunter2-SECRET@127.0.0.1:{port}/v2/${'{'}KEY{'}'}", retries=1)
     s.secrets = ("hunter2-SECRET",)

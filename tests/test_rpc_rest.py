@@ -63,7 +63,7 @@ def test_rest_get_post_retries_and_typed_errors() -> None:
                 info = await c.rest("get", "v1", params={"ledger_version": 7})
                 with pytest.raises(HttpError) as err:
                     await c.rest("POST", "/v1/view", {"function": "0x1::coin::balance"})
-                s2 = NetworkSettings(name="TRON", rpc=[url], backoff=0.01, backoff_max=0.02, timeout=5.0, retries=0)
+                s2 = NetworkSettings(name="TRON", rpc=[url], backoff=0.01, backoff_max=0.02, timeout=5.0, retries=0, rate_limit_retries=0)
                 hits["rate"] = 0
                 with pytest.raises(RateLimited):
                     await JsonRpcClient(s2).rest("POST", "/wallet/getaccount", {})

@@ -33,7 +33,8 @@ from chains.common.fetcher import HttpFetcher
 from chains.aelf import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RpcError, TransportError
 
 TOKEN_CONTRACT_NAME = "AElf.ContractNames.Token"
@@ -103,6 +104,23 @@ class AelfFetcher(HttpFetcher):
             raise FetchBlocked(f"{self.network.name}: no endpoint answered ({exc})") from None
         except (RpcError, ValueError, KeyError) as exc:
             raise FetchBlocked(f"{self.network.name}: cannot find the Token contract ({exc})") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (chain status, the Token contract's address), the main chain's status
+        per ``fetch`` call (one here: the runner's calls are counted by the core's chunking, not known here), one
+        ``GetBalance`` per read; a side chain's node adds its status and Token contract."""
+        sides: set[str] = set()
+        for r in requests:
+            try:
+                _, chain_id = codec.parse_address(r.address)
+            except ValueError:
+                continue
+            if chain_id and chain_id in self.others:
+                sides.add(chain_id)
+        services = [load("rpc", self.client, 2 + 1 + len(requests))]
+        if sides:
+            services.append(load("side chains", None, 2 * len(sides)))
+        return FetchEstimate("latest", tuple(services), note="aelf serves current state only: values are latest, not the snapshot's")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

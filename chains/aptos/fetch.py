@@ -28,7 +28,8 @@ from typing import Any
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, RpcError, TransportError
 
 APT_COIN = "0x1::aptos_coin::AptosCoin"
@@ -120,6 +121,15 @@ class AptosFetcher(HttpFetcher):
                 await self.version_of(h)
             except HttpError as exc:
                 raise FetchBlocked(f"{name}: cannot map block {h:,} to a ledger version ({exc})") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (the node's index, each block's ledger version where heights are
+        blocks), one ``/v1/view`` per read (and the index again per read at the tip)."""
+        blocks = heights(requests)
+        latest = sum(1 for r in requests if r.block is None)
+        setup = 1 + (len(blocks) if self.height_is == "block" else 0)
+        method = "state_at_height" if len(requests) > latest else "latest"
+        return FetchEstimate(method, (load("rpc", self.client, setup + len(requests) + latest),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         return list(await asyncio.gather(*(self._one(r) for r in requests)))

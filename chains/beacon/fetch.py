@@ -10,7 +10,9 @@ reads many validators per request from that one state (``state_at_height``; ``re
 The execution node is ``[networks.BEACON.options] execution_rpc``: a URL, or the ``NetworkSettings`` of the
 ``[networks.ETH]`` endpoint passed in its place (so one ETH node serves both, with its failover, headers and
 credentials: the runner passes it when ``execution_rpc`` is not set, as the plugin's capabilities ask); with
-neither the fetcher cannot start and says so.
+neither the fetcher cannot start and says so. A URL is another service with its own limit: ``execution_rps`` and
+``execution_concurrency`` pace it (default the beacon node's); the ETH network's settings bring its own pace,
+and the HTTP layer's per-URL pacer keeps the two networks' requests to one node within that node's limit together.
 
 Rules a reserve figure depends on:
 
@@ -44,7 +46,8 @@ from collections.abc import Sequence
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
 
 GWEI = 10**9
@@ -74,7 +77,14 @@ def execution_settings(settings: NetworkSettings) -> NetworkSettings:
     if isinstance(execution, NetworkSettings):
         return execution
     if isinstance(execution, str) and execution:
-        return dataclasses.replace(settings, rpc=[execution], headers={}, auth=None)
+        # another service with its own limit: its own pace and requests in flight (default the beacon node's)
+        opts = settings.options
+        rps = opts.get("execution_rps", settings.rps)
+        concurrency = int(opts.get("execution_concurrency", settings.concurrency))
+        return dataclasses.replace(
+            settings, name=f"{settings.name}-execution", rpc=[execution], headers={}, auth=None,
+            rps=float(rps) if rps else None, concurrency=max(1, concurrency), options={},
+        )
     raise ValueError(
         "no execution node: configure [networks.ETH], or set [networks.BEACON.options] execution_rpc to the execution node"
         " that maps the snapshot block to its slot"
@@ -172,6 +182,26 @@ class BeaconFetcher(HttpFetcher):
                 raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
             except (RpcError, ValueError, KeyError, TypeError) as exc:
                 raise FetchBlocked(f"{name}: cannot map block {block:,} to its beacon slot: {exc}") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: on the beacon node the chain parameters (genesis, spec: unless set in options), per
+        block the beacon block at its slot, the finality checkpoints (preflight), the pending deposits (post-Electra
+        states; assumed) and one validators query per ``ids_per_request`` keys; on the execution node one block
+        header per block (the head's block at the tip instead)."""
+        by_block: dict[int | None, set[str]] = {}
+        for r in requests:
+            if r.contract:
+                continue
+            try:
+                by_block.setdefault(r.block, set()).add(normalise_pubkey(r.address))
+            except ValueError:
+                continue
+        blocks = [b for b in by_block if b is not None]
+        beacon = (self.genesis_time is None) + (self.seconds_per_slot is None) if blocks else 0
+        beacon += 3 * len(blocks) + (2 if None in by_block else 0)
+        beacon += sum(pieces(len(keys), self.ids_per_request) for keys in by_block.values())
+        services = (load("beacon", self.client, beacon), load("execution", self.execution, len(blocks)))
+        return FetchEstimate("state_at_height", services, note="pending deposits counted as one request per block (none before Electra)")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

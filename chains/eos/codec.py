@@ -56,6 +56,15 @@ def token_of(contract: str) -> tuple[str, str]:
     return code, symbol
 
 
+def is_token(contract: str) -> bool:
+    """Whether ``token_of`` reads ``contract`` (a bad one is an error row, and costs no request)."""
+    try:
+        token_of(contract)
+    except ValueError:
+        return False
+    return True
+
+
 def units_of(quantity: str, symbol: str) -> int:
     """``"12.3400 EOS"`` → 123400 (base units at the precision the quantity is written with)."""
     amount, _, sym = quantity.strip().partition(" ")
@@ -88,6 +97,20 @@ def may_touch(data: Any, symbol: str) -> bool:
 
     walk(data)
     return not found or symbol in found
+
+
+def parties(action: dict[str, Any]) -> set[str]:
+    """The accounts a get_actions document is listed for when ``account`` is asked: its authorisers
+    (``act.authorization[].actor``) and the accounts that received it (``receipts[].receiver``, one per
+    ``require_recipient``: a transfer's ``from`` and ``to``), as Hyperion's account filter matches them
+    (eosrio/hyperion-history-api v4.0.7 ``src/api/routes/v2-history/get_actions/definitions.ts`` ``terms``:
+    ``notified`` and ``act.authorization.actor``; the response drops ``notified`` but keeps the receipts).
+    So a scan of a whole contract, split by these, gives each account the actions a per-account query lists."""
+    act = action.get("act") or {}
+    out = {str(a.get("actor")) for a in act.get("authorization") or () if isinstance(a, dict) and a.get("actor")}
+    out.update(str(r.get("receiver")) for r in action.get("receipts") or () if isinstance(r, dict) and r.get("receiver"))
+    out.update(str(n) for n in action.get("notified") or () if n)
+    return out
 
 
 @dataclass(frozen=True)

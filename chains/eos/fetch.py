@@ -40,7 +40,8 @@ Vaulta's ``core.vaulta:A``) reads that token. OKX's "Snapshot Height" for EOS ro
 
 Options (``[networks.EOS.options]``): ``history_api`` (Hyperion base URL), ``history_rps`` (its own
 request rate; default the network's ``rps``: Hyperion limits each client, ``rate_limit_rpm`` 1000 by
-default), ``history_lag_checks`` / ``history_lag_wait``. The network's headers and auth go to the chain
+default), ``history_concurrency`` (its requests in flight; default the network's ``concurrency``),
+``history_lag_checks`` / ``history_lag_wait``. The network's headers and auth go to the chain
 API only, never to the history API.
 """
 
@@ -53,10 +54,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from chains.common.fetcher import HttpFetcher
-from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, replay, token_of, units_of
+from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, is_token, parties, replay, token_of, units_of
+from chains.eos.estimate import estimate
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
 
 SERVER_DEFAULT_PAGE = 10  # get_actions.ts: size = limit || 10 (what a server that takes no limit returns)
@@ -83,6 +85,17 @@ class EosFetcher(HttpFetcher):
         self.page = PAGE  # 0: the server takes no limit (it answers 10 per page)
         self._coverage: Coverage | None = None
         self._coverage_lock = asyncio.Lock()
+        # Token contracts replayed from one scan of all their actions instead of one history query per account:
+        # chosen by ``estimate`` (chains.eos.estimate) from the plan's counts, for the whole run; empty until then.
+        self.whole_set: set[str] = set()
+        self.path = ""  # the path estimate chose, in words
+        self._scans: dict[str, _Scan] = {}
+        self._scan_locks: dict[str, asyncio.Lock] = {}
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests this run will make for ``requests`` and the replay path chosen per token contract (kept for
+        the whole run): see ``chains.eos.estimate``."""
+        return await estimate(self, requests, probe=probe)
 
     def _history_client(self, opts: dict[str, Any]) -> JsonRpcClient | None:
         """Hyperion is its own service with its own rate limit: its own client, rate and no chain credentials."""
@@ -92,7 +105,8 @@ class EosFetcher(HttpFetcher):
         rps = opts.get("history_rps", self.settings.rps)
         hs = dataclasses.replace(
             self.settings, name=f"{self.network.name}-history", rpc=[str(url)], headers={}, auth=None,
-            rps=float(rps) if rps else None, options={},
+            rps=float(rps) if rps else None, concurrency=max(1, int(opts.get("history_concurrency", self.settings.concurrency))),
+            options={},
         )
         return JsonRpcClient(hs)
 
@@ -117,7 +131,24 @@ class EosFetcher(HttpFetcher):
                 raise FetchBlocked(f"{name}: block {block:,} is beyond the chain head {head:,}")
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
-        return list(await asyncio.gather(*(self._one(r) for r in requests)))
+        whole: dict[str, list[int]] = {}  # contract account -> indexes replayed from its one scan
+        single: list[int] = []
+        for i, r in enumerate(requests):
+            code = token_of(r.contract)[0] if is_token(r.contract) else ""
+            if code in self.whole_set and r.block is not None and self.history is not None:
+                whole.setdefault(code, []).append(i)
+            else:
+                single.append(i)
+        out: list[BalanceResult | None] = [None] * len(requests)
+        singles = asyncio.gather(*(self._one(requests[i]) for i in single))
+        groups = asyncio.gather(*(self._whole(code, [requests[i] for i in idx]) for code, idx in whole.items()))
+        done, grouped = await asyncio.gather(singles, groups)
+        for i, r in zip(single, done):
+            out[i] = r
+        for idx, results in zip(whole.values(), grouped):
+            for i, r in zip(idx, results):
+                out[i] = r
+        return [r if r is not None else BalanceResult(requests[i], None, requests[i].block, error="internal: no result", source=self.client.source) for i, r in enumerate(out)]
 
     async def _balance(self, account: str, code: str, symbol: str) -> int:
         rows = await self.client.rest("POST", "/v1/chain/get_currency_balance", {"code": code, "account": account, "symbol": symbol})
@@ -162,6 +193,112 @@ class EosFetcher(HttpFetcher):
             why_latest = "transfers kept landing while the balance was read: current balance, not the snapshot's"
         return BalanceResult(req, current, h0, source=src, method="latest", note=why_latest)
 
+    # -- the whole-set path: one scan of the token contract's actions for every account -------------------
+
+    async def _whole(self, code: str, reqs: list[BalanceRequest]) -> list[BalanceResult]:
+        """``_one`` for many rows of one token contract: the balances read between two heads shared by all, the
+        replay's actions taken from one scan of the contract (extended, never re-read) split by party. Same values,
+        notes and errors as ``_one``; a row whose balance moved while it was read is read again, as there."""
+        src = self.client.source
+        out: dict[int, BalanceResult] = {}
+        pending = list(range(len(reqs)))
+        current: dict[int, int] = {}
+        h0 = 0
+        for _ in range(ATTEMPTS):
+            try:
+                h0 = await self._head()
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                return [BalanceResult(r, None, r.block, error=f"get_currency_balance failed: {exc}", source=src) for r in reqs]
+            read = await asyncio.gather(*(self._balance_or_error(reqs[i]) for i in pending), return_exceptions=False)
+            try:
+                h1 = await self._head()
+            except (RpcError, ValueError, KeyError, TypeError) as exc:
+                h1, failed = -1, f"get_currency_balance failed: {exc}"
+            for i, value in zip(pending, read):
+                if isinstance(value, str):
+                    out[i] = BalanceResult(reqs[i], None, reqs[i].block, error=value, source=src)
+                elif h1 < 0:
+                    out[i] = BalanceResult(reqs[i], None, reqs[i].block, error=failed, source=src)
+                else:
+                    current[i] = value
+            pending = [i for i in pending if i not in out]
+            if not pending:
+                break
+            uncovered: dict[int, str] = {}
+            for snapshot in sorted({reqs[i].block for i in pending}):  # each row's own coverage check, as in _one
+                try:
+                    await self._covered(snapshot, h1)
+                except (RpcError, ValueError, KeyError, TypeError) as exc:
+                    uncovered.update({i: str(exc) for i in pending if reqs[i].block == snapshot})
+            covered = [i for i in pending if i not in uncovered]
+            by_party: dict[str, list[dict[str, Any]]] = {}
+            if covered:
+                try:
+                    by_party = await self._scanned(code, min(reqs[i].block for i in covered) + 1, h1)
+                except (RpcError, ValueError, KeyError, TypeError) as exc:
+                    uncovered.update({i: str(exc) for i in covered})
+            again = []
+            for i in pending:
+                req = reqs[i]
+                if i in uncovered:
+                    why = f"history unavailable ({uncovered[i]}): current balance, not the snapshot's"
+                    out[i] = BalanceResult(req, current[i], h0, source=src, method="latest", note=why)
+                    continue
+                _, symbol = token_of(req.contract)
+                try:
+                    r = replay(by_party.get(req.address, ()), req.address, code, symbol, req.block, h0, h1)
+                except NotReplayable as exc:
+                    out[i] = BalanceResult(req, None, req.block, error=str(exc), source=src)
+                    continue
+                except (ValueError, KeyError, TypeError) as exc:
+                    why = f"history unavailable ({exc}): current balance, not the snapshot's"
+                    out[i] = BalanceResult(req, current[i], h0, source=src, method="latest", note=why)
+                    continue
+                if r.ambiguous:
+                    again.append(i)  # a transfer landed while the balance was read: read again
+                    continue
+                snapshot_value = current[i] - r.delta
+                if snapshot_value < 0:
+                    out[i] = BalanceResult(req, None, req.block, error=f"replay gives a negative balance ({snapshot_value}): history incomplete", source=src)
+                    continue
+                note = f"balance at head block {h0:,} with {r.undone:,} later transfer(s) undone"
+                out[i] = BalanceResult(req, snapshot_value, req.block, source=src, method="replayed", note=note)
+            pending = again
+            if not pending:
+                break
+        why = "transfers kept landing while the balance was read: current balance, not the snapshot's"
+        for i in pending:
+            out[i] = BalanceResult(reqs[i], current[i], h0, source=src, method="latest", note=why)
+        return [out[i] for i in range(len(reqs))]
+
+    async def _balance_or_error(self, req: BalanceRequest) -> int | str:
+        code, symbol = token_of(req.contract)
+        try:
+            return await self._balance(req.address, code, symbol)
+        except (RpcError, ValueError, KeyError, TypeError) as exc:
+            return f"get_currency_balance failed: {exc}"
+
+    async def _scanned(self, code: str, first: int, last: int) -> dict[str, list[dict[str, Any]]]:
+        """Every action of ``code`` in blocks [first, last] by party (``codec.parties``), from one scan of the contract
+        grown at either end as later calls ask for more, never read twice. Nothing joins it unless whole."""
+        async with self._scan_locks.setdefault(code, asyncio.Lock()):
+            scan = self._scans.get(code)
+            windows = [(first, last)] if scan is None else [w for w in ((first, scan.first - 1), (scan.last + 1, last)) if w[0] <= w[1]]
+            fresh = _Scan(first if scan is None else min(first, scan.first), last if scan is None else max(last, scan.last), {})
+            for lo, hi in windows:
+                async for action in self._actions(None, code, lo, hi):
+                    for party in parties(action):
+                        fresh.by_party.setdefault(party, []).append(action)
+            if scan is None:
+                self._scans[code] = scan = fresh
+            else:
+                scan.first, scan.last = fresh.first, fresh.last
+                for party, actions in fresh.by_party.items():
+                    mine = scan.by_party.setdefault(party, [])
+                    mine.extend(actions)
+                    mine.sort(key=lambda a: int(a["global_sequence"]))  # an older window may have been added
+            return scan.by_party
+
     # -- the replay -------------------------------------------------------------------------------------
 
     async def _replay(self, account: str, code: str, symbol: str, snapshot: int, h0: int, h1: int) -> tuple[int, bool, int]:
@@ -200,8 +337,8 @@ class EosFetcher(HttpFetcher):
                     self.page = self._coverage.page
             return self._coverage
 
-    async def _actions(self, account: str, code: str, first: int, last: int) -> AsyncIterator[dict[str, Any]]:
-        """Every action of ``code`` involving ``account`` in blocks [first, last], once each, paged by block."""
+    async def _actions(self, account: str | None, code: str, first: int, last: int) -> AsyncIterator[dict[str, Any]]:
+        """Every action of ``code`` involving ``account`` (None: every one) in blocks [first, last], once each, paged by block."""
         seen: set[int] = set()
 
         def fresh(page: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -223,7 +360,7 @@ class EosFetcher(HttpFetcher):
             skip = size  # one block fills the page: walk that block alone
             while True:
                 if skip > MAX_SKIP:
-                    raise ValueError(f"more than {MAX_SKIP:,} actions of {account} in block {cursor:,}: Hyperion cannot page them")
+                    raise ValueError(f"more than {MAX_SKIP:,} actions of {account or code} in block {cursor:,}: Hyperion cannot page them")
                 page, size = await self._page(account, code, cursor, cursor, skip)
                 for a in fresh(page):
                     yield a
@@ -232,12 +369,14 @@ class EosFetcher(HttpFetcher):
                 skip += size
             cursor += 1
 
-    async def _page(self, account: str, code: str, after: int, before: int, skip: int) -> tuple[list[dict[str, Any]], int]:
+    async def _page(self, account: str | None, code: str, after: int, before: int, skip: int) -> tuple[list[dict[str, Any]], int]:
         """One get_actions page in blocks [after, before], ascending by ``global_sequence`` (checked), and the
         page size asked (a page shorter than that is the last)."""
         assert self.history is not None
         for _ in range(3):
-            params = {"account": account, "filter": f"{code}:*", "sort": "asc", "after": str(after), "before": str(before)}
+            params = {"filter": f"{code}:*", "sort": "asc", "after": str(after), "before": str(before)}
+            if account is not None:
+                params = {"account": account, **params}
             if self.page:
                 params["limit"] = str(self.page)
             if skip:
@@ -261,3 +400,13 @@ class EosFetcher(HttpFetcher):
                 raise ValueError("get_actions answered out of global_sequence order: paging by block would lose actions")
             return actions, self.page or SERVER_DEFAULT_PAGE
         raise ValueError("get_actions kept refusing the page size")
+
+
+@dataclasses.dataclass
+class _Scan:
+    """A token contract's actions in blocks [first, last], by party (``codec.parties``)."""
+
+    first: int
+    last: int
+    by_party: dict[str, list[dict[str, Any]]]
+

@@ -34,7 +34,8 @@ from typing import Any
 from chains.evm import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
 METHODS = ("override", "multicall3", "batch", "single")  # read paths (the result's note), best first
@@ -125,6 +126,30 @@ class EvmFetcher:
                     raise FetchBlocked(f"{name}: the node cannot read balances at block {block:,}: {exc.message}") from None
         except TransportError as exc:
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests ``fetch`` makes: per block, one multi-read call per ``chunk`` distinct (token, holder) (one
+        per ``batch_size`` in JSON-RPC batches, one per read single), plus the preflight (chain id, tip, one
+        ``eth_getBalance`` per block) and the read-path probe (the state-override call, once). ``probe`` asks the
+        node which path each block takes (the same probe ``fetch`` makes); without it the best path is assumed."""
+        by_block: dict[int | None, set[tuple[str, str]]] = {}
+        for req in requests:
+            try:
+                key = (codec.normalize_address(req.contract) if req.contract else "", codec.normalize_address(req.address))
+            except ValueError:
+                continue
+            by_block.setdefault(req.block, set()).add(key)
+        methods = {b: (await self._method_for(b) if probe else self.forced or METHODS[0]) for b in by_block}
+        reads = 0
+        for block, items in by_block.items():
+            method = methods[block]
+            size = 1 if method == "single" else self.chunk if method in ("override", "multicall3") else max(1, self.client.batch_size)
+            reads += pieces(len(items), size)
+        setup = (1 if self.check_chain_id and self.network.chain_id is not None else 0) + 1 + len(by_block)
+        setup += 0 if self.forced or not by_block else 1  # the state-override probe (more where it is refused)
+        used = sorted(set(methods.values())) or [self.forced or METHODS[0]]
+        note = "; ".join(dict.fromkeys(self.fallback_notes))
+        return FetchEstimate(STATE, (load("rpc", self.client, setup + reads),), path=", ".join(used), note=note)
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         out: list[BalanceResult | None] = [None] * len(requests)

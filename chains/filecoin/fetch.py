@@ -35,7 +35,8 @@ from typing import Any
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 SYSTEM_ACTOR = "f00"  # exists in every state: the preflight's probe
@@ -99,6 +100,14 @@ class FilecoinFetcher(HttpFetcher):
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
         except RpcError as exc:
             raise FetchBlocked(f"{name}: the node cannot serve the state at the snapshot epoch ({exc.message}); an archival Lotus node is needed") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (head; per epoch its tipset and a probe actor), one ``StateGetActor``
+        per FIL read (and the head per read at the tip)."""
+        reads = [r for r in requests if not r.contract]
+        latest = sum(1 for r in reads if r.block is None)
+        setup = 1 + 2 * len(heights(requests))
+        return FetchEstimate("state_at_height", (load("rpc", self.client, setup + len(reads) + latest),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         return list(await asyncio.gather(*(self._one(r) for r in requests)))

@@ -26,7 +26,8 @@ from chains.common.fetcher import HttpFetcher
 from chains.polkadot import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 MIGRATION_AT_MS = 1_762_214_400_000  # 2025-11-04T00:00:00Z: DOT balances move to Asset Hub
@@ -86,6 +87,16 @@ class PolkadotFetcher(HttpFetcher):
                     f"{name}: block {number:,} is after the Asset Hub migration, when balances left the relay chain;"
                     " a relay read would give empty accounts: read these rows from Asset Hub at its own block height"
                 )
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (per block its hash and timestamp), then per block one
+        ``state_queryStorageAt`` per ``keys_per_query`` distinct storage keys (the finalized head first at the tip)."""
+        by_block: dict[int | None, set[tuple[str, str]]] = {}
+        for r in requests:
+            by_block.setdefault(r.block, set()).add((r.address, r.contract))
+        n = 2 * len(heights(requests)) + sum(pieces(len(keys), self.keys_per_query) for keys in by_block.values())
+        n += 2 if None in by_block else 0
+        return FetchEstimate("state_at_height", (load("rpc", self.client, n),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

@@ -43,7 +43,8 @@ from typing import Any
 from chains.solana import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RpcError, TransportError
 
 MAX_ACCOUNTS_PER_CALL = 100
@@ -165,6 +166,27 @@ class SolanaFetcher:
                 self._history_note = f"{why} ({exc.code}): current values"
         except TransportError as exc:
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (slot; first available block and a history probe when replaying),
+        the current values (``getMultipleAccounts`` of ``per_call`` keys, ``ACCOUNT_CALLS_PER_BATCH`` calls per
+        HTTP batch; ``getTokenAccountsByOwner`` in batches of ``calls_per_batch``), then one signature page per
+        account and slot, sent in batches of ``calls_per_batch`` (the call batcher joins the replays' calls). The
+        transactions read for accounts that moved after the snapshot are not known before the run."""
+        natives = {r.address for r in requests if not r.contract}
+        tokens = {(r.address, r.contract) for r in requests if r.contract}
+        owners = natives | {o for o, _ in tokens}
+        slots = heights(requests)
+        replay = self.replay and bool(slots)
+        n = 1 + (2 if replay else 0)
+        n += pieces(pieces(len(owners), self.per_call), min(self.calls_per_batch, ACCOUNT_CALLS_PER_BATCH))
+        n += pieces(len(tokens), self.calls_per_batch)
+        unknown = ""
+        if replay:
+            windows = {(r.address, r.block) for r in requests if r.block is not None}
+            n += pieces(len(windows), self.calls_per_batch)
+            unknown = "the transactions of accounts that moved after the snapshot (one getTransaction each, batched)"
+        return FetchEstimate("replayed" if replay else "latest", (load("rpc", self.client, n),), unknown=unknown)
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         results: list[BalanceResult | None] = [None] * len(requests)

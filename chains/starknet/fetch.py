@@ -20,7 +20,8 @@ from chains.common.fetcher import HttpFetcher
 from chains.starknet import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load, pieces
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 
@@ -58,6 +59,12 @@ class StarknetFetcher(HttpFetcher):
         beyond = sorted(b for b in blocks if b is not None and b > tip)
         if beyond:
             raise FetchBlocked(f"{name}: block {beyond[0]:,} is beyond the node's tip {tip:,} (node still syncing, or wrong network)")
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (chain id, tip), ``starknet_call``s in JSON-RPC batches of the
+        client's ``batch_size`` (and the tip once for reads at the tip)."""
+        latest = 1 if any(r.block is None for r in requests) else 0
+        return FetchEstimate("state_at_height", (load("rpc", self.client, 2 + pieces(len(requests), self.client.batch_size) + latest),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

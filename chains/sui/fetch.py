@@ -49,7 +49,8 @@ from chains.common.fetcher import HttpFetcher
 from chains.sui.gql import Field, body_size, depth, document, nodes, output_nodes
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 SUI = "0x2::sui::SUI"
@@ -183,6 +184,38 @@ class SuiFetcher(HttpFetcher):
         beyond = sorted(b for b in blocks if b is not None and b > tip)
         if beyond:
             raise FetchBlocked(f"{name}: checkpoint {beyond[0]:,} is beyond the service's latest checkpoint {tip:,}")
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests, packed by the same ``_pack`` under the service's limits (``Limits::default`` until
+        the preflight reads ``serviceConfig``; ``probe`` reads it): the preflight (tip, limits), per snapshot
+        checkpoint the consistent range, then the balance documents. A checkpoint outside the consistent range is
+        replayed instead (current balances, then each address's transactions): ``probe`` asks the range."""
+        by_block: dict[int | None, list[_Item]] = {}
+        for i, req in enumerate(requests):
+            try:
+                by_block.setdefault(req.block, []).append(_Item(i, normalise_address(req.address), req.contract or SUI, req.block))
+            except ValueError:
+                continue
+        if probe:
+            await self._read_limits()
+            try:
+                await self._ranges()
+            except RpcError:
+                pass
+        n = 2
+        replayed = 0
+        for block, items in by_block.items():
+            docs = len(self._pack(list(items), lambda part: self._balance_doc(part, block), lambda part: len(part)))
+            if block is not None:
+                n += 1  # the consistent range (a hint the first snapshot read asks)
+                if self._balance_first is not None and block < self._balance_first:
+                    replayed += len(items)
+                    n += docs + len(self._pack(sorted({it.address for it in items}), lambda part: self._history_doc([(a, _History()) for a in part], block, block), lambda part: len(part))) + 2
+                    continue
+            n += docs
+        unknown = "" if probe else "whether the snapshot checkpoint is inside the service's consistent range (--probe asks; outside it the values are replayed)"
+        method = "replayed" if replayed else "state_at_height"
+        return FetchEstimate(method, (load("rpc", self.client, n),), path="replay" if replayed else "", unknown=unknown)
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         src = self.client.source

@@ -33,7 +33,8 @@ from chains.common.fetcher import HttpFetcher
 from chains.ton import codec
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import heights, load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 NOT_DEPLOYED = -13  # ~Excno::fatal: the account has no code, the VM cannot start
@@ -91,6 +92,13 @@ class TonFetcher(HttpFetcher):
             if isinstance(exc, TransportError) and not _NOT_IN_ARCHIVE.search(str(exc)):
                 raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
             raise FetchBlocked(f"{name}: the API cannot read the state at the snapshot block ({exc.message}); archival liteservers are needed") from None
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: the preflight (tip, one probe read per block), one ``getAddressInformation`` per
+        TON read and two get-methods per jetton read (``get_wallet_address`` at the master, ``get_wallet_data``)."""
+        jettons = sum(1 for r in requests if r.contract)
+        setup = 1 + len(heights(requests))
+        return FetchEstimate("state_at_height", (load("rpc", self.client, setup + (len(requests) - jettons) + 2 * jettons),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         return list(await asyncio.gather(*(self._one(r) for r in requests)))

@@ -504,6 +504,26 @@ def balance_event_reason(event: ContractEvent, holder: str, owner: str | None) -
     return f"{where} names the holder and may have changed its balance" if holder in event_addresses(event) else ""
 
 
+def transfer_of_event(event: ContractEvent) -> Transfer:
+    """A ``Transfer(address,address,uint256)`` row of ``/v1/contracts/{c}/events`` as the Transfer the per-holder
+    history (``/v1/accounts/{a}/transactions/trc20``) lists for it, so both replay paths undo the same rows.
+
+    Read by position (``"0"``, ``"1"``, ``"2"``): TronGrid writes every argument by position and by name, and the
+    names differ between tokens (TetherToken ``from``/``to``/``value``, OpenZeppelin-era ``_from``/``_to``/``_value``).
+    """
+    args = dict(event.args)
+    try:
+        frm, to, value = args["0"], args["1"], args["2"]
+    except KeyError:
+        raise CodecError(f"Transfer event in transaction {event.txid} lacks a positional argument") from None
+    sender, recipient = _as_address(frm), _as_address(to)
+    if sender is None or recipient is None:
+        raise CodecError(f"Transfer event in transaction {event.txid} has a non-address party ({frm!r}, {to!r})")
+    if not value.isdigit():
+        raise CodecError(f"Transfer event in transaction {event.txid} has value {value!r}, not a base-unit integer")
+    return Transfer(event.txid, event.timestamp, sender, recipient, int(value))
+
+
 def decode_address_word(data: bytes | str) -> str:
     """An ABI ``address`` return word (``owner()``) as 41-hex; the top 12 bytes must be zero."""
     raw = bytes.fromhex(data) if isinstance(data, str) else data

@@ -30,7 +30,8 @@ How each value is obtained (``BalanceResult.method``):
   (see ``codec.balance_event_reason``), never a value.
 
 Options (``[networks.TRON.options]``): ``history_api`` (TronGrid base URL, ``${VAR}`` allowed),
-``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps``, ``multicall``
+``history_api_key`` (sent as ``TRON-PRO-API-KEY``; ``${VAR}``), ``history_rps`` and ``history_concurrency``
+(TronGrid's own pace and requests in flight: its limit is not the node's; default the network's), ``multicall``
 (address, or ``""`` for single calls), ``chunk_size`` (holders per aggregate, default 200),
 ``history_probe`` (a funded account to test the node's balance history with), ``history_lag_checks`` /
 ``history_lag_wait`` (how long to wait for the history API to index the block read; 0 checks = trust it).
@@ -49,9 +50,10 @@ from typing import Any
 
 from chains.tron import codec
 from chains.tron.codec import BlockRef, CodecError
+from chains.tron.estimate import estimate
 from indexer.config import ConfigError, NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import JsonRpcClient, RequestTooLarge, RpcError, RpcTimeout, TransportError
 
 DEFAULT_CHUNK = 200
@@ -84,11 +86,32 @@ async def _grid_pages(client: JsonRpcClient, path: str, params: dict[str, Any], 
 
 @dataclasses.dataclass
 class _EventScan:
-    """A token's events with lo <= block_timestamp <= hi, as far as scanned (grown, never re-read)."""
+    """A token's events with lo <= block_timestamp <= hi, as far as scanned (grown, never re-read).
+
+    ``events`` are those that may move a balance without a Transfer (the guard's); ``transfers`` the token's
+    Transfers by party, kept only on the whole-set path (``TronFetcher.whole_set``).
+    """
 
     lo: int
     hi: int
     events: list[codec.ContractEvent]
+    transfers: dict[str, list[codec.Transfer]] = dataclasses.field(default_factory=dict)
+
+    def add(self, found: list[codec.ContractEvent]) -> None:
+        for e in found:
+            if e.name != "Transfer":
+                self.events.append(e)
+                continue
+            t = codec.transfer_of_event(e)
+            for party in {t.sender, t.recipient}:
+                self.transfers.setdefault(party, []).append(t)
+
+    def merge(self, other: _EventScan) -> None:
+        """Take in the scan of a window next to this one."""
+        self.lo, self.hi = min(self.lo, other.lo), max(self.hi, other.hi)
+        self.events.extend(other.events)
+        for party, ts in other.transfers.items():
+            self.transfers.setdefault(party, []).extend(ts)
 
 
 @dataclasses.dataclass
@@ -144,6 +167,10 @@ class TronFetcher:
         self._scan_locks: dict[str, asyncio.Lock] = {}
         self._owners: dict[str, str | None] = {}  # contract -> owner() (None: the token has none / it reverts)
         self._abi_events: dict[str, list[str] | None] = {}  # contract -> event names of its on-chain ABI
+        # Tokens replayed from one scan of their Transfer events instead of one history query per holder: chosen by
+        # ``estimate`` (chains.tron.estimate) from the plan's counts, for the whole run. Empty until it is called.
+        self.whole_set: set[str] = set()
+        self.path = ""  # the path estimate chose, in words ("" until it is called)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -159,7 +186,8 @@ class TronFetcher:
         rps = opts.get("history_rps", self.settings.rps)
         hs = dataclasses.replace(
             self.settings, name=f"{self.network.name}-history", rpc=[url], headers=headers, auth=None,
-            rps=float(rps) if rps else None, secrets=tuple(s for s in secrets if s), options={},
+            rps=float(rps) if rps else None, concurrency=max(1, int(opts.get("history_concurrency", self.settings.concurrency))),
+            secrets=tuple(s for s in secrets if s), options={},
         )
         return JsonRpcClient(hs)
 
@@ -177,8 +205,15 @@ class TronFetcher:
             parts += f"; replay {self.replay_requests / self.replayed_accounts:.2f} history requests per account"
         if self.event_requests:
             parts += f", {self.event_requests:,} token event request(s)"
+        if self.path:
+            parts += f"; {self.path}"
         notes = "; ".join(dict.fromkeys(self.notes))
         return parts + (f"; {notes}" if notes else "")
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests this run will make for ``requests``, and the replay path chosen for each token (kept for the
+        whole run): see ``chains.tron.estimate``."""
+        return await estimate(self, requests, probe=probe)
 
     async def tip(self) -> int:
         """The solidified head: confirmed history (the replay) reaches exactly that far."""
@@ -200,6 +235,17 @@ class TronFetcher:
             raise FetchBlocked(f"{name}: no endpoint answered ({exc})") from None
         except (RpcError, CodecError) as exc:
             raise FetchBlocked(f"{name}: the node cannot describe the snapshot blocks: {_short(exc)}") from None
+
+    async def event_scans(self, contracts: set[str]) -> dict[str, int | None]:
+        """Per token, the event scans its guard makes (one per balance-moving event of its ABI; None: unreadable)."""
+        scans: dict[str, int | None] = {}
+        for c in contracts:
+            try:
+                names = await self._event_names(self._contract(c))
+            except (RpcError, CodecError, ValueError):
+                names = None
+            scans[c] = None if names is None else sum(1 for n in names if n not in codec.HARMLESS_EVENTS)
+        return scans
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         out: list[BalanceResult | None] = [None] * len(requests)
@@ -225,12 +271,20 @@ class TronFetcher:
                 for i, _ in native_at:
                     out[i] = self._error(requests[i], unverified)
                 native_at = []
-        await asyncio.gather(self._natives_at(native_at, requests, out), self._current_and_replay(current, requests, out))
+        # The node serves both halves; its TRX-at-a-block reads (one per account) would queue ahead of the few
+        # bulk current reads the TRC-20 replay needs first and leave TronGrid, another service with its own
+        # limit, idle until they end. So the bulk reads go first, then both services work side by side.
+        currents_read = asyncio.Event()
+        await asyncio.gather(
+            self._natives_at(native_at, requests, out, after=currents_read), self._current_and_replay(current, requests, out, currents_read)
+        )
         return [r if r is not None else self._error(requests[i], "internal: no result") for i, r in enumerate(out)]
 
     # -- TRX at a block ---------------------------------------------------------------
 
-    async def _natives_at(self, items: list[tuple[int, str]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+    async def _natives_at(self, items: list[tuple[int, str]], requests: Sequence[BalanceRequest], out: list[Any], after: asyncio.Event | None = None) -> None:
+        if items and after is not None:
+            await after.wait()
         async def one(i: int, holder: str) -> None:
             req = requests[i]
             block = req.block
@@ -318,7 +372,18 @@ class TronFetcher:
 
     # -- current balances and the replay ------------------------------------------------
 
-    async def _current_and_replay(self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any]) -> None:
+    async def _current_and_replay(
+        self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any], currents_read: asyncio.Event | None = None
+    ) -> None:
+        try:
+            await self._current_and_replay_inner(groups, requests, out, currents_read)
+        finally:
+            if currents_read is not None:
+                currents_read.set()
+
+    async def _current_and_replay_inner(
+        self, groups: dict[str, list[tuple[int, str]]], requests: Sequence[BalanceRequest], out: list[Any], currents_read: asyncio.Event | None
+    ) -> None:
         if not groups:
             return
         try:
@@ -366,6 +431,8 @@ class TronFetcher:
                     lo, hi = self._scan_hint.get(contract, (req.block, cur.hi))
                     self._scan_hint[contract] = (min(lo, req.block), max(hi, cur.hi))
                     replays.append(self._replay(req, holder, contract, cur, out, i))
+        if currents_read is not None:
+            currents_read.set()  # the node's per-account reads may go now, beside the replay on the history API
         await asyncio.gather(*replays)
 
     async def _read_current(self, contract: str, items: list[tuple[int, str]], got: dict[int, _Current], s0: int) -> None:
@@ -436,8 +503,11 @@ class TronFetcher:
             behind = await self._history_reaches(cur.hi)
             if behind:
                 raise CodecError(behind)
-            transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
             events, owner = await self._events(contract, block, cur.hi)
+            if contract in self.whole_set:  # the token's one scan holds every holder's transfers (see estimate)
+                transfers = self._scanned_transfers(holder, contract, ref.timestamp + 1, hi.timestamp)
+            else:
+                transfers = await self._history(holder, contract, ref.timestamp + 1, hi.timestamp)
         except (RpcError, CodecError) as exc:
             out[i] = BalanceResult(req, None, block, error=f"TRC-20 history unavailable: {_short(exc)}", source=self.source)
             return
@@ -504,6 +574,14 @@ class TronFetcher:
             transfers.extend(t for t in page if min_ts <= t.timestamp <= max_ts)
         return transfers
 
+    def _scanned_transfers(self, holder: str, contract: str, min_ts: int, max_ts: int) -> list[codec.Transfer]:
+        """``holder``'s Transfers of ``contract`` with min_ts <= block_timestamp <= max_ts, from the token's scan
+        (which ``_events`` has just made cover that window): the rows ``_history`` would have listed."""
+        scan = self._scans[contract]
+        if not (scan.lo <= min_ts and max_ts <= scan.hi):
+            raise CodecError(f"internal: the token's event scan covers {scan.lo}..{scan.hi}, not {min_ts}..{max_ts}")
+        return [t for t in scan.transfers.get(holder, ()) if min_ts <= t.timestamp <= max_ts]
+
     async def _events(self, contract: str, block: int, hi: int) -> tuple[list[codec.ContractEvent], str | None]:
         """The token's events in blocks (block, hi], and its owner() when an Issue/Redeem is among them.
 
@@ -530,16 +608,16 @@ class TronFetcher:
                 if behind:
                     raise CodecError(behind)
                 try:
-                    found = [e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)]
+                    fresh = _EventScan(lo_ts, hi_ts, [])  # nothing joins the scan before every page is read and applied
+                    fresh.add([e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)])
                 except (RpcError, CodecError) as exc:
                     reason = f"token events of {codec.to_base58(contract)}: {_short(exc)}"
                     self._scan_failed[(contract, lo_ts, hi_ts)] = reason
                     raise CodecError(reason) from None
                 if scan is None:
-                    scan = self._scans[contract] = _EventScan(lo_ts, hi_ts, found)
+                    scan = self._scans[contract] = fresh
                 else:
-                    scan.events.extend(found)
-                    scan.lo, scan.hi = min(scan.lo, lo_ts), max(scan.hi, hi_ts)
+                    scan.merge(fresh)
             mine = [e for e in scan.events if block < e.block <= hi]
             owner = None
             if any(e.name in codec.OWNER_EVENTS for e in mine):
@@ -568,10 +646,12 @@ class TronFetcher:
         names = await self._event_names(contract)
         if names is None:
             return await self._scan_event_pages(contract, min_ts, max_ts, None)
+        wanted = [n for n in names if n not in codec.HARMLESS_EVENTS]
+        if contract in self.whole_set:
+            wanted.append("Transfer")  # the whole-set path: every holder's transfers come from this scan
         out: list[codec.ContractEvent] = []
-        for name in names:
-            if name not in codec.HARMLESS_EVENTS:
-                out.extend(await self._scan_event_pages(contract, min_ts, max_ts, name))
+        for name in wanted:
+            out.extend(await self._scan_event_pages(contract, min_ts, max_ts, name))
         return out
 
     async def _scan_event_pages(self, contract: str, min_ts: int, max_ts: int, name: str | None) -> list[codec.ContractEvent]:
@@ -583,9 +663,13 @@ class TronFetcher:
         if name is not None:
             params["event_name"] = name
         out: list[codec.ContractEvent] = []
+        transfers = contract in self.whole_set
         async for page in _grid_pages(self.events_api, path, params, codec.parse_events_page):
             self.event_requests += 1
-            out.extend(e for e in page if min_ts <= e.timestamp <= max_ts and not codec.moves_no_balance(e) and name in (None, e.name))
+            out.extend(
+                e for e in page
+                if min_ts <= e.timestamp <= max_ts and name in (None, e.name) and (not codec.moves_no_balance(e) or (transfers and e.name == "Transfer"))
+            )
         return out
 
     async def _event_names(self, contract: str) -> list[str] | None:

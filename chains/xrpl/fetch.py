@@ -26,7 +26,8 @@ from typing import Any
 from chains.common.fetcher import HttpFetcher
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FetchBlocked
+from chains.common.estimate import load
+from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import RpcError, TransportError
 
 _TRANSIENT = {"slowDown", "tooBusy", "noNetwork", "noCurrent", "noClosed", "amendmentBlocked"}
@@ -96,6 +97,12 @@ class XrplFetcher(HttpFetcher):
                     f"{name}: the server does not hold ledger {block:,} (complete_ledgers {complete or 'empty'});"
                     " a full-history rippled server is needed for the snapshot ledger"
                 )
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """``fetch``'s requests: ``server_info`` (preflight) and one ``account_info`` per XRP read (a token read is
+        an error row without a request)."""
+        reads = sum(1 for r in requests if not r.contract)
+        return FetchEstimate("state_at_height", (load("rpc", self.client, 1 + reads),))
 
     async def fetch(self, requests: Sequence[BalanceRequest]) -> list[BalanceResult]:
         return list(await asyncio.gather(*(self._one(r) for r in requests)))

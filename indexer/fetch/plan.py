@@ -107,8 +107,10 @@ def select(
     networks: Sequence[str] | None,
     refresh: bool,
     adapter_options: Mapping[str, Mapping[str, Any]] | None,
+    record: bool = True,
 ) -> Selection:
-    """What to fetch, from SQL; records the ``runs`` rows of the networks that are skipped."""
+    """What to fetch, from SQL; records the ``runs`` rows of the networks that are skipped (``record=False``: writes
+    nothing, for ``por plan`` on a read-only database)."""
     if at not in ("snapshot", "latest"):
         raise FetchError(f"--at must be snapshot or latest, not {at!r}")
     if snapshot_id is None:
@@ -142,7 +144,7 @@ def select(
     if runnable:
         rows = con.sql(_TO_READ, params=[routes, snapshot_id, at, sorted(runnable), refresh, list(SNAPSHOT_METHODS)]).to_arrow_table()
         readers = {name: runnable[name] for name in sorted(pc.unique(rows.column("network")).to_pylist())}
-    if readers or summary.skipped:
+    if record and (readers or summary.skipped):
         summary.run_id = run_table.new_run_id(con)
         with transaction(con):
             for name, (count, why) in summary.skipped.items():

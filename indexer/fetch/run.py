@@ -2,7 +2,10 @@
 
 Networks run side by side; within one, ``WORKERS`` chunks are in flight so one chunk's write overlaps
 the next ones' reads, and each chunk is committed on its own (``write.BalanceWriter``), so a crash loses
-at most the chunks in flight. **A blocked network is written as error rows**, each carrying the
+at most the chunks in flight. Commits run on one writer thread, in order, off the event loop, and a worker
+reads its next chunk while its last one waits for the writer (up to ``BACKLOG`` chunks per worker): no
+network's reads wait on a commit, its own or another network's (a 5,000-row upsert on the loop would stall
+every provider's requests in flight meanwhile). **A blocked network is written as error rows**, each carrying the
 one-sentence reason (adapter refused its settings, tip unreadable, ``FetchBlocked`` from the preflight:
 block beyond the tip, no state at that block, wrong chain…), never as zeros: the database itself then says
 why those reserves are unchecked, even when the run's log is lost, and the next run retries them. An
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from indexer import runs as run_table
 from indexer.config import ConfigError
@@ -21,13 +25,14 @@ from indexer.fetch.plan import NetworkPlan, ReadKey
 from indexer.fetch.summary import FetchSummary
 from indexer.fetch.write import BalanceWriter
 from indexer.models import BalanceRequest, BalanceResult
-from indexer.plugins import FeedHints, FetchBlocked
+from indexer.plugins import CALL_READS, FeedHints, FetchBlocked
 from indexer.progress import Progress
 from indexer.runs import NetworkRun
 from indexer.store import transaction
 
-COMMIT_CHUNK = 5_000  # unique reads per committed chunk: the most a crash can lose per worker
+COMMIT_CHUNK = CALL_READS  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
+BACKLOG = 2  # chunks per worker read and waiting for the writer thread, while the worker reads on
 
 
 class Runner:
@@ -46,8 +51,21 @@ class Runner:
             for run in runs:
                 summary.networks[run.network] = run
                 run_table.record_start(con, self.writer.run_id, self.writer.snapshot_id, self.at, run)
-        async with run_session():
-            await asyncio.gather(*(self._recorded(run, work[run.network]) for run in runs))
+        self._commits = ThreadPoolExecutor(1, thread_name_prefix="por-commit")
+        try:
+            async with run_session():
+                await asyncio.gather(*(self._recorded(run, work[run.network]) for run in runs))
+        finally:
+            self._commits.shutdown(wait=True)  # a commit in flight lands (or not) whole before the run ends
+
+    async def _commit(self, run: NetworkRun, reference, chunk, results, reads, advance) -> None:  # type: ignore[no-untyped-def]
+        """``writer.commit`` on the writer thread; its counts reach ``advance`` back on the event loop."""
+        counted: list[tuple[int, int]] = []
+        await asyncio.get_running_loop().run_in_executor(
+            self._commits, lambda: self.writer.commit(run, reference, chunk, results, reads, lambda ok, err: counted.append((ok, err)))
+        )
+        for ok, err in counted:
+            advance(ok, err)
 
     async def _recorded(self, run: NetworkRun, plan: NetworkPlan) -> None:
         """``_network`` with its ``runs`` row finished whatever happens (Ctrl-C arrives as a cancellation)."""
@@ -66,6 +84,9 @@ class Runner:
                 run_table.record_finish(con, self.writer.run_id, run, run.outcome)
 
     async def _network(self, run: NetworkRun, plan: NetworkPlan) -> None:
+        from indexer.rpc_tally import tally_requests
+
+        tally_requests(run.http)  # this task's requests (every client the adapter opens) count for this network
         net, settings, factory, caps = plan.reader.net, plan.reader.settings, plan.reader.factory, plan.reader.caps
         writer = self.writer
         t0 = time.monotonic()
@@ -105,6 +126,12 @@ class Runner:
                 run.blocked = str(exc)
                 writer.write_errors(run, [(r, k[2]) for k, rr in reads.items() for r, _ in rr], run.blocked, run.source, advance)
                 return
+            estimate = getattr(fetcher, "estimate", None)
+            if estimate is not None:
+                # every read, before the first fetch: an adapter with several paths (per-account history or one
+                # whole-set scan) chooses here, from the counts, and keeps that path for the whole run; the run
+                # talks to the provider anyway, so the adapter may ask it the few questions (``probe``) the choice needs
+                await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
             feed = hints if isinstance(hints, FeedHints) else FeedHints()
             per_call = max(1, feed.request_chunk or caps.feed.request_chunk or writer.commit_chunk)
             workers = max(1, feed.workers or caps.feed.workers or WORKERS)
@@ -112,6 +139,17 @@ class Runner:
             queue: asyncio.Queue[list[ReadKey]] = asyncio.Queue()
             for start in range(0, len(keys), per_call):
                 queue.put_nowait(keys[start : start + per_call])
+
+            # Chunks read but not yet committed: each worker hands its chunk to the writer thread and reads the
+            # next one meanwhile, up to BACKLOG chunks per worker waiting for the writer (the most a crash loses).
+            backlog = asyncio.Semaphore(BACKLOG * workers)
+            commits: list[asyncio.Task[None]] = []
+
+            async def commit(chunk: list[ReadKey], results: list[BalanceResult]) -> None:
+                try:
+                    await self._commit(run, caps.block_reference, chunk, results, reads, advance)
+                finally:
+                    backlog.release()
 
             async def worker() -> None:
                 while not queue.empty():
@@ -124,9 +162,13 @@ class Runner:
                     except (FetchBlocked, Exception) as exc:  # noqa: BLE001 - an adapter failure becomes error rows, not a crash
                         reason = f"{net.name} adapter failed: {type(exc).__name__}: {exc}"
                         results = [BalanceResult(r, None, None, error=reason, source=run.source) for r in requests]
-                    writer.commit(run, caps.block_reference, chunk, results, reads, advance)
+                    await backlog.acquire()
+                    commits.append(asyncio.ensure_future(commit(chunk, results)))
 
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            try:
+                await asyncio.gather(*(worker() for _ in range(workers)))
+            finally:
+                await asyncio.gather(*commits)  # every chunk read lands before the network's run is finished
             run.source = fetcher.source
         finally:
             run.seconds = time.monotonic() - t0

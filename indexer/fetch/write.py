@@ -139,4 +139,4 @@ class BalanceWriter:
         n_ok = sum(1 for r in rows if r[5] == "ok")
         with self.db.connection() as con, transaction(con):
             upsert_arrow(con, "balances", table, select=_CAST)
-            run_table.add_counts(con, self.run_id, run.network, n_ok, n - n_ok, methods)
+            run_table.add_counts(con, self.run_id, run.network, n_ok, n - n_ok, methods, run.http)

@@ -1,0 +1,69 @@
+"""Each adapter's ``estimate`` against a real fetch on its protocol stub, requests counted by the HTTP layer.
+
+Why exact here: the stubs answer every read at once (no 429, no fault), so the requests a fetch makes are the
+adapter's protocol alone, and the estimate counts them from the same constants and chunking ``fetch`` uses. A
+changed chunk size, an extra preflight call or a per-read call where a batch was meant shows up as a difference.
+(EVM, TRON and Solana are checked the same way inside the 20k rehearsal: tests/test_rehearsal.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from exchanges.okx.synth import write_synth_file
+from indexer.config import NetworkSettings, PorConfig
+from indexer.fetch import COMMIT_CHUNK, fetch_snapshot
+from indexer.fetch.estimate import forecast_snapshot, service_seconds
+from indexer.ingest import ingest_file
+from indexer.plugins import ServiceLoad
+from indexer.registry import registry
+from indexer.store import connect
+from tests.test_fetch_all_networks import NETWORKS, servers
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory):
+    """The predicted requests per network (``por plan``'s forecast) and those the fetch then made."""
+    tmp = tmp_path_factory.mktemp("plan")
+    path = tmp / "okx_por_2026063016.csv"
+    write_synth_file(registry(), path, 3000, seed=3, workers=2)
+    con = connect(tmp / "por.duckdb")
+    [report] = ingest_file(con, path)
+    sid = report.snapshot_id
+    rows = con.execute(
+        "select row_no, coin, network, address, snapshot_height, contract, cast(published_base_units as varchar) from addresses"
+        " where snapshot_id = ? and list_contains(?, network)",
+        [sid, list(NETWORKS)],
+    ).fetchall()
+    stubs = servers(rows)
+    with ExitStack() as stack:
+        for s in stubs.values():
+            stack.enter_context(s)
+        options = {"EOS": {"history_api": stubs["EOS"].url}}
+        cfg = PorConfig(
+            networks={n: NetworkSettings(name=n, rpc=[stubs[n].url], backoff=0.01, options=options.get(n, {})) for n in NETWORKS},
+            path=Path("por.toml"),
+        )
+        plan = asyncio.run(forecast_snapshot(con, cfg, sid, at="snapshot", probe=False, commit_chunk=COMMIT_CHUNK))
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+    con.close()
+    return {f.network: f for f in plan.networks}, {n: r.http.requests for n, r in summary.networks.items()}
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_estimate_counts_the_requests_the_fetch_makes(counted, network) -> None:
+    predicted, actual = counted
+    f = predicted[network]
+    assert not f.generic, f"{network} has its own estimate"
+    assert actual[network] > 0
+    assert f.requests == actual[network], (network, [(s.name, s.requests) for s in f.services], actual[network])
+
+
+def test_time_is_the_rate_or_the_round_trips_whichever_binds() -> None:
+    assert service_seconds(ServiceLoad("rpc", 1000, rps=10.0, concurrency=8), 0.05) == 100.0  # paced: 1000 / 10
+    assert service_seconds(ServiceLoad("rpc", 1000, rps=None, concurrency=8), 0.08) == 10.0  # 1000 × 0.08 / 8
+    assert service_seconds(ServiceLoad("rpc", 1000, rps=1000.0, concurrency=1), 0.05) == 50.0  # round trips bind
