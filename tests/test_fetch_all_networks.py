@@ -44,9 +44,9 @@ from tests.test_polkadot_fetch import account_info, asset_account, moment
 NETWORKS = ("XRP", "APTOS", "TON", "DOT", "ASSETHUB", "FIL", "EOS", "ELF", "STARKNET", "SUI")
 
 
-@pytest.fixture(scope="module")
-def snapshot(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("all")
+def synth_snapshot(tmp: Path):
+    """A 3,000-row synthetic publication ingested into ``tmp``/por.duckdb: (connection, snapshot id, its rows on
+    ``NETWORKS`` as ``servers`` takes them). Shared with tests/test_plan_estimates.py."""
     path = tmp / "okx_por_2026063016.csv"
     write_synth_file(registry(), path, 3000, seed=3, workers=2)
     con = connect(tmp / "por.duckdb")
@@ -57,6 +57,11 @@ def snapshot(tmp_path_factory):
         [report.snapshot_id, list(NETWORKS)],
     ).fetchall()
     return con, report.snapshot_id, rows
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    return synth_snapshot(tmp_path_factory.mktemp("all"))
 
 
 def servers(rows) -> dict[str, object]:

@@ -14,31 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from exchanges.okx.synth import write_synth_file
 from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import COMMIT_CHUNK, fetch_snapshot
 from indexer.fetch.estimate import forecast_snapshot, service_seconds
-from indexer.ingest import ingest_file
 from indexer.plugins import ServiceLoad
 from indexer.registry import registry
-from indexer.store import connect
-from tests.test_fetch_all_networks import NETWORKS, servers
+from tests.test_fetch_all_networks import NETWORKS, servers, synth_snapshot
 
 
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory):
     """The predicted requests per network (``por plan``'s forecast) and those the fetch then made."""
-    tmp = tmp_path_factory.mktemp("plan")
-    path = tmp / "okx_por_2026063016.csv"
-    write_synth_file(registry(), path, 3000, seed=3, workers=2)
-    con = connect(tmp / "por.duckdb")
-    [report] = ingest_file(con, path)
-    sid = report.snapshot_id
-    rows = con.execute(
-        "select row_no, coin, network, address, snapshot_height, contract, cast(published_base_units as varchar) from addresses"
-        " where snapshot_id = ? and list_contains(?, network)",
-        [sid, list(NETWORKS)],
-    ).fetchall()
+    con, sid, rows = synth_snapshot(tmp_path_factory.mktemp("plan"))
     stubs = servers(rows)
     with ExitStack() as stack:
         for s in stubs.values():
