@@ -51,6 +51,7 @@ class NetworkRun:
     seconds: float = 0.0
     outcome: str = "running"  # see the module docstring
     http: RequestTally = field(default_factory=RequestTally)  # HTTP requests sent for this network (every client)
+    path: str = ""  # the read path the adapter chose from the counts (``FetchEstimate.note``), "" where it has one
 
     @property
     def method(self) -> str:

@@ -125,8 +125,9 @@ def test_fetch_snapshot_end_to_end_through_a_faulty_proxy(tmp_path: Path) -> Non
         con = connect(tmp_path / "por.duckdb")
         sid = insert_snapshot(con, rows())
         cfg = PorConfig(networks={"EOS": settings(proxy.url, retries=6)}, path=Path("por.toml"))
-        fetch_snapshot(con, cfg, sid, show_progress=False)
+        summary = fetch_snapshot(con, cfg, sid, show_progress=False)
         assert sum(proxy.counts[f] for f in ("drop", "429", "500", "malformed")) > 0
+        assert "eosio.token: one action scan" in str(summary)  # the path chosen from the counts, said in the summary
         assert stored(con, sid) == expected(sc)
         assert con.execute("select amount from balances where row_no = 1").fetchone()[0] == "1000010.4999"
 

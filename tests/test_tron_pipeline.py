@@ -74,6 +74,8 @@ def test_okx_file_to_exact_snapshot_balances(tmp_path: Path) -> None:
     methods = dict(con.execute("select a.coin, list(distinct b.method) from balances b join addresses a using (snapshot_id, row_no) where b.status = 'ok' group by a.coin").fetchall())
     assert methods == {"TRX": ["state_at_height"], "USDT-TRC20": ["replayed"]}  # how each value was obtained, per row
     assert "transfer(s) undone" in run.method
+    # the replay path the adapter chose from the counts, and why, is in the run's summary
+    assert "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t: one event scan" in run.path and f"TRON: {run.path}" in str(summary)
     assert con.execute("select count(distinct address) from addresses where coin = 'USDT-TRC20'").fetchone()[0] == len(HOLDERS)
 
 

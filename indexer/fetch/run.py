@@ -131,7 +131,8 @@ class Runner:
                 # every read, before the first fetch: an adapter with several paths (per-account history or one
                 # whole-set scan) chooses here, from the counts, and keeps that path for the whole run; the run
                 # talks to the provider anyway, so the adapter may ask it the few questions (``probe``) the choice needs
-                await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
+                chosen = await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
+                run.path = chosen.note or chosen.path  # the summary says which path the adapter chose, and why
             feed = hints if isinstance(hints, FeedHints) else FeedHints()
             per_call = max(1, feed.request_chunk or caps.feed.request_chunk or writer.commit_chunk)
             workers = max(1, feed.workers or caps.feed.workers or WORKERS)

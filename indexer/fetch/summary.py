@@ -54,6 +54,8 @@ class FetchSummary:
                 f"  {n.network}: {n.ok:,} ok, {n.errors:,} errors of {n.rows:,} rows ({n.reads:,} reads) at block {blocks or '-'}"
                 f" via {n.method or '-'} from {n.source or '-'}{rate}"
             )
+            if n.path:
+                lines.append(f"    {n.network}: {n.path}")
             if self.as_of == "snapshot" and n.methods["latest"]:
                 lines.append(f"    {n.network}: {n.methods['latest']:,} rows hold only the current value (method latest): retried on the next run")
         for net, (count, why) in sorted(self.skipped.items()):
