@@ -11,7 +11,8 @@ height, and honestly marked ``latest`` values (never counted) where it cannot (a
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,18 +133,24 @@ def servers(rows) -> dict[str, object]:
     return out
 
 
-def test_every_issue9_network_fetches_exact_snapshot_values(snapshot) -> None:
-    con, sid, rows = snapshot
-    assert {r[2] for r in rows} == set(NETWORKS), "the synthetic mix covers every network"
+@contextmanager
+def serving(rows) -> Iterator[PorConfig]:
+    """Every network's stub (``servers``) running, and the configuration that reads them."""
     stubs = servers(rows)
     with ExitStack() as stack:
         for s in stubs.values():
             stack.enter_context(s)
         options = {"EOS": {"history_api": stubs["EOS"].url}}
-        cfg = PorConfig(
+        yield PorConfig(
             networks={n: NetworkSettings(name=n, rpc=[stubs[n].url], backoff=0.01, options=options.get(n, {})) for n in NETWORKS},
             path=Path("por.toml"),
         )
+
+
+def test_every_issue9_network_fetches_exact_snapshot_values(snapshot) -> None:
+    con, sid, rows = snapshot
+    assert {r[2] for r in rows} == set(NETWORKS), "the synthetic mix covers every network"
+    with serving(rows) as cfg:
         summary = fetch_snapshot(con, cfg, sid, show_progress=False)
     assert {n: (r.errors, r.blocked) for n, r in summary.networks.items()} == {n: (0, "") for n in NETWORKS}
     got = dict(

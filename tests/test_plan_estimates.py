@@ -9,32 +9,20 @@ changed chunk size, an extra preflight call or a per-read call where a batch was
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
-from indexer.config import NetworkSettings, PorConfig
 from indexer.fetch import COMMIT_CHUNK, fetch_snapshot
 from indexer.fetch.estimate import forecast_snapshot, service_seconds
 from indexer.plugins import ServiceLoad
-from indexer.registry import registry
-from tests.test_fetch_all_networks import NETWORKS, servers, synth_snapshot
+from tests.test_fetch_all_networks import NETWORKS, serving, synth_snapshot
 
 
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory):
     """The predicted requests per network (``por plan``'s forecast) and those the fetch then made."""
     con, sid, rows = synth_snapshot(tmp_path_factory.mktemp("plan"))
-    stubs = servers(rows)
-    with ExitStack() as stack:
-        for s in stubs.values():
-            stack.enter_context(s)
-        options = {"EOS": {"history_api": stubs["EOS"].url}}
-        cfg = PorConfig(
-            networks={n: NetworkSettings(name=n, rpc=[stubs[n].url], backoff=0.01, options=options.get(n, {})) for n in NETWORKS},
-            path=Path("por.toml"),
-        )
+    with serving(rows) as cfg:
         plan = asyncio.run(forecast_snapshot(con, cfg, sid, at="snapshot", probe=False, commit_chunk=COMMIT_CHUNK))
         summary = fetch_snapshot(con, cfg, sid, show_progress=False)
     con.close()
