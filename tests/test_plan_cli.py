@@ -51,3 +51,12 @@ def test_probe_says_what_the_node_lacks_and_reads_no_balance(demo: Path) -> None
         assert plan["bound"].startswith("ETH") and plan["total_s"] == eth["seconds"]
         plain = por("plan", "--db", str(demo / "por.duckdb"), "--config", str(demo / "por.toml"))
         assert plain.returncode == 0 and "ETH" in plain.stdout and "total" in plain.stdout
+
+
+def test_at_latest_every_value_is_planned_as_latest(demo: Path) -> None:
+    (demo / "latest.toml").write_text('[networks.ETH]\nrpc = "http://127.0.0.1:9"\n[networks.TON]\nrpc = "http://127.0.0.1:9"\n', encoding="utf-8")
+    found = api.plan(demo / "por.duckdb", demo / "latest.toml", at="latest")
+    nets = {n["network"]: n for n in found.document["networks"]}
+    assert set(nets) == {"ETH", "TON"} and found.document["as_of"] == "latest"
+    assert {n["method"] for n in nets.values()} == {"latest"}  # as the run stores them
+    assert all(n["requests"] > 0 for n in nets.values())

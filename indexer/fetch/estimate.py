@@ -175,6 +175,9 @@ async def forecast_snapshot(con: Any, config: Any, snapshot_id: int | None, *, a
     work = planning.network_plans(selection, exchange_registry(selection.exchange)) if selection.readers else {}
     async with run_session():
         found = await asyncio.gather(*(forecast(p, probe=probe, commit_chunk=commit_chunk) for p in work.values()))
+    if at == "latest":  # every value of an --at latest run is stored as ``latest``, whatever the adapter reads it by
+        for f in found:
+            f.method = "latest"
     out = PlanForecast(sid, at, list(found), dict(selection.summary.skipped))
     _attach_actual(con, out)
     return out
