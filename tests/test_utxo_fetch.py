@@ -259,3 +259,18 @@ def test_behind_node_is_refused(chain: Chain) -> None:
     two = ScanFetcher(registry().network("LTC"), NetworkSettings(name="LTC", rpc=[chain.node.url] * 2, auth=Auth(USER, PASSWORD), options={"rewind": True}))
     with pytest.raises(FetchBlocked, match="exactly one rpc endpoint"):
         _run(lambda: two.preflight({chain.height}))
+
+
+def test_the_plan_counts_the_requests_of_a_rewound_scan(chain: Chain, con) -> None:
+    """``por plan --probe`` predicts the node calls of the rewind and the scans that the run then makes, exactly."""
+    from indexer.fetch import COMMIT_CHUNK
+    from indexer.fetch.estimate import forecast_snapshot
+
+    sid = insert_snapshot(con, snapshot_rows(chain))
+    cfg = PorConfig(networks={"LTC": settings_for(chain.node, batch_size=3, options={"rewind": True})})
+    plan = asyncio.run(forecast_snapshot(con, cfg, sid, at="snapshot", probe=True, commit_chunk=COMMIT_CHUNK))
+    (ltc,) = plan.networks
+    assert not ltc.generic and ltc.probe == "ok" and ltc.path == "rewind + scantxoutset" and "UTXO set" in ltc.unknown
+    summary = fetch_snapshot(con, cfg, sid, show_progress=False)
+    run = summary.networks["LTC"]
+    assert run.ok == len(chain.at_height) + 1 and run.http.requests == ltc.requests, (run.http.requests, ltc.requests)

@@ -31,10 +31,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from chains.utxo.estimate import scan_estimate
 from chains.utxo.params import ChainParams, chain_params
 from chains.utxo.scripts import decode_scripts
 from indexer.models import BalanceRequest, BalanceResult, Network
-from indexer.plugins import FeedHints, FetchBlocked
+from indexer.plugins import FeedHints, FetchBlocked, FetchEstimate
 
 DEFAULT_CHUNK = 50_000  # descriptors per scan; BitMEX hit "413" above 60,000 on bitcoind (halved on 413 here)
 REQUEST_CHUNK = 250_000  # requests per fetch() call the pipeline should send (each call ends in a commit)
@@ -98,6 +99,7 @@ class ScanFetcher:
         # batches, one at a time (a rewind is also paid once per fetch call)
         self.feed = FeedHints(request_chunk=int(opts.get("request_chunk", REQUEST_CHUNK)), workers=1)
         self._latest: set[int] = set()  # heights tip() reported: "--at latest" reads, answered at the tip
+        self.tip_seen: int | None = None  # the tip the preflight read (whether a snapshot block needs a rewind)
         self.stats = ScanStats()
         self._chain: str | None = None
         self._params: ChainParams | None = None
@@ -107,7 +109,7 @@ class ScanFetcher:
     async def preflight(self, blocks: set[int | None]) -> FeedHints:
         info = await self.client.call("getblockchaininfo")
         self._set_chain(info["chain"])
-        tip = int(info["blocks"])
+        tip = self.tip_seen = int(info["blocks"])
         name = self.network.name
         for block in sorted(b for b in blocks if b is not None and b not in self._latest):
             if block > tip:
@@ -121,6 +123,10 @@ class ScanFetcher:
             if block < tip:
                 self._check_rewindable(info, block)
         return self.feed
+
+    async def estimate(self, requests: Sequence[BalanceRequest], *, probe: bool = False) -> FetchEstimate:
+        """The requests of the scans and rewinds ahead (``chains.utxo.estimate``); the scans' time is a note."""
+        return scan_estimate(self, requests)
 
     async def tip(self) -> int:
         """The tip height; requests at a height reported here are "latest" reads, scanned at whatever the
