@@ -423,11 +423,18 @@ def fetch(*args: Any, **kwargs: Any) -> Any:
 
     Inside a running event loop use ``await fetch_async(...)`` instead: ``asyncio.run`` cannot nest.
     """
+    _outside_a_loop("fetch", "use `await por.fetch_async(...)` instead")
+    return asyncio.run(fetch_async(*args, **kwargs))
+
+
+def _outside_a_loop(name: str, instead: str) -> None:
+    """``asyncio.run`` cannot nest: a synchronous API call made inside a running event loop (a notebook) is refused
+    with what to do instead."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(fetch_async(*args, **kwargs))
-    raise PorError("fetch() was called inside a running event loop (a notebook?): use `await por.fetch_async(...)` instead")
+        return
+    raise PorError(f"{name}() was called inside a running event loop (a notebook?): {instead}")
 
 
 @dataclass
@@ -463,12 +470,7 @@ def plan(
     con = open_db(db, on_wait=on_wait)
     try:
         sid = resolve_snapshot(con, snapshot)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            raise PorError("plan() was called inside a running event loop: call it from a thread")
+        _outside_a_loop("plan", "call it from a thread")
         found = asyncio.run(forecast_snapshot(con, cfg, sid, at=at, probe=probe, commit_chunk=COMMIT_CHUNK))
     finally:
         con.close()

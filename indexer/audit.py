@@ -31,7 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from indexer.ingest.amounts import split_decimal
-from indexer.models import PROOF_NOT_VERIFIED, AuditPage, Claim, LiabilityProof, ProofCheck, ProofState, percent_to_ratio  # noqa: F401  (Claim, percent_to_ratio: re-exported for callers)
+from indexer.models import PROOF_NOT_VERIFIED, AuditPage, LiabilityProof, ProofCheck, ProofState
 from indexer.liabilities import (
     LiabilityError,
     hugeint_units,
@@ -45,8 +45,6 @@ from indexer.liabilities import (
 from indexer.exchange_plugins import exchange_plugins
 from indexer.plugins import ExchangePlugin, LiabilityFormat
 from indexer.store import append_arrow, transaction
-
-NOT_INSTALLED = PROOF_NOT_VERIFIED
 
 
 # ------------------------------------------------------------------------------------------ the audit page
@@ -177,7 +175,7 @@ def load_proof(
             f"the proof's root hash {proof.root_hash} does not equal merkleHash {merkle} of audit {audit_id} (snapshot {snapshot_id})"
         )
     if verifier is None or fmt.run_verifier is None:
-        verdict = ProofCheck(NOT_INSTALLED)
+        verdict = ProofCheck(PROOF_NOT_VERIFIED)
     else:
         verdict = fmt.run_verifier(verifier, Path(path), proof, on_tick)
     row = pa.table(

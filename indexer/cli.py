@@ -367,13 +367,7 @@ def plan(
     """
     from indexer import api
 
-    result = api.plan(db, config, snapshot, at=at.value, probe=probe, on_wait=_waiting)
-    if format is Format.json:  # one object (networks, total_s, bound), not the table's rows: scripts read it
-        import json
-
-        sys.stdout.write(json.dumps(result.document, indent=2) + "\n")
-    else:
-        _render(result, format, wide=wide)
+    _render(api.plan(db, config, snapshot, at=at.value, probe=probe, on_wait=_waiting), format, wide=wide)
 
 
 @app.command()

@@ -19,7 +19,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from indexer.models import (
     FETCH_METHODS,
@@ -410,12 +410,15 @@ def file_synth(module: str, function: str, label: str) -> Callable[..., SynthWri
     return synth
 
 
-def per_registry(build: Callable[[Registry], Registry]) -> Callable[[Registry], Registry]:
-    """``build`` (core registry -> an exchange's registry) memoised on the core registry object it is given:
-    the core hands the same one all process long, and a test that hands another gets its own."""
-    memo: dict[int, tuple[Registry, Registry]] = {}
+Built = TypeVar("Built")
 
-    def built(core: Registry) -> Registry:
+
+def per_registry(build: Callable[[Registry], Built]) -> Callable[[Registry], Built]:
+    """``build`` (core registry -> an exchange's registry, or a table made from it) memoised on the core registry
+    object it is given: the core hands the same one all process long, and a test that hands another gets its own."""
+    memo: dict[int, tuple[Registry, Built]] = {}
+
+    def built(core: Registry) -> Built:
         hit = memo.get(id(core))
         if hit is None or hit[0] is not core:
             hit = memo[id(core)] = (core, build(core))

@@ -69,8 +69,9 @@ def render(
     """Write ``result`` to ``out`` (stdout) as ``table``, ``csv`` or ``json``; the one renderer of every command.
     ``labels`` and ``prefer`` default to the result's own (``ResultSet.labels``, ``ResultSet.keep``)."""
     out = out or sys.stdout
-    if fmt == "json":
-        out.write(json.dumps(result.json_records(), indent=2) + "\n")
+    if fmt == "json":  # a result with a document of its own (``por plan``: networks, total, bound) writes that
+        document = getattr(result, "document", None)
+        out.write(json.dumps(document if document else result.json_records(), indent=2) + "\n")
     elif fmt == "csv":
         out.write(to_csv(result))
     else:

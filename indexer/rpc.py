@@ -198,7 +198,6 @@ class Pacer:
         self.tokens = self.capacity
         self.updated = time.monotonic()
         self.hold_until = 0.0
-        self.rate_limited = 0  # 429s this endpoint answered
         self._sent: list[float] = []  # send times of the last second (the rate reached, for an unpaced endpoint)
         self._lock = asyncio.Lock()
 
@@ -246,9 +245,11 @@ class Pacer:
     def slow_down(self, retry_after: float | None) -> None:
         """A 429 from this endpoint: hold it for ``retry_after`` seconds and cut its rate."""
         now = time.monotonic()
-        self.rate_limited += 1
         if retry_after:
             self.hold_until = max(self.hold_until, now + retry_after)
+        # Every refusal cuts, those of a burst answered together too: that is what brings an unpaced client down
+        # to the provider's limit within a round trip (cutting once per burst drew 28-33 answers of 429 where
+        # tests/test_rpc_pacing.py allows 25), and the rate grows back from there by RECOVER_PER_S.
         reached = float(sum(1 for t in self._sent if now - t <= 1.0))
         base = self.rate if self.rate is not None else max(reached, 1.0)
         self.rate = max(MIN_RATE, base * SLOW_DOWN)
@@ -413,8 +414,8 @@ class JsonRpcClient:
             if attempts > self.settings.rate_limit_retries:
                 return  # the items keep their RateLimited errors
             self.stats.retries += 1
-            self.endpoints[self._active].pacer.slow_down(None)
-            await asyncio.sleep(self._backoff(min(attempts, 4), None))
+            self._rate_limited(self.endpoints[self._active], None)
+            await asyncio.sleep(random.uniform(0.0, min(self.settings.backoff, 1.0)))  # the pacer sets the pace, as in _with_retries
             idx = limited
 
     async def _send_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
@@ -460,17 +461,26 @@ class JsonRpcClient:
         holds it for ``Retry-After`` and slows down, and the request waits its turn again."""
         faults = limited = 0
 
-        def stop(state: RetryCallState) -> bool:
+        def wait(state: RetryCallState) -> float:  # tenacity runs it before ``stop``: the counting is here
             nonlocal faults, limited
+            self.stats.retries += 1
             if isinstance(state.outcome.exception() if state.outcome else None, RateLimited):
                 limited += 1
-            else:
-                faults += 1
+                # the pacer holds the endpoint for Retry-After and has cut its rate; a short jittered pause
+                # keeps the retries of many refused requests from arriving together when the hold ends
+                return random.uniform(0.0, min(self.settings.backoff, 1.0))
+            faults += 1  # the back-off grows with the faults, not with the 429s before them
+            n = len(self.endpoints)
+            if n > 1 and faults % n:
+                return 0.0  # the first lap through the endpoints is free
+            return self._backoff(max(1, faults // n), None)
+
+        def stop(state: RetryCallState) -> bool:
             return faults > self.settings.retries or limited > self.settings.rate_limit_retries
 
         retrying = AsyncRetrying(
             stop=stop,
-            wait=self._wait,
+            wait=wait,
             retry=retry_if_exception_type(TransportError),
             reraise=True,
         )
@@ -490,18 +500,6 @@ class JsonRpcClient:
             self._active = (self._active + 1) % len(self.endpoints)
             self.stats.failovers += 1
 
-    def _wait(self, state: RetryCallState) -> float:
-        self.stats.retries += 1
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimited):
-            # the pacer holds the endpoint for Retry-After and has cut its rate; a short jittered pause
-            # keeps the retries of many refused requests from arriving together when the hold ends
-            return random.uniform(0.0, min(self.settings.backoff, 1.0))
-        n = len(self.endpoints)
-        if n > 1 and state.attempt_number % n:
-            return 0.0
-        return self._backoff(max(1, state.attempt_number // n), None)
-
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter (AWS style), never shorter than Retry-After."""
         s = self.settings
@@ -520,12 +518,17 @@ class JsonRpcClient:
         try:
             return await self._request_once(ep, verb, url, payload, params, rest=rest, text=text)
         except RateLimited as exc:
-            ep.pacer.slow_down(exc.retry_after)
-            self.stats.rate_limited += 1
-            tally = current_tally()
-            if tally is not None:
-                tally.rate_limited += 1
+            self._rate_limited(ep, exc.retry_after)
             raise
+
+    def _rate_limited(self, ep: Endpoint, retry_after: float | None) -> None:
+        """``ep`` answered that we send too fast (a 429, or rate-limit error bodies inside a batch): slow it down and
+        count it once (``RpcStats``, and the network's tally that becomes ``runs.rate_limited``)."""
+        ep.pacer.slow_down(retry_after)
+        self.stats.rate_limited += 1
+        tally = current_tally()
+        if tally is not None:
+            tally.rate_limited += 1
 
     async def _request_once(self, ep: Endpoint, verb: str, url: str, payload: Any, params: dict[str, Any] | None, *, rest: bool, text: bool = False) -> Any:
         session = self._session or shared_session()

@@ -155,7 +155,7 @@ def _noting(fn: VerifyFn, note: str) -> VerifyFn:
         verdict = fn(row, coin)
         if not isinstance(verdict, Verdict):
             return verdict
-        return Verdict(verdict.status, f"{verdict.reason}; {note}" if verdict.reason else note)
+        return replace(verdict, reason=f"{verdict.reason}; {note}" if verdict.reason else note)  # the extra signature kept
 
     return run
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from exchanges.okx.proof import GOLDILOCKS_P, find_verifier, parse_sum_proof, root_hash_hex
-from indexer.audit import NOT_INSTALLED, load_liability_file, percent_to_ratio, proof_status
+from indexer.audit import load_liability_file, proof_status
+from indexer.models import PROOF_NOT_VERIFIED as NOT_INSTALLED, percent_to_ratio
 from exchanges.okx.audit import parse_audit_page
 from indexer.ingest import ingest_file
 from indexer.liabilities import LiabilityError

@@ -54,3 +54,29 @@ def test_a_slow_commit_of_one_network_does_not_stall_the_others(tmp_path: Path, 
     assert {n: (r.ok, r.errors) for n, r in summary.networks.items()} == {"XRP": (4, 0), "FIL": (60, 0)}
     [(before, after)] = during
     assert after - before >= 10, f"FIL's provider answered {after - before} requests during XRP's one-second commit"
+
+
+def test_a_chunk_that_cannot_be_written_stops_the_networks_reads(tmp_path: Path, monkeypatch) -> None:
+    """A commit that fails (a full disk) ends the network's run with that error once the chunks read so far have
+    landed or failed; the reads stop instead of fetching every remaining chunk only to fail to write it too."""
+    import pytest
+
+    fil = LotusScenario()
+    fil_addrs = [f"f0{30_000 + i}" for i in range(60)]
+    fil.history = {a: [(1, 10**18 + i)] for i, a in enumerate(fil_addrs)}
+    real_write = BalanceWriter.write
+
+    def write(self, run, rows, methods):  # type: ignore[no-untyped-def]
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(BalanceWriter, "write", write)
+    with lotus_node(fil) as fnode, ShapingProxy(fnode.url, latency=0.03) as proxy:
+        con = connect(tmp_path / "por.duckdb")
+        sid = insert_snapshot(con, [("FIL", "FIL", "FIL", a, 2_000) for a in fil_addrs])
+        cfg = PorConfig(networks={"FIL": NetworkSettings(name="FIL", rpc=[proxy.url], concurrency=1)}, path=Path("por.toml"))
+        with pytest.raises(OSError, match="No space left"):
+            fetch_snapshot(con, cfg, sid, commit_chunk=2)
+        asked = proxy.counts["forwarded"]
+    assert asked < 30, f"{asked} requests after the first chunk could not be written (60 reads in chunks of 2)"
+    monkeypatch.setattr(BalanceWriter, "write", real_write)
+    assert con.execute("select count(*) from balances").fetchone()[0] == 0

@@ -152,3 +152,4 @@ def test_tron_reads_its_node_and_trongrid_side_by_side(tmp_path: Path) -> None:
     node_done = max(chain.arrivals)
     early = sum(1 for t in grid.arrivals if t < node_done - 1.0)
     assert len(grid.arrivals) >= 5 and early >= len(grid.arrivals) - 2, (early, len(grid.arrivals), node_done - min(chain.arrivals))
+

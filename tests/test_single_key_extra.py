@@ -152,3 +152,14 @@ def test_the_excerpt_is_the_quoted_file() -> None:
         assert len(cells) == 12
         for sig in (cells[7], cells[8]):
             assert len(base64.b64decode(sig, validate=True)) == 65
+
+
+def test_a_note_added_to_a_verdict_keeps_its_extra_signature() -> None:
+    """A row whose Network cell chooses another scheme than its coin key gets a note on its verdict; the extra
+    signature that verdict recorded must survive the note (it is what ``signatures.extra_signature`` counts)."""
+    from indexer.models import Coin, Verdict
+    from indexer.verify import _noting
+
+    found = Verdict("verified", "bip137", extra="other_key")
+    noted = _noting(lambda row, coin: found, "scheme chosen by the Network cell")(mirror_row(mirror.P2PKH_ROWS[0]), Coin(key="BTC", asset="BTC", network="BTC", family="UTXO", address_type="", header="", decimals=8))
+    assert (noted.status, noted.extra) == ("verified", "other_key") and noted.reason == "bip137; scheme chosen by the Network cell"

@@ -32,6 +32,16 @@ def parse_hex_signature(text: str) -> bytes:
     return raw
 
 
+def rsv_signature(text: str) -> bytes:
+    """65 bytes ``r‖s‖v`` with v 27/28, from hex whose v is 0/1 (ethereumjs' fromRpcSig and TronWeb read them as
+    27/28) or 27/28; any other v is refused."""
+    sig = parse_hex_signature(text)
+    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
+    if v not in (27, 28):
+        raise SignatureError(f"recovery byte {sig[64]} is not 0, 1, 27 or 28")
+    return sig[:64] + bytes([v])
+
+
 def recover(digest: bytes, r_s: bytes, v: int) -> PublicKey:
     """Recover the public key from a 32-byte digest, ``r‖s`` (64 bytes) and a header byte v in 27..34."""
     if not 27 <= v <= 34:

@@ -30,6 +30,7 @@ from typing import Any
 
 NATIVE = ("eosio.token", "EOS")
 PAGE = 1000  # actions per page at most: Hyperion's shipped api.limits.get_actions (references/config.ref.json)
+SERVER_DEFAULT_PAGE = 10  # get_actions.ts: size = limit || 10 (what a server that takes no limit returns)
 
 NO_BALANCE_CHANGE = frozenset({"create", "open", "close", "setmaxsupply"})
 NO_BALANCE_CHANGE_BY_CONTRACT = {"core.vaulta": frozenset({"deposit", "withdraw", "unstaketorex", "claimrewards"})}

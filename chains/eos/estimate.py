@@ -25,7 +25,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from chains.eos.codec import is_token, token_of
+from chains.eos.codec import SERVER_DEFAULT_PAGE, is_token, token_of
 from indexer.models import BalanceRequest
 from chains.common.estimate import load
 from indexer.plugins import CALL_READS, FetchEstimate
@@ -98,7 +98,7 @@ async def estimate(f: EosFetcher, requests: Sequence[BalanceRequest], *, probe: 
             await f._read_coverage(head)  # the page size the server enforces
         except (RpcError, ValueError, KeyError, TypeError) as exc:
             unknown.append(f"the chain head or the history's health could not be read ({str(exc)[:120]})")
-    page = f.page or 10
+    page = f.page or SERVER_DEFAULT_PAGE
     for code, who in accounts.items():
         expected: int | None = None
         how = ""
@@ -111,7 +111,6 @@ async def estimate(f: EosFetcher, requests: Sequence[BalanceRequest], *, probe: 
         elif not probe:
             unknown.append(f"{code}: its actions after the snapshot (probe to count them)")
         scan, cost = choose(len(who), expected, page, calls)
-        history += calls  # /v2/health, read again when a later call reads past the index's last answer
         if scan:
             f.whole_set.add(code)
             history += cost
@@ -124,8 +123,21 @@ async def estimate(f: EosFetcher, requests: Sequence[BalanceRequest], *, probe: 
             notes.append(f"{code}: {PER_ACCOUNT} ({len(who):,} account queries at least; {why})")
     f.path = "; ".join(notes)
     # the chain API: get_currency_balance per row, and two get_info around each (per row per-account, per call scanned)
-    chain += sum(3 if token_of(r.contract)[0] not in f.whole_set or r.block is None else 1 for r in requests if is_token(r.contract))
-    chain += 2 * calls * len(f.whole_set)
+    if accounts:
+        history += calls  # /v2/health (one cache for every contract), read again when a call reads past its last answer
+    # the chain API: get_currency_balance per row, with two get_info around each on the per-account path and around
+    # each ``bracket`` of rows on the one-scan path (per contract and call)
+    scanned: dict[str, int] = {}
+    for r in requests:
+        if not is_token(r.contract):
+            continue
+        code = token_of(r.contract)[0]
+        if code in f.whole_set and r.block is not None:
+            scanned[code] = scanned.get(code, 0) + 1
+            chain += 1
+        else:
+            chain += 3
+    chain += sum(2 * math.ceil(n / f.bracket) + 2 * (calls - 1) for n in scanned.values())
     services = [load("rpc", f.client, chain)] + ([load("history", f.history, history)] if f.history is not None else [])
     return FetchEstimate(
         method="replayed" if replays else "latest", services=tuple(services), path=" + ".join(dict.fromkeys(chosen)),

@@ -54,14 +54,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from chains.common.fetcher import HttpFetcher
-from chains.eos.codec import PAGE, Coverage, NotReplayable, coverage_of, is_token, parties, replay, token_of, units_of
+from chains.eos.codec import PAGE, SERVER_DEFAULT_PAGE, Coverage, NotReplayable, coverage_of, is_token, parties, replay, token_of, units_of
 from chains.eos.estimate import estimate
 from indexer.config import NetworkSettings
 from indexer.models import BalanceRequest, BalanceResult, Network
 from indexer.plugins import FetchBlocked, FetchEstimate
 from indexer.rpc import HttpError, JsonRpcClient, RpcError, TransportError
 
-SERVER_DEFAULT_PAGE = 10  # get_actions.ts: size = limit || 10 (what a server that takes no limit returns)
 MAX_SKIP = 10_000  # functions.ts getSkipLimit: "skip is above maximum internal limit: 10000"
 ATTEMPTS = 3
 LAG_CHECKS = 5  # times /v2/health is read while the index catches up with the block the balance was read at
@@ -83,6 +82,7 @@ class EosFetcher(HttpFetcher):
         self.lag_checks = int(opts.get("history_lag_checks", LAG_CHECKS))
         self.lag_wait = float(opts.get("history_lag_wait", LAG_WAIT))
         self.page = PAGE  # 0: the server takes no limit (it answers 10 per page)
+        self.bracket = max(1, settings.concurrency)  # rows read between two chain heads on the one-scan path
         self._coverage: Coverage | None = None
         self._coverage_lock = asyncio.Lock()
         # Token contracts replayed from one scan of all their actions instead of one history query per account:
@@ -203,27 +203,19 @@ class EosFetcher(HttpFetcher):
         out: dict[int, BalanceResult] = {}
         pending = list(range(len(reqs)))
         current: dict[int, int] = {}
-        h0 = 0
+        heads: dict[int, tuple[int, int]] = {}  # row -> the heads around its own balance read (h0, h1)
         for _ in range(ATTEMPTS):
-            try:
-                h0 = await self._head()
-            except (RpcError, ValueError, KeyError, TypeError) as exc:
-                return [BalanceResult(r, None, r.block, error=f"get_currency_balance failed: {exc}", source=src) for r in reqs]
-            read = await asyncio.gather(*(self._balance_or_error(reqs[i]) for i in pending), return_exceptions=False)
-            try:
-                h1 = await self._head()
-            except (RpcError, ValueError, KeyError, TypeError) as exc:
-                h1, failed = -1, f"get_currency_balance failed: {exc}"
-            for i, value in zip(pending, read):
-                if isinstance(value, str):
-                    out[i] = BalanceResult(reqs[i], None, reqs[i].block, error=value, source=src)
-                elif h1 < 0:
-                    out[i] = BalanceResult(reqs[i], None, reqs[i].block, error=failed, source=src)
-                else:
-                    current[i] = value
+            groups = [pending[k : k + self.bracket] for k in range(0, len(pending), self.bracket)]
+            for group, found in zip(groups, await asyncio.gather(*(self._bracketed(reqs, g) for g in groups))):
+                for i, value in zip(group, found):
+                    if isinstance(value, str):
+                        out[i] = BalanceResult(reqs[i], None, reqs[i].block, error=value, source=src)
+                    else:
+                        current[i], heads[i] = value
             pending = [i for i in pending if i not in out]
             if not pending:
                 break
+            h1 = max(heads[i][1] for i in pending)
             uncovered: dict[int, str] = {}
             for snapshot in sorted({reqs[i].block for i in pending}):  # each row's own coverage check, as in _one
                 try:
@@ -240,13 +232,14 @@ class EosFetcher(HttpFetcher):
             again = []
             for i in pending:
                 req = reqs[i]
+                h0, h1_row = heads[i]
                 if i in uncovered:
                     why = f"history unavailable ({uncovered[i]}): current balance, not the snapshot's"
                     out[i] = BalanceResult(req, current[i], h0, source=src, method="latest", note=why)
                     continue
                 _, symbol = token_of(req.contract)
                 try:
-                    r = replay(by_party.get(req.address, ()), req.address, code, symbol, req.block, h0, h1)
+                    r = replay(by_party.get(req.address, ()), req.address, code, symbol, req.block, h0, h1_row)
                 except NotReplayable as exc:
                     out[i] = BalanceResult(req, None, req.block, error=str(exc), source=src)
                     continue
@@ -268,8 +261,22 @@ class EosFetcher(HttpFetcher):
                 break
         why = "transfers kept landing while the balance was read: current balance, not the snapshot's"
         for i in pending:
-            out[i] = BalanceResult(reqs[i], current[i], h0, source=src, method="latest", note=why)
+            out[i] = BalanceResult(reqs[i], current[i], heads[i][0], source=src, method="latest", note=why)
         return [out[i] for i in range(len(reqs))]
+
+    async def _bracketed(self, reqs: list[BalanceRequest], group: list[int]) -> list[tuple[int, tuple[int, int]] | str]:
+        """The balances of a few rows read together between two chain heads: (units, (h0, h1)) or the error text.
+
+        Why a few (``bracket``, the network's concurrency), not all: a transfer between h0 and h1 makes a row's
+        replay ambiguous (read again), so the window must stay as short as one round of reads, as ``_one``'s is;
+        one window over thousands of reads would leave a busy account ambiguous on every attempt."""
+        try:
+            h0 = await self._head()
+            read = await asyncio.gather(*(self._balance_or_error(reqs[i]) for i in group))
+            h1 = await self._head()
+        except (RpcError, ValueError, KeyError, TypeError) as exc:
+            return [f"get_currency_balance failed: {exc}"] * len(group)
+        return [value if isinstance(value, str) else (value, (h0, h1)) for value in read]
 
     async def _balance_or_error(self, req: BalanceRequest) -> int | str:
         code, symbol = token_of(req.contract)
@@ -374,11 +381,12 @@ class EosFetcher(HttpFetcher):
         page size asked (a page shorter than that is the last)."""
         assert self.history is not None
         for _ in range(3):
+            limit = self.page  # what this request asks: another task may change self.page while it waits
             params = {"filter": f"{code}:*", "sort": "asc", "after": str(after), "before": str(before)}
             if account is not None:
                 params = {"account": account, **params}
-            if self.page:
-                params["limit"] = str(self.page)
+            if limit:
+                params["limit"] = str(limit)
             if skip:
                 params["skip"] = str(skip)
             try:
@@ -386,7 +394,7 @@ class EosFetcher(HttpFetcher):
             except HttpError as exc:
                 message = str(exc.body.get("message", "")) if isinstance(exc.body, dict) else ""
                 m = _LIMIT_TOO_BIG.search(message)
-                if exc.status == 400 and m and min(PAGE, int(m.group(1))) != self.page:
+                if exc.status == 400 and m and min(PAGE, int(m.group(1))) != limit:
                     self.page = min(PAGE, int(m.group(1)))
                     continue
                 if message:  # Hyperion's reason, not only fastify's "Bad Request"
@@ -398,7 +406,7 @@ class EosFetcher(HttpFetcher):
             keys = [(int(a["global_sequence"]), int(a["block_num"])) for a in actions]
             if any(k1[0] >= k2[0] or k1[1] > k2[1] for k1, k2 in zip(keys, keys[1:])):
                 raise ValueError("get_actions answered out of global_sequence order: paging by block would lose actions")
-            return actions, self.page or SERVER_DEFAULT_PAGE
+            return actions, limit or SERVER_DEFAULT_PAGE
         raise ValueError("get_actions kept refusing the page size")
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chains.common.encoding import bech32_encode
-from chains.common.ethaddr import strict_hex_account, to_checksum
+from chains.common.ethaddr import account_id, strict_hex_account, to_checksum
 from chains.common.filaddr import f4_eth_address
 from chains.common.hashes import keccak256
 from chains.common.messages import ETH32
 from chains.common.owners import plan_checks, run_plan
 from chains.common.messages import eip191_preimage
-from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.secp import SignatureError, is_high_s, key_from_seed, parse_hex_signature, recover, recovered_account, rsv_signature
 from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
@@ -127,7 +127,7 @@ def sign_evm(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
     """A real personal_sign signature (v = 27/28, low-S) by a key derived from ``seed``."""
     key = key_from_seed(seed, b"evm")
     sig = key.sign_recoverable(evm_digest(message), hasher=None)
-    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    account = account_id(key.public_key.format(compressed=False))
     return {
         "address": evm_address_text(account, coin.address_type or "ETH"),
         "signature1": "0x" + sig[:64].hex() + bytes([27 + sig[64]]).hex(),
@@ -139,17 +139,6 @@ def sign_evm(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
 
 
 # --- scheme evm-keccak-or-eip191 (HTX's evm.js) ----------------------------------------------------
-def _rsv_signature(text: str) -> bytes:
-    """65-byte r‖s‖v; v 0/1 (ethereumjs' fromRpcSig reads them as 27/28) or 27/28."""
-    sig = parse_hex_signature(text if text[:2] in ("0x", "0X") else "0x" + text)
-    v = sig[64]
-    if v in (0, 1):
-        v += 27
-    if v not in (27, 28):
-        raise SignatureError(f"recovery byte {sig[64]} is not 0, 1, 27 or 28")
-    return sig[:64] + bytes([v])
-
-
 def verify_keccak_or_eip191(row: SignedRow, coin: Coin) -> Verdict:
     """One signature over keccak256(message) (no prefix) or, failing that, EIP-191 ``personal_sign``; strict:
     the recovered account must be the row's address. (HTX's checker, ``src/sdk/evm.js``, accepts both.)"""
@@ -157,7 +146,7 @@ def verify_keccak_or_eip191(row: SignedRow, coin: Coin) -> Verdict:
     if want is None:
         return Verdict("failed", problem)
     try:
-        sig = _rsv_signature(row.signature1)
+        sig = rsv_signature(row.signature1)
     except SignatureError as exc:
         return Verdict("failed", str(exc))
     data = row.message.encode()
@@ -176,5 +165,5 @@ def sign_keccak_or_eip191(coin: Coin, message: str, seed: bytes) -> dict[str, st
     key = key_from_seed(seed, b"evm-keccak-or-eip191")
     digest = keccak256(message.encode()) if seed[-1] % 2 else keccak256(eip191_preimage(message.encode()))
     sig = key.sign_recoverable(digest, hasher=None)
-    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    account = account_id(key.public_key.format(compressed=False))
     return {"address": "0x" + account.hex(), "signature1": "0x" + sig[:64].hex() + bytes([sig[64]]).hex()}

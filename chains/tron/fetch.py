@@ -95,6 +95,7 @@ class _EventScan:
     lo: int
     hi: int
     events: list[codec.ContractEvent]
+    with_transfers: bool  # its pages asked for Transfers too (every window of it: see merge)
     transfers: dict[str, list[codec.Transfer]] = dataclasses.field(default_factory=dict)
 
     def add(self, found: list[codec.ContractEvent]) -> None:
@@ -109,6 +110,7 @@ class _EventScan:
     def merge(self, other: _EventScan) -> None:
         """Take in the scan of a window next to this one."""
         self.lo, self.hi = min(self.lo, other.lo), max(self.hi, other.hi)
+        self.with_transfers = self.with_transfers and other.with_transfers  # a window without them taints the whole
         self.events.extend(other.events)
         for party, ts in other.transfers.items():
             self.transfers.setdefault(party, []).extend(ts)
@@ -578,6 +580,8 @@ class TronFetcher:
         """``holder``'s Transfers of ``contract`` with min_ts <= block_timestamp <= max_ts, from the token's scan
         (which ``_events`` has just made cover that window): the rows ``_history`` would have listed."""
         scan = self._scans[contract]
+        if not scan.with_transfers:  # an empty list here would store the current balance as the snapshot's
+            raise CodecError("internal: the token's event scan was made without its Transfers")
         if not (scan.lo <= min_ts and max_ts <= scan.hi):
             raise CodecError(f"internal: the token's event scan covers {scan.lo}..{scan.hi}, not {min_ts}..{max_ts}")
         return [t for t in scan.transfers.get(holder, ()) if min_ts <= t.timestamp <= max_ts]
@@ -608,7 +612,7 @@ class TronFetcher:
                 if behind:
                     raise CodecError(behind)
                 try:
-                    fresh = _EventScan(lo_ts, hi_ts, [])  # nothing joins the scan before every page is read and applied
+                    fresh = _EventScan(lo_ts, hi_ts, [], contract in self.whole_set)  # nothing joins the scan before every page is read and applied
                     fresh.add([e for lo, hi_w in missing for e in await self._scan_events(contract, lo, hi_w)])
                 except (RpcError, CodecError) as exc:
                     reason = f"token events of {codec.to_base58(contract)}: {_short(exc)}"

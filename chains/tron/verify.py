@@ -14,10 +14,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chains.common.encoding import b58check_decode, b58check_encode, b58decode_int
+from chains.common.ethaddr import account_id
 from chains.common.hashes import keccak256, sha256d
 from chains.common.messages import TRON32, TRON_V2_PREFIX
 from chains.common.owners import raw_cell
-from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover, recovered_account
+from chains.common.secp import SignatureError, key_from_seed, parse_hex_signature, recover, recovered_account, rsv_signature
 from chains.common.variants import strict_and_okx_go
 from indexer.models import Coin, SignedRow, Verdict
 
@@ -113,7 +114,7 @@ def sign_tron(coin: Coin, message: str, seed: bytes) -> dict[str, str]:
     """A real TRON32-style signature (v = 27/28), the first digest OKX tries."""
     key = key_from_seed(seed, b"tron")
     sig = key.sign_recoverable(tron_digests(message)[0], hasher=None)
-    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    account = account_id(key.public_key.format(compressed=False))
     return {
         "address": tron_address(account),
         "signature1": "0x" + sig[:64].hex() + bytes([27 + sig[64]]).hex(),
@@ -133,13 +134,9 @@ def verify_message_or_hash(row: SignedRow, coin: Coin) -> Verdict:
     if isinstance(want, str):
         return Verdict("failed", want)
     try:
-        sig = parse_hex_signature(row.signature1 if row.signature1[:2] in ("0x", "0X") else "0x" + row.signature1)
+        sig = rsv_signature(row.signature1)
     except SignatureError as exc:
         return Verdict("failed", str(exc))
-    v = sig[64] + 27 if sig[64] in (0, 1) else sig[64]
-    if v not in (27, 28):
-        return Verdict("failed", f"recovery byte {sig[64]} is not 00, 01, 1b or 1c")
-    sig = sig[:64] + bytes([v])
     got = []
     for label, digest in (("TRON32 over the message", keccak256(TRON32 + row.message.encode())), ("TRON32 over keccak256(message)", tron_digests(row.message)[0])):
         account = recovered_account(digest, sig)
@@ -153,7 +150,7 @@ def sign_message_or_hash(coin: Coin, message: str, seed: bytes) -> dict[str, str
     """A fresh key's row for ``tron-message-or-hash``: TRON32 over keccak256(message) for odd seeds, over the message
     for even ones; hex without 0x, v 00/01."""
     key = key_from_seed(seed, b"tron-message-or-hash")
-    digest = keccak256(TRON32 + keccak256(message.encode())) if seed[-1] % 2 else keccak256(TRON32 + message.encode())
+    digest = tron_digests(message)[0] if seed[-1] % 2 else keccak256(TRON32 + message.encode())
     sig = key.sign_recoverable(digest, hasher=None)
-    account = keccak256(key.public_key.format(compressed=False)[1:])[12:]
+    account = account_id(key.public_key.format(compressed=False))
     return {"address": tron_address(account), "signature1": sig[:64].hex() + bytes([sig[64]]).hex()}

@@ -64,22 +64,16 @@ def binance_registry(core: Registry) -> Registry:
     return Registry(coins=coins, networks=core.networks, network_aliases=core.network_aliases)
 
 
+@per_registry
 def _pairs(reg: Registry) -> dict[tuple[str, str], str]:
     """(coin, network as Binance writes it) -> coin key: the map file first, then the registry's own pairs."""
-    hit = _PAIRS.get(id(reg))
-    if hit is not None and hit[0] is reg:
-        return hit[1]
     found: dict[tuple[str, str], str] = {}
     for coin in sorted(reg.coins.values(), key=lambda c: (len(c.key), c.key)):  # the shortest key of a pair wins
         if coin.asset and coin.network:
             found.setdefault((coin.asset.upper(), coin.network), coin.key)
     for rec in package_csv(__name__, COIN_MAP):
         found[(rec["coin"].upper(), rec["network"].upper())] = rec["coin_key"]
-    _PAIRS[id(reg)] = (reg, found)
     return found
-
-
-_PAIRS: dict[int, tuple[Registry, dict[tuple[str, str], str]]] = {}
 
 
 def pair_key(coin: str, network: str, reg: Registry) -> str | None:

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from exchanges.okx.audit import audit_object, parse_audit_page
-from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, normalise_header_cell, summary_header_width
+from exchanges.okx.layouts import ETH_STAKING_UNSIGNED, detect_detail_layout, summary_header_width
 from exchanges.okx.merkle import MERKLE_V1, MERKLE_V2
 from exchanges.okx.networks import overlay_family, scheme_of
 from exchanges.okx.proof import ZK_PROOF, proof_status
 from exchanges.okx.publication import publication
-from indexer.models import AuditPage, Coin, Registry, SynthWritten, Verdict
+from indexer.models import AuditPage, Coin, Registry, SynthWritten, Verdict, header_names
 from indexer.plugins import ExchangePlugin
 
 # OKX's ETH staking file names each validator, its amount and its withdrawal address, and signs nothing: its rows
@@ -43,10 +43,7 @@ def recognise(records: list[list[str]]) -> bool:
     for cells in records:
         if not any(c.strip() for c in cells):
             continue
-        names = [normalise_header_cell(c) for c in cells]
-        while names and not names[-1]:
-            names.pop()
-        if tuple(names) in _OWN_SUMMARY or detect_detail_layout(cells) is not None:
+        if header_names(cells) in _OWN_SUMMARY or detect_detail_layout(cells) is not None:
             return True
     return False
 

@@ -6,7 +6,7 @@ Column counts lie: trailing empty cells are often dropped and the 11- and
 
 from __future__ import annotations
 
-from indexer.models import Layout, normalise_header_cell
+from indexer.models import Layout, header_names, normalise_header_cell
 
 # Normalised header text -> canonical field name.
 _ALIASES: dict[str, str] = {
@@ -45,14 +45,7 @@ _SUMMARY_HEADERS = {
 
 def summary_header_width(cells: list[str]) -> int | None:
     """3 or 2 when ``cells`` is a summary-section header, else None."""
-    names = [normalise_header_cell(c) for c in cells]
-    while names and not names[-1]:  # a trailing comma adds nothing
-        names.pop()
-    return _SUMMARY_HEADERS.get(tuple(names))
-
-
-def is_summary_header(cells: list[str]) -> bool:
-    return summary_header_width(cells) is not None
+    return _SUMMARY_HEADERS.get(header_names(cells))  # a trailing comma adds nothing
 
 
 def detect_detail_layout(cells: list[str]) -> Layout | None:

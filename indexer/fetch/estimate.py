@@ -22,8 +22,9 @@ from typing import Any
 
 from indexer.config import ConfigError
 from indexer.fetch.plan import NetworkPlan
+from indexer.fetch.run import feeding
 from indexer.models import BalanceRequest
-from indexer.plugins import FetchBlocked, FetchEstimate, ServiceLoad
+from indexer.plugins import FeedHints, FetchBlocked, FetchEstimate, ServiceLoad
 
 DEFAULT_LATENCY = 0.1  # s per round trip when not measured: a hosted provider across a continent
 GENERIC = "generic estimate from the adapter's capabilities (it has no estimate of its own)"
@@ -78,12 +79,11 @@ def service_seconds(load: ServiceLoad, latency: float) -> float:
     return max(paced, trips)
 
 
-def generic_estimate(plan: NetworkPlan, requests: Sequence[BalanceRequest], feed_chunk: int, commit_chunk: int) -> FetchEstimate:
+def generic_estimate(plan: NetworkPlan, requests: Sequence[BalanceRequest], per_call: int) -> FetchEstimate:
     """An adapter without ``estimate``: one request per ``max_batch`` reads (per read where the protocol has no
-    batch), in the runner's calls of ``feed_chunk`` (default ``commit_chunk``), plus one preflight request per
-    snapshot block. A guess from declared capabilities, and said to be one."""
+    batch), in the runner's calls of ``per_call`` reads (``run.feeding``), plus one preflight request per snapshot
+    block. A guess from declared capabilities, and said to be one."""
     caps, settings = plan.reader.caps, plan.reader.settings
-    per_call = max(1, feed_chunk or commit_chunk)
     per_request = max(1, caps.max_batch) if caps.max_batch else 1
     n = len(requests)
     calls = [min(per_call, n - start) for start in range(0, n, per_call)]
@@ -106,7 +106,7 @@ async def forecast(plan: NetworkPlan, *, probe: bool, commit_chunk: int) -> Netw
         out.probe = f"{net.name}: {exc}"
         out.unknown = "the adapter refused its settings"
         return out
-    feed = caps.feed
+    hints: FeedHints | None = None
     try:
         if probe:
             tally = RequestTally()
@@ -114,8 +114,6 @@ async def forecast(plan: NetworkPlan, *, probe: bool, commit_chunk: int) -> Netw
             t0 = time.monotonic()
             try:
                 hints = await fetcher.preflight({b for _, _, b in plan.reads if b is not None})
-                if hints is not None:
-                    feed = hints
                 await fetcher.tip()
                 out.probe = "ok"
             except FetchBlocked as exc:
@@ -128,7 +126,7 @@ async def forecast(plan: NetworkPlan, *, probe: bool, commit_chunk: int) -> Netw
         if estimate is not None:
             est: FetchEstimate = await estimate(requests, probe=probe)
         else:
-            est = generic_estimate(plan, requests, feed.request_chunk, commit_chunk)
+            est = generic_estimate(plan, requests, feeding(hints, caps, commit_chunk)[0])
             out.generic = True
     finally:
         await fetcher.close()

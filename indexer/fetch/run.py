@@ -25,7 +25,7 @@ from indexer.fetch.plan import NetworkPlan, ReadKey
 from indexer.fetch.summary import FetchSummary
 from indexer.fetch.write import BalanceWriter
 from indexer.models import BalanceRequest, BalanceResult
-from indexer.plugins import CALL_READS, FeedHints, FetchBlocked
+from indexer.plugins import CALL_READS, AdapterCapabilities, FeedHints, FetchBlocked
 from indexer.progress import Progress
 from indexer.runs import NetworkRun
 from indexer.store import transaction
@@ -33,6 +33,13 @@ from indexer.store import transaction
 COMMIT_CHUNK = CALL_READS  # unique reads per committed chunk: the most a crash can lose per worker
 WORKERS = 3  # chunks in flight per network (overlaps one chunk's write with the next ones' reads)
 BACKLOG = 2  # chunks per worker read and waiting for the writer thread, while the worker reads on
+
+
+def feeding(hints: FeedHints | None, caps: AdapterCapabilities, commit_chunk: int) -> tuple[int, int]:
+    """(reads per ``fetch`` call, calls in flight) for one network: the preflight's hints, else the adapter's declared
+    ones, else the runner's defaults. ``por plan`` counts with the same numbers (``indexer.fetch.estimate``)."""
+    feed = hints if isinstance(hints, FeedHints) else FeedHints()
+    return max(1, feed.request_chunk or caps.feed.request_chunk or commit_chunk), max(1, feed.workers or caps.feed.workers or WORKERS)
 
 
 class Runner:
@@ -131,11 +138,12 @@ class Runner:
                 # every read, before the first fetch: an adapter with several paths (per-account history or one
                 # whole-set scan) chooses here, from the counts, and keeps that path for the whole run; the run
                 # talks to the provider anyway, so the adapter may ask it the few questions (``probe``) the choice needs
-                chosen = await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
-                run.path = chosen.note or chosen.path  # the summary says which path the adapter chose, and why
-            feed = hints if isinstance(hints, FeedHints) else FeedHints()
-            per_call = max(1, feed.request_chunk or caps.feed.request_chunk or writer.commit_chunk)
-            workers = max(1, feed.workers or caps.feed.workers or WORKERS)
+                try:
+                    chosen = await estimate([BalanceRequest(address=a, contract=c, block=b) for a, c, b in reads], probe=True)
+                    run.path = chosen.note or chosen.path  # the summary says which path the adapter chose, and why
+                except Exception as exc:  # noqa: BLE001 - a failed count leaves the adapter on its default path, said
+                    run.path = f"the adapter could not count its reads ({type(exc).__name__}: {exc}): its default path"
+            per_call, workers = feeding(hints, caps, writer.commit_chunk)
             keys = list(reads)
             queue: asyncio.Queue[list[ReadKey]] = asyncio.Queue()
             for start in range(0, len(keys), per_call):
@@ -145,15 +153,19 @@ class Runner:
             # next one meanwhile, up to BACKLOG chunks per worker waiting for the writer (the most a crash loses).
             backlog = asyncio.Semaphore(BACKLOG * workers)
             commits: list[asyncio.Task[None]] = []
+            commit_failed = asyncio.Event()  # a chunk that cannot be written stops the reads: the rest would fail too
 
             async def commit(chunk: list[ReadKey], results: list[BalanceResult]) -> None:
                 try:
                     await self._commit(run, caps.block_reference, chunk, results, reads, advance)
+                except BaseException:
+                    commit_failed.set()
+                    raise
                 finally:
                     backlog.release()
 
             async def worker() -> None:
-                while not queue.empty():
+                while not queue.empty() and not commit_failed.is_set():
                     chunk = queue.get_nowait()
                     requests = [BalanceRequest(address=a, contract=c, block=b) for a, c, b in chunk]
                     try:
@@ -169,7 +181,11 @@ class Runner:
             try:
                 await asyncio.gather(*(worker() for _ in range(workers)))
             finally:
-                await asyncio.gather(*commits)  # every chunk read lands before the network's run is finished
+                # every chunk read lands (or fails) before the network's run is finished; then the first failure
+                landed = await asyncio.gather(*commits, return_exceptions=True)
+                failure = next((x for x in landed if isinstance(x, BaseException)), None)
+                if failure is not None:
+                    raise failure
             run.source = fetcher.source
         finally:
             run.seconds = time.monotonic() - t0

@@ -88,7 +88,8 @@ def ingest_file(
     """Ingest the publication in ``path`` as one snapshot in one transaction (a list of one report).
 
     ``exchange`` names the exchange plugin that reads it (``okx``, ``htx``, ``binance``, ...), or ``auto``:
-    the plugin that recognises the members' headers (every member must agree), else OKX.
+    the plugin that recognises the members' headers (every member must agree); a file no installed plugin claims
+    is refused, saying what it is.
 
     Every member of a zip is part of the same publication (OKX's main file and its ETH staking
     file), so they share one snapshot. Before anything is written or a snapshot id is taken, every
@@ -142,7 +143,7 @@ def ingest_file(
         current = ""
         with _memory_limit(con, INGEST_MEMORY_LIMIT), _unordered_inserts(con), transaction(con):
             _load(con, path, found, (raw, content), report, plugin=plugin, label=label, on_progress=on_progress, on_bytes=on_bytes)
-            _judge(con, path, report, allow_mismatch=allow_mismatch or not plugin.summary_must_add_up, max_rejected=max_rejected)
+            _judge(con, path, report, allow_mismatch=allow_mismatch or not getattr(plugin, "summary_must_add_up", True), max_rejected=max_rejected)
     except EmptyPorFile as exc:
         raise IngestError(f"{_where(path, current)} {exc}; nothing was loaded.") from None
     except NotAPorFile as exc:
@@ -227,10 +228,6 @@ def _unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def _registry_of(plugin) -> Registry:
-    return registry_of(plugin)
-
-
 def _first_records(member: Member, limit: int) -> list[list[str]]:
     """The member's first records as csv.reader splits them (for recognising its exchange)."""
     import csv
@@ -274,7 +271,7 @@ def _sniff(member: Member, plugin=None) -> str:
     def sink(table: str, batch: pa.RecordBatch) -> None:
         raise _Enough
 
-    reader = PorReader(_registry_of(plugin), batch_rows=1, exchange=plugin)
+    reader = PorReader(registry_of(plugin), batch_rows=1, exchange=plugin)
     with member.open() as binary:
         try:
             reader.run(open_text(binary), sink)
@@ -301,7 +298,7 @@ def _load(con, path: Path, found: list[Member], digests: tuple[str, str], report
         report.first_errors += [(member.source_member, line, why) for line, why in stats.first_errors[:room]]
     if "audit" in layouts and len(layouts) > 1:
         raise NotAPorFile("it mixes the audit layout (no amounts) with wallet files, which cannot be one publication")
-    freeze_asset_scales(con, snapshot_id, _registry_of(plugin))
+    freeze_asset_scales(con, snapshot_id, registry_of(plugin))
     # what the file's name says (date, version, label) is the exchange's naming; a plugin without it: nothing
     publication = plugin.publication(path.name, [m.inner for m in found]) if plugin.publication is not None else None
     report.snapshot_id = snapshot_id
@@ -361,7 +358,7 @@ def _load_member(con, member: Member, snapshot_id: int, offset: int, on_progress
             on_bytes(read, member.size)
 
     # Every exchange's layout is data the columnar engine reads (HTX's "-", Binance's custodian and coin pairs).
-    reader = ColumnarReader(_registry_of(plugin), on_progress=progress, exchange=plugin)
+    reader = ColumnarReader(registry_of(plugin), on_progress=progress, exchange=plugin)
     with Spill() as rejected:
         totals: list[pa.Table] = []  # appended after the stream
 

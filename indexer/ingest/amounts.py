@@ -1,7 +1,7 @@
-"""Exact decimal text <-> base-unit integers, without floats or Decimal contexts.
+"""Exact decimal text <-> base-unit integers: the ingest's name for ``indexer.models``' amount functions.
 
-Amounts are parsed by hand because ``Decimal`` silently honours exponents and
-context precision, and a float would lose the 18th digit of an ETH balance.
+They live in ``indexer.models`` so plugins parse amounts with the same code (plugins may import only the
+plugin-facing core); this module keeps the ingest's imports where the parsing is used.
 """
 
 from __future__ import annotations
